@@ -1,0 +1,41 @@
+"""Events of the exchange: where a case goes and which sites are its parties."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from contracts.base import DivisionCode, DomainEvent
+from contracts.identity import Applicant
+from contracts.intake import DeliveryChannel
+
+HandlingMode = Literal["online", "remote_proxy", "joint"]  # 全程网办 / 异地代收代办 / 多地联办
+
+
+class CaseRouted(DomainEvent):
+    """The receiving site sent the case to its business site(s)."""
+
+    service = "routing"
+    matter_code: str
+    matter_name: str
+    handling_mode: HandlingMode
+    applicant: Applicant
+    receiving_site: DivisionCode
+    business_sites: list[DivisionCode] = Field(min_length=1)
+    department: str
+    delivery_channel: DeliveryChannel
+
+
+class CaseAdmitted(DomainEvent):
+    """A business site's exchange admitted a case sent by its receiving site."""
+
+    service = "routing"
+    matter_code: str
+    matter_name: str
+    handling_mode: HandlingMode
+    applicant: Applicant
+    receiving_site: DivisionCode
+    business_sites: list[DivisionCode] = Field(min_length=1)
+    department: str
+    delivery_channel: DeliveryChannel

@@ -1,0 +1,66 @@
+"""NATS subjects and streams: a site's own events, and the inbox of what is addressed to a site.
+
+- own events:   tb.<site>.<service>.<event>.v<N>      in stream TB_<site>
+- carried:      tb.to.<party>.<from-site>.<event>.v<N> in stream TB_TO_<party>
+- dead letters: tb.dlq.<site>.<consumer>              in stream TB_DLQ_<site>
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contracts.base import DomainEvent, event_class, event_class_by_name
+
+
+def own_subject(event: DomainEvent) -> str:
+    return f"tb.{event.acting_site}.{event.service}.{event.name}.v{event.schema_version}"
+
+
+def inbox_subject(party: str, event: DomainEvent) -> str:
+    return f"tb.to.{party}.{event.acting_site}.{event.name}.v{event.schema_version}"
+
+
+def own_stream(site: str) -> str:
+    return f"TB_{site}"
+
+
+def inbox_stream(site: str) -> str:
+    return f"TB_TO_{site}"
+
+
+def dead_letter_stream(site: str) -> str:
+    return f"TB_DLQ_{site}"
+
+
+def dead_letter_subject(site: str, consumer: str) -> str:
+    return f"tb.dlq.{site}.{consumer}"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What a subject says about the event it carries."""
+
+    event_type: type[DomainEvent]
+    from_site: str
+    to_site: str | None  # set for carried events only
+
+
+class BadSubject(ValueError):
+    pass
+
+
+def parse_subject(subject: str) -> Envelope:
+    parts = subject.split(".")
+    if len(parts) == 5 and parts[0] == "tb" and parts[1] != "to":
+        _, site, service, name, version = parts
+        return Envelope(event_class(f"{service}.{name}.{version}"), site, None)
+    if len(parts) == 6 and parts[:2] == ["tb", "to"]:
+        _, _, party, site, name, version = parts
+        return Envelope(event_class_by_name(name, _version(version)), site, party)
+    raise BadSubject(f"not an event subject: {subject!r}")
+
+
+def _version(token: str) -> int:
+    if not token.startswith("v") or not token[1:].isdigit():
+        raise BadSubject(f"bad version token {token!r}")
+    return int(token[1:])

@@ -1,0 +1,1 @@
+"""Approval (审批): the business site's inbox, review and decision."""

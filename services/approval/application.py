@@ -1,0 +1,81 @@
+"""Use cases of the approver: the inbox, a case, the decision; and receiving admitted cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.approval import CaseApproved, CaseReceived
+from contracts.base import Actor
+from contracts.routing import CaseAdmitted
+from services.approval.domain import ApprovalCase
+from services.directory import Directory
+from services.runtime.aggregate import CaseNotFound, Context, system_actor
+from services.runtime.consumer import Delivery, Effect
+from services.runtime.host import ServiceHost
+
+
+class ApproveCase(BaseModel):
+    """准予: the result data the approver enters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document_number: str = Field(min_length=1, max_length=64, description="证照或文书编号")
+    valid_until: date | None = None
+    opinion: str = Field(default="符合条件，准予办理", max_length=500)
+
+
+class Approval:
+    def __init__(self, host: ServiceHost, directory: Directory) -> None:
+        self.host, self.directory = host, directory
+
+    def on_case_admitted(self, delivery: Delivery) -> Effect:
+        admitted = delivery.event
+        assert isinstance(admitted, CaseAdmitted)
+        if self.host.store.load(ApprovalCase, admitted.case_id) is not None:
+            return Effect()
+        ctx = Context(self.host.site, system_actor("approval"), self.host.clock(),
+                      admitted.correlation_id)
+        return Effect(aggregates=[ApprovalCase.receive(admitted, ctx)])
+
+    def approve(self, case_id: UUID, body: ApproveCase, actor: Actor,
+                correlation_id: UUID) -> ApprovalCase:
+        case = self.get(case_id)
+        ctx = Context(self.host.site, actor, self.host.clock(), correlation_id)
+        matter = self.directory.matter(case.received.matter_code)
+        result_type = matter.result_type if matter is not None else "document"
+        case.approve(result_type, body.document_number, body.valid_until, body.opinion, ctx)
+        self.host.store.record(case)
+        return case
+
+    def get(self, case_id: UUID) -> ApprovalCase:
+        case = self.host.store.load(ApprovalCase, case_id)
+        if case is None:
+            raise CaseNotFound(case_id)
+        return case
+
+    def inbox(self) -> list[dict[str, Any]]:
+        """Cases received and not yet decided, oldest first."""
+        waiting: dict[UUID, CaseReceived] = {}
+        for event in self.host.store.scan():
+            if isinstance(event, CaseReceived):
+                waiting[event.case_id] = event
+            elif isinstance(event, CaseApproved):
+                waiting.pop(event.case_id, None)
+        return [received_view(e) for e in waiting.values()]
+
+
+def received_view(e: CaseReceived) -> dict[str, Any]:
+    return {"case_id": str(e.case_id), "case_number": e.case_number, "matter_name": e.matter_name,
+            "department": e.department, "receiving_site": e.receiving_site,
+            "received_at": e.occurred_at.isoformat()}
+
+
+def case_view(case: ApprovalCase) -> dict[str, Any]:
+    view = {**received_view(case.received), "status": case.status}
+    if case.decision is not None:
+        view["document_number"] = case.decision.document_number
+    return view

@@ -1,0 +1,20 @@
+"""Wiring of the approval service; nothing connects at import."""
+
+from __future__ import annotations
+
+from contracts.subjects import own_stream
+from services.approval.application import Approval
+from services.approval.http import add_routes
+from services.directory import load_directory
+from services.runtime.host import Clock, ServiceHost, utc_now
+from services.runtime.settings import ServiceSettings
+
+
+def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
+    host = ServiceHost("approval", settings, clock)
+    approval = Approval(host, load_directory())
+    add_routes(host.api, approval)
+    site = settings.site
+    host.subscribe("approval-on-case-admitted", own_stream(site),
+                   f"tb.{site}.routing.case_admitted.>", approval.on_case_admitted)
+    return host

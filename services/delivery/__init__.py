@@ -1,0 +1,1 @@
+"""Delivery (结果送达): issuing the result and bringing it to the applicant."""

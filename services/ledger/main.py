@@ -1,0 +1,19 @@
+"""Wiring of the ledger; it reads the site's own stream and what arrives in its inbox."""
+
+from __future__ import annotations
+
+from contracts.subjects import inbox_stream, own_stream
+from services.ledger.application import Ledger
+from services.ledger.http import add_routes
+from services.runtime.host import Clock, ServiceHost, utc_now
+from services.runtime.settings import ServiceSettings
+
+
+def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
+    host = ServiceHost("ledger", settings, clock)
+    ledger = Ledger(host)
+    add_routes(host.api, ledger)
+    site = settings.site
+    host.subscribe("ledger-on-site-event", own_stream(site), f"tb.{site}.>", ledger.on_event)
+    host.subscribe("ledger-on-inbox-event", inbox_stream(site), f"tb.to.{site}.>", ledger.on_event)
+    return host

@@ -1,0 +1,21 @@
+"""Wiring of the routing service (the site's exchange); nothing connects at import."""
+
+from __future__ import annotations
+
+from contracts.subjects import inbox_stream, own_stream
+from services.directory import load_directory
+from services.routing.http import add_routes
+from services.routing.policies import Routing
+from services.runtime.host import Clock, ServiceHost, utc_now
+from services.runtime.settings import ServiceSettings
+
+
+def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
+    host = ServiceHost("routing", settings, clock)
+    routing = Routing(host, load_directory())
+    add_routes(host.api, host)
+    site = settings.site
+    host.subscribe("routing-exchange", own_stream(site), f"tb.{site}.>", routing.on_site_event)
+    host.subscribe("routing-on-case-routed-here", inbox_stream(site),
+                   f"tb.to.{site}.*.case_routed.>", routing.on_case_routed_here)
+    return host

@@ -1,0 +1,89 @@
+"""The small aggregate base: state is a fold of contract events; new events are pending until saved.
+
+Domain code never reads a clock or makes ids: the caller passes a `Context` with the time, the
+acting site, the actor and the correlation id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Self
+from uuid import UUID, uuid4
+
+from contracts.base import Actor, DomainEvent
+
+
+@dataclass(frozen=True)
+class Context:
+    site: str
+    actor: Actor
+    at: datetime
+    correlation_id: UUID = field(default_factory=uuid4)
+
+
+SYSTEM_ROLE = "system"
+
+
+class DomainError(Exception):
+    """A rule refused a command. `reason` is shown to staff, so it is in Chinese."""
+
+    status = 409
+    field = "case"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CaseNotFound(DomainError):
+    status = 404
+
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(f"未找到办件 {case_id}")
+
+
+def system_actor(service: str) -> Actor:
+    return Actor(staff_id=f"system:{service}", role=SYSTEM_ROLE)
+
+
+class Aggregate:
+    """Subclasses define `apply_<event name>` methods and imperative commands."""
+
+    def __init__(self, case_id: UUID) -> None:
+        self.id = case_id
+        self.case_number = ""
+        self.version = 0
+        self._pending: list[DomainEvent] = []
+
+    @classmethod
+    def replay(cls, case_id: UUID, events: list[DomainEvent]) -> Self:
+        aggregate = cls(case_id)
+        for event in events:
+            aggregate._apply(event)
+        return aggregate
+
+    def _trigger(self, event_type: type[DomainEvent], ctx: Context, **fields: Any) -> DomainEvent:
+        event = event_type(
+            event_id=uuid4(),
+            case_id=self.id,
+            case_number=fields.pop("case_number", self.case_number),
+            version=self.version + 1,
+            occurred_at=ctx.at,
+            acting_site=ctx.site,
+            actor=ctx.actor,
+            correlation_id=ctx.correlation_id,
+            **fields,
+        )
+        self._apply(event)
+        self._pending.append(event)
+        return event
+
+    def _apply(self, event: DomainEvent) -> None:
+        self.case_number = event.case_number
+        self.version = event.version
+        getattr(self, f"apply_{event.name}")(event)
+
+    def collect_events(self) -> list[DomainEvent]:
+        pending, self._pending = self._pending, []
+        return pending

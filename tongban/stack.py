@@ -1,0 +1,125 @@
+"""`tongban up`: the embedded default on one machine. A local nats-server, SQLite stores under
+./data, and the five services of each demo site as processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+from services.runtime.nats_server import LocalNatsServer
+from services.runtime.settings import SERVICES
+
+DEMO_SITES = ("370671", "370202")  # 烟台高新区 receives; 青岛市市南区 owns the demo matter
+
+
+@dataclass(frozen=True)
+class ServiceProcessSpec:
+    site: str
+    service: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def plan(sites: tuple[str, ...], base_port: int) -> list[ServiceProcessSpec]:
+    return [
+        ServiceProcessSpec(site, service, base_port + 10 * i + j)
+        for i, site in enumerate(sites)
+        for j, service in enumerate(SERVICES)
+    ]
+
+
+def spawn(spec: ServiceProcessSpec, nats_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
+    log = open(data_dir / "logs" / f"{spec.site}-{spec.service}.log", "ab")  # noqa: SIM115
+    args = [sys.executable, "-m", "tongban", "serve", spec.service, "--site", spec.site,
+            "--port", str(spec.port), "--nats-url", nats_url, "--data-dir", str(data_dir)]
+    return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_ready(specs: list[ServiceProcessSpec], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    pending = list(specs)
+    while pending and time.monotonic() < deadline:
+        pending = [s for s in pending if not _ready(s.url)]
+        time.sleep(0.2)
+    if pending:
+        raise TimeoutError(f"not ready: {[f'{s.site}/{s.service}' for s in pending]}")
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def write_stack_file(data_dir: Path, nats_url: str, specs: list[ServiceProcessSpec]) -> Path:
+    path = data_dir / "stack.json"
+    path.write_text(json.dumps({"nats_url": nats_url, "services": [
+        {**asdict(s), "url": s.url} for s in specs
+    ]}, indent=2))
+    return path
+
+
+def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int) -> int:
+    """Start everything, print the URLs, and stop everything on Ctrl-C or SIGTERM."""
+    data_dir = data_dir.resolve()
+    (data_dir / "logs").mkdir(parents=True, exist_ok=True)
+    stopping = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    nats = LocalNatsServer(data_dir / "nats").start()
+    specs = plan(sites, base_port)
+    children = [spawn(spec, nats.url, data_dir) for spec in specs]
+    try:
+        wait_ready(specs)
+        write_stack_file(data_dir, nats.url, specs)
+        print(f"NATS       {nats.url}")
+        for spec in specs:
+            print(f"{spec.site} {spec.service:<9} {spec.url}  (OpenAPI: {spec.url}/docs)")
+        print(f"logs in {data_dir / 'logs'}; try `tongban demo` in another terminal; Ctrl-C stops")
+        while not stopping:
+            if any(child.poll() is not None for child in children):
+                print("a service stopped unexpectedly; stopping everything", file=sys.stderr)
+                return 1
+            time.sleep(0.2)
+        return 0
+    finally:
+        _stop_all(children)
+        nats.stop()
+        (data_dir / "stack.json").unlink(missing_ok=True)
+        print("stopped")
+
+
+def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def read_stack_file(data_dir: Path) -> dict[str, str]:
+    """URLs of a running stack, keyed `<site>/<service>`."""
+    stack = json.loads((data_dir / "stack.json").read_text())
+    return {f"{s['site']}/{s['service']}": s["url"] for s in stack["services"]}
+
+
