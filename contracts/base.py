@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -41,7 +41,6 @@ class DomainEvent(BaseModel):
 
     service: ClassVar[str]
     name: ClassVar[str]
-    schema_version: ClassVar[int] = 1
     published: ClassVar[bool] = True  # False for a service's private bookkeeping
 
     event_id: UUID
@@ -52,6 +51,7 @@ class DomainEvent(BaseModel):
     acting_site: DivisionCode
     actor: Actor
     correlation_id: UUID
+    schema_version: Literal[1] = 1  # a v2 subclass narrows this to Literal[2] = 2
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -74,9 +74,13 @@ class DomainEvent(BaseModel):
         return self.version
 
     @classmethod
+    def version_of_schema(cls) -> int:
+        return int(cls.model_fields["schema_version"].default)
+
+    @classmethod
     def type_key(cls) -> str:
         """The stable name of this event and version, e.g. `intake.case_opened.v1`."""
-        return f"{cls.service}.{cls.name}.v{cls.schema_version}"
+        return f"{cls.service}.{cls.name}.v{cls.version_of_schema()}"
 
 
 _REGISTRY: dict[str, type[DomainEvent]] = {}
@@ -85,7 +89,7 @@ _BY_NAME: dict[tuple[str, int], type[DomainEvent]] = {}
 
 def register(cls: type[DomainEvent]) -> None:
     _REGISTRY[cls.type_key()] = cls
-    _BY_NAME[(cls.name, cls.schema_version)] = cls
+    _BY_NAME[(cls.name, cls.version_of_schema())] = cls
 
 
 class UnknownEventType(LookupError):

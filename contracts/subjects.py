@@ -13,11 +13,11 @@ from contracts.base import DomainEvent, event_class, event_class_by_name
 
 
 def own_subject(event: DomainEvent) -> str:
-    return f"tb.{event.acting_site}.{event.service}.{event.name}.v{event.schema_version}"
+    return f"tb.{event.acting_site}.{event.service}.{event.name}.v{event.version_of_schema()}"
 
 
 def inbox_subject(party: str, event: DomainEvent) -> str:
-    return f"tb.to.{party}.{event.acting_site}.{event.name}.v{event.schema_version}"
+    return f"tb.to.{party}.{event.acting_site}.{event.name}.v{event.version_of_schema()}"
 
 
 def own_stream(site: str) -> str:

@@ -63,5 +63,13 @@ def demo(
         typer.echo(f"  {entry['at']}  {entry['site']}  {entry['service']:<9} {entry['event']}")
 
 
+@app.command()
+def asyncapi() -> None:
+    """Print the AsyncAPI document of the published events."""
+    from tongban.asyncapi import asyncapi_document
+
+    typer.echo(json.dumps(asyncapi_document(), ensure_ascii=False, indent=2))
+
+
 def main() -> None:
     app()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from services.runtime.nats_server import LocalNatsServer
+from services.runtime.nats_server import LocalNatsServer, free_port
 from services.runtime.settings import SERVICES
 
 DEMO_SITES = ("370671", "370202")  # 烟台高新区 receives; 青岛市市南区 owns the demo matter
@@ -31,8 +31,9 @@ class ServiceProcessSpec:
 
 
 def plan(sites: tuple[str, ...], base_port: int) -> list[ServiceProcessSpec]:
+    """Ports are base + 10 * site index + service index; base 0 takes any free ports."""
     return [
-        ServiceProcessSpec(site, service, base_port + 10 * i + j)
+        ServiceProcessSpec(site, service, base_port + 10 * i + j if base_port else free_port())
         for i, site in enumerate(sites)
         for j, service in enumerate(SERVICES)
     ]
@@ -62,10 +63,12 @@ def _ready(url: str) -> bool:
         return False
 
 
-def write_stack_file(data_dir: Path, nats_url: str, specs: list[ServiceProcessSpec]) -> Path:
+def write_stack_file(data_dir: Path, nats: LocalNatsServer, specs: list[ServiceProcessSpec],
+                     children: list[subprocess.Popen[bytes]]) -> Path:
+    """What a running stack offers, for `tongban demo` and for operators."""
     path = data_dir / "stack.json"
-    path.write_text(json.dumps({"nats_url": nats_url, "services": [
-        {**asdict(s), "url": s.url} for s in specs
+    path.write_text(json.dumps({"nats_url": nats.url, "nats_pid": nats.pid, "services": [
+        {**asdict(s), "url": s.url, "pid": child.pid} for s, child in zip(specs, children)
     ]}, indent=2))
     return path
 
@@ -87,7 +90,7 @@ def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int) -> int:
     children = [spawn(spec, nats.url, data_dir) for spec in specs]
     try:
         wait_ready(specs)
-        write_stack_file(data_dir, nats.url, specs)
+        write_stack_file(data_dir, nats, specs, children)
         print(f"NATS       {nats.url}")
         for spec in specs:
             print(f"{spec.site} {spec.service:<9} {spec.url}  (OpenAPI: {spec.url}/docs)")

@@ -119,8 +119,10 @@ class TrackedConsumer:
         tracking = Tracking(application_name=self.stream, notification_id=seq)
         try:
             delivery = self._parse(msg, seq)
-        except (BadSubject, UnknownEventType, ValidationError, Rejected) as error:
+        except (BadSubject, UnknownEventType, ValidationError) as error:
             return await self._dead_letter(msg, seq, tracking, f"unreadable: {error}")
+        except Rejected as error:
+            return await self._dead_letter(msg, seq, tracking, f"refused: {error}")
         last_error: Exception | None = None
         for attempt in range(1, self.retry.attempts + 1):
             try:

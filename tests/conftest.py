@@ -1,0 +1,49 @@
+"""Fixtures shared by all tests: a real nats-server per test, a throwaway PostgreSQL cluster per
+session, and store settings for both back ends."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.runtime.nats_server import LocalNatsServer
+from tests.support.postgres import PostgresCluster
+from tests.support.stack import Stack, settings_factory
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[LocalNatsServer]:
+    with LocalNatsServer(tmp_path / "nats") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_overrides(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """Settings that put the stores on SQLite files or in a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return {"store": "sqlite", "data_dir": tmp_path / "data"}
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    dbname = cluster.create_database(f"tb_{uuid.uuid4().hex[:12]}")
+    return {"store": "postgres", "postgres_port": cluster.port, "postgres_user": cluster.user,
+            "postgres_dbname": dbname, "data_dir": tmp_path / "data"}
+
+
+@pytest.fixture
+async def two_sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any]
+                    ) -> AsyncIterator[Stack]:
+    """烟台高新区 (370671, receiving) and 青岛市市南区 (370202, business), all five services each."""
+    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    await stack.start(["370671", "370202"])
+    yield stack
+    await stack.stop()

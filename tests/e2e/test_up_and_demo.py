@@ -1,0 +1,60 @@
+"""What a new user does: `tongban up`, then `tongban demo --json`, then Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def tongban(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tongban", *args]
+
+
+def wait_for_file(path: Path, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, "tongban up exited early"
+        assert time.monotonic() < deadline, "tongban up did not become ready"
+        time.sleep(0.2)
+
+
+def is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_up_then_demo_completes_a_case_across_two_sites_and_ctrl_c_stops_everything(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    up = subprocess.Popen(tongban("up", "--data-dir", str(data), "--base-port", "0"),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_file(data / "stack.json", up)
+        stack = json.loads((data / "stack.json").read_text())
+        demo = subprocess.run(tongban("demo", "--json", "--data-dir", str(data)),
+                              capture_output=True, text=True, timeout=60)
+        assert demo.returncode == 0, demo.stderr
+        result = json.loads(demo.stdout)
+    finally:
+        up.send_signal(signal.SIGINT)
+        output = up.communicate(timeout=60)[0].decode()
+
+    assert result["status"] == "completed"
+    assert {e["site"] for e in result["timeline"]} == {"370671", "370202"}
+    assert {e["service"] for e in result["timeline"]} == {
+        "intake", "routing", "approval", "delivery", "ledger"}
+    assert result["timeline"][0]["event"] == "case_opened"
+    assert result["timeline"][-1]["event"] == "case_archived"
+    assert up.returncode == 0, output
+    assert "stopped" in output
+    pids = [stack["nats_pid"], *(s["pid"] for s in stack["services"])]
+    assert not [pid for pid in pids if is_running(pid)], "every process started was stopped"

@@ -1,0 +1,149 @@
+"""The tracked consumer on a real nats-server: order under retries, dead letters, duplicates."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from uuid import uuid4
+
+import nats
+import pytest
+from nats.js import JetStreamContext
+
+from contracts.subjects import own_stream, own_subject
+from services.ledger.application import Ledger
+from services.ledger.domain import CaseFile
+from services.runtime.consumer import Delivery, Effect, RetryPolicy, TrackedConsumer
+from services.runtime.dead_letters import DeadLetters
+from services.runtime.host import ServiceHost
+from services.runtime.nats_server import LocalNatsServer
+from services.runtime.settings import for_service
+from services.runtime.streams import ensure_site_streams
+from tests.support.events import sample
+from tests.support.stack import eventually
+
+YANTAI = "370671"
+
+
+@pytest.fixture
+async def js(nats_server: LocalNatsServer) -> AsyncIterator[JetStreamContext]:
+    nc = await nats.connect(nats_server.url)
+    await ensure_site_streams(nc.jetstream(), YANTAI)
+    yield nc.jetstream()
+    await nc.close()
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    return Ledger(ServiceHost("ledger", for_service("ledger", site=YANTAI, data_dir=tmp_path)))
+
+
+async def run_consumer(js: JetStreamContext, ledger: Ledger,
+                       handler: Callable[[Delivery], Effect]) -> tuple[TrackedConsumer, asyncio.Task]:
+    consumer = TrackedConsumer(
+        name="ledger-on-site-event", site=YANTAI, store=ledger.host.store, js=js,
+        stream=own_stream(YANTAI), subject=f"tb.{YANTAI}.>", handler=handler,
+        dead_letters=DeadLetters(js, YANTAI), lock=asyncio.Lock(),
+        retry=RetryPolicy(initial_seconds=0.01, max_seconds=0.05, attempts=4),
+    )
+    return consumer, asyncio.create_task(consumer.run())
+
+
+async def publish(js: JetStreamContext, event) -> None:  # type: ignore[no-untyped-def]
+    await js.publish(own_subject(event), event.model_dump_json().encode(),
+                     headers={"Nats-Msg-Id": str(event.event_id)})
+
+
+def case_events(case_id):  # type: ignore[no-untyped-def]
+    return [sample("intake.case_opened.v1", case_id), sample("intake.case_accepted.v1", case_id),
+            sample("intake.case_completed.v1", case_id)]
+
+
+async def test_a_transient_failure_is_retried_and_later_messages_wait_behind_it(
+    js: JetStreamContext, ledger: Ledger,
+) -> None:
+    calls: list[str] = []
+
+    def flaky(delivery: Delivery) -> Effect:
+        calls.append(delivery.event.name)
+        if delivery.event.name == "case_opened" and calls.count("case_opened") <= 2:
+            raise ConnectionError("store briefly unavailable")
+        return ledger.on_event(delivery)
+
+    case_id = uuid4()
+    for event in case_events(case_id):
+        await publish(js, event)
+    consumer, task = await run_consumer(js, ledger, flaky)
+    await eventually(lambda: consumer.processed == 3)
+    task.cancel()
+
+    assert calls == ["case_opened"] * 3 + ["case_accepted", "case_completed"]
+    case = ledger.host.store.load(CaseFile, case_id)
+    assert case is not None
+    assert [(e.stream_seq, e.observed.name) for e in case.entries] == [
+        (1, "case_opened"), (2, "case_accepted"), (3, "case_completed")]
+    assert consumer.dead_lettered == 0
+
+
+async def test_unreadable_and_impersonating_messages_are_dead_lettered_and_the_consumer_goes_on(
+    js: JetStreamContext, ledger: Ledger,
+) -> None:
+    await js.publish(f"tb.{YANTAI}.intake.case_opened.v1", b'{"case_id": "not json')
+    await js.publish(f"tb.{YANTAI}.intake.case_teleported.v1", b"{}")
+    from_qingdao = sample("intake.case_opened.v1", acting_site="370202")
+    await js.publish(f"tb.{YANTAI}.intake.case_opened.v1", from_qingdao.model_dump_json().encode())
+    good = sample("intake.case_opened.v1", uuid4())
+    await publish(js, good)
+
+    consumer, task = await run_consumer(js, ledger, ledger.on_event)
+    await eventually(lambda: consumer.processed == 1)
+    task.cancel()
+
+    letters = await DeadLetters(js, YANTAI).read_all()
+    assert [(d.seq, d.reason.split(":")[0]) for d in letters] == [
+        (1, "unreadable"), (2, "unreadable"), (3, "refused")]
+    assert "Invalid JSON" in letters[0].reason
+    assert "case_teleported" in letters[1].reason
+    assert "370202" in letters[2].reason
+    assert ledger.host.store.load(CaseFile, good.case_id) is not None
+    assert ledger.host.store.position(own_stream(YANTAI)) == 4
+
+
+async def test_a_message_that_keeps_failing_goes_to_dead_letters_after_its_retries(
+    js: JetStreamContext, ledger: Ledger,
+) -> None:
+    broken, fine = sample("intake.case_opened.v1", uuid4()), sample("intake.case_opened.v1", uuid4())
+
+    def fails_for_broken(delivery: Delivery) -> Effect:
+        if delivery.event.case_id == broken.case_id:
+            raise RuntimeError("a bug in this handler")
+        return ledger.on_event(delivery)
+
+    await publish(js, broken)
+    await publish(js, fine)
+    consumer, task = await run_consumer(js, ledger, fails_for_broken)
+    await eventually(lambda: consumer.processed == 1)
+    task.cancel()
+
+    [letter] = await DeadLetters(js, YANTAI).read_all()
+    assert (letter.seq, letter.consumer) == (1, "ledger-on-site-event")
+    assert letter.reason.startswith("kept failing") and "a bug in this handler" in letter.reason
+    assert ledger.host.store.load(CaseFile, broken.case_id) is None
+    assert ledger.host.store.load(CaseFile, fine.case_id) is not None
+
+
+async def test_the_same_message_delivered_twice_has_one_effect(
+    js: JetStreamContext, ledger: Ledger,
+) -> None:
+    event = sample("intake.case_opened.v1", uuid4())
+    await publish(js, event)
+    consumer, task = await run_consumer(js, ledger, ledger.on_event)
+    await eventually(lambda: consumer.processed == 1)
+    task.cancel()
+
+    redelivery = await js.subscribe(f"tb.{YANTAI}.>", ordered_consumer=True)
+    msg = await redelivery.next_msg(timeout=5)
+    assert await consumer.process(msg) == "duplicate"
+    case = ledger.host.store.load(CaseFile, event.case_id)
+    assert case is not None and len(case.entries) == 1

@@ -1,0 +1,155 @@
+"""The outbox on a real nats-server: nothing lost between saved and published, nothing doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from uuid import uuid4
+
+import nats
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from contracts.base import Actor
+from contracts.identity import Applicant
+from contracts.subjects import inbox_stream, own_stream
+from services.directory import load_directory
+from services.intake.application import Intake, OpenCase
+from services.runtime.host import ServiceHost
+from services.runtime.nats_server import LocalNatsServer, free_port
+from services.runtime.relay import OutboxRelay
+from services.runtime.settings import ServiceSettings, for_service
+from services.runtime.streams import ensure_site_streams
+from tests.support.stack import Stack, eventually, settings_factory
+
+YANTAI, QINGDAO = "370671", "370202"
+CLERK = Actor(staff_id="370671-W01", role="window")
+INTAKE_EVENTS = f"tb.{YANTAI}.intake.>"
+
+
+def take_in_cases(settings: ServiceSettings, count: int) -> int:
+    """Open and accept cases through the intake application with no relay running: saved, not
+    published. Returns the number of events stored."""
+    host = ServiceHost("intake", settings)
+    intake = Intake(host, load_directory())
+    request = OpenCase(matter_code="370202GT0001",
+                       applicant=Applicant(name="王强", id_number="370602198803141233"))
+    for _ in range(count):
+        case = intake.open_case(request, CLERK, uuid4())
+        intake.accept_case(case.id, CLERK, uuid4())
+    host.store.close()
+    return 2 * count
+
+
+def serve_intake(nats_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tongban", "serve", "intake", "--site", YANTAI,
+         "--port", str(free_port()), "--nats-url", nats_url, "--data-dir", str(data_dir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+async def stream_count(js: JetStreamContext, stream: str, subjects: str = ">") -> int:
+    try:
+        info = await js.stream_info(stream, subjects_filter=subjects)
+    except NotFoundError:
+        return 0
+    return sum((info.state.subjects or {}).values())
+
+
+async def stream_event_ids(js: JetStreamContext, stream: str, prefix: str = "tb.") -> list[str]:
+    info = await js.stream_info(stream)
+    ids = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        msg = await js.get_msg(stream, seq)
+        if msg.subject and msg.subject.startswith(prefix):
+            ids.append(json.loads(msg.data or b"{}")["event_id"])
+    return ids
+
+
+async def test_events_saved_before_a_sigkill_are_published_after_restart_exactly_once(
+    nats_server: LocalNatsServer, tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    settings = for_service("intake", site=YANTAI, data_dir=data_dir)
+    total = await asyncio.to_thread(take_in_cases, settings, 600)
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    routing = Stack(settings_factory(nats_server.url, {"data_dir": data_dir}))
+    await ensure_site_streams(js, QINGDAO)
+    await routing.start([YANTAI], ["routing"])
+
+    first = serve_intake(nats_server.url, data_dir)
+    try:
+        published_before_kill = await eventually(
+            lambda: stream_count(js, own_stream(YANTAI), INTAKE_EVENTS), timeout=30)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    finally:
+        first.kill()
+    at_kill = await stream_count(js, own_stream(YANTAI), INTAKE_EVENTS)
+    assert 0 < published_before_kill and at_kill < total, "the kill must interrupt the relay"
+
+    second = serve_intake(nats_server.url, data_dir)
+    try:
+        async def all_published() -> bool:
+            return await stream_count(js, own_stream(YANTAI), INTAKE_EVENTS) >= total
+        await eventually(all_published, timeout=60)
+        await asyncio.sleep(0.5)  # room for any stray re-send to show up
+        ids = await stream_event_ids(js, own_stream(YANTAI), f"tb.{YANTAI}.intake.")
+        assert len(ids) == total and len(set(ids)) == total
+
+        async def all_routed() -> bool:
+            return await stream_count(js, inbox_stream(QINGDAO)) >= total // 2
+        await eventually(all_routed, timeout=60)
+        await asyncio.sleep(0.5)
+        carried = await stream_event_ids(js, inbox_stream(QINGDAO))
+        assert len(carried) == len(set(carried)) == total // 2
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=15)
+        await routing.stop()
+        await nc.close()
+
+
+async def test_two_relays_over_one_store_publish_each_event_once(
+    nats_server: LocalNatsServer, tmp_path: Path,
+) -> None:
+    settings = for_service("intake", site=YANTAI, data_dir=tmp_path / "data")
+    total = await asyncio.to_thread(take_in_cases, settings, 50)
+    host = ServiceHost("intake", settings)
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_site_streams(js, YANTAI)
+    relays = [OutboxRelay(host.store, js, YANTAI, "intake") for _ in range(2)]
+    await asyncio.gather(*(r.publish_pending() for r in relays))
+    await asyncio.gather(*(r.publish_pending() for r in relays))
+
+    assert sum(r.published for r in relays) == 2 * total, "both relays sent every event"
+    assert await stream_count(js, own_stream(YANTAI)) == total
+    assert len(set(await stream_event_ids(js, own_stream(YANTAI)))) == total
+    await nc.close()
+    host.store.close()
+
+
+async def test_a_relay_restarted_later_resumes_from_what_the_stream_holds(
+    nats_server: LocalNatsServer, tmp_path: Path,
+) -> None:
+    settings = for_service("intake", site=YANTAI, data_dir=tmp_path / "data")
+    total = await asyncio.to_thread(take_in_cases, settings, 5)
+    host = ServiceHost("intake", settings)
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_site_streams(js, YANTAI)
+    await OutboxRelay(host.store, js, YANTAI, "intake").publish_pending()
+
+    restarted = OutboxRelay(host.store, js, YANTAI, "intake")
+    assert await restarted.read_position() == total
+    restarted.position = await restarted.read_position()
+    assert await restarted.publish_pending() == 0
+    await nc.close()
+    host.store.close()

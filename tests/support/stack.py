@@ -1,0 +1,68 @@
+"""Several services of several sites in the test's own event loop, on a real nats-server.
+
+HTTP goes through httpx's ASGI transport, so no ports are opened for the APIs; everything else
+(NATS, the stores, the relays, the consumers) is the real thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from services.runtime.host import ServiceHost
+from services.runtime.settings import ServiceSettings, for_service
+from tongban.registry import BUILDERS
+
+WINDOW_CLERK = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
+APPROVER = {"X-Staff-Id": "370202-A07", "X-Staff-Role": "approver"}
+WANG_QIANG = {"name": "王强", "id_number": "370602198803141233"}
+GT_CHANGE = "370202GT0001"  # 个体工商户变更登记, owned by 青岛市市南区
+
+
+class Stack:
+    def __init__(self, settings_for: Callable[[str, str], ServiceSettings]) -> None:
+        self.settings_for = settings_for
+        self.hosts: dict[str, ServiceHost] = {}
+
+    def host(self, site: str, service: str) -> ServiceHost:
+        return self.hosts[f"{site}/{service}"]
+
+    def client(self, site: str, service: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.host(site, service).api)
+        return httpx.AsyncClient(transport=transport, base_url=f"http://{service}.{site}")
+
+    async def start(self, sites: list[str], services: list[str] | None = None) -> Stack:
+        for site in sites:
+            for service in services or list(BUILDERS):
+                host = BUILDERS[service](self.settings_for(service, site))
+                self.hosts[f"{site}/{service}"] = host
+        await asyncio.gather(*(h.start() for h in self.hosts.values()))
+        return self
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(h.stop() for h in self.hosts.values()))
+
+
+def settings_factory(nats_url: str, store_overrides: dict[str, Any]) -> Callable[
+        [str, str], ServiceSettings]:
+    def settings_for(service: str, site: str) -> ServiceSettings:
+        return for_service(service, site=site, nats_url=nats_url,  # type: ignore[arg-type]
+                           retry_initial_seconds=0.01, **store_overrides)
+    return settings_for
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Poll an async or sync check until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.05)
