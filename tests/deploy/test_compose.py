@@ -1,0 +1,169 @@
+"""The deployment sketch, checked without a Docker engine: docker-compose.yml and the files under
+deploy/ must agree with each other and with how `tongban serve` reads its settings."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from services.runtime.nats_server import nats_server_binary
+from services.runtime.settings import SERVICES, for_service
+from tongban.stack import DEMO_SITES, plan
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+INFRA = ("nats", "postgres")
+SITE_SERVICES = [f"{service}-{site}" for site in DEMO_SITES for service in SERVICES]
+# `tongban serve` always passes these as overrides, so the same keys in an env file are dead config.
+SET_BY_COMMAND = ("SITE", "HTTP_PORT", "NATS_URL", "DATA_DIR")
+
+
+def spec(name: str) -> dict[str, Any]:
+    return COMPOSE["services"][name]
+
+
+def option(command: list[str], flag: str) -> str:
+    return command[command.index(flag) + 1]
+
+
+def env_files(name: str) -> list[Path]:
+    entries = spec(name).get("env_file", [])
+    entries = [entries] if isinstance(entries, str) else entries
+    return [ROOT / (e if isinstance(e, str) else e["path"]) for e in entries]
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    pairs = [line.split("=", 1) for line in lines if line.strip() and not line.startswith("#")]
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def site_env(site: str) -> dict[str, str]:
+    return read_env_file(ROOT / "deploy" / "sites" / f"{site}.env")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=ROOT, check=False, capture_output=True, text=True, timeout=60)
+
+
+def test_both_demo_sites_run_all_five_services() -> None:
+    assert set(SITE_SERVICES) <= set(COMPOSE["services"])
+    assert set(COMPOSE["services"]) == set(SITE_SERVICES) | set(INFRA)
+
+
+@pytest.mark.parametrize("name", SITE_SERVICES)
+def test_service_is_built_from_the_deploy_dockerfile(name: str) -> None:
+    service = spec(name)
+    assert "build" in service or "image" in service
+    if "build" in service:
+        assert (ROOT / service["build"]["context"] / service["build"]["dockerfile"]).is_file()
+
+
+@pytest.mark.parametrize("name", SITE_SERVICES)
+def test_service_health_is_its_readyz_endpoint(name: str) -> None:
+    check = " ".join(spec(name)["healthcheck"]["test"])
+    assert "/readyz" in check
+    assert f":{option(spec(name)['command'], '--port')}/" in check
+
+
+@pytest.mark.parametrize("name", SITE_SERVICES)
+def test_service_starts_after_nats_and_postgres_are_healthy(name: str) -> None:
+    depends_on = spec(name)["depends_on"]
+    for infra in INFRA:
+        assert depends_on[infra]["condition"] == "service_healthy"
+        assert spec(infra)["healthcheck"]["test"], f"{infra} can never become healthy"
+
+
+@pytest.mark.parametrize("name", [*SITE_SERVICES, *INFRA])
+def test_everything_is_on_the_tongban_network(name: str) -> None:
+    assert "tongban" in spec(name)["networks"]
+    assert "tongban" in COMPOSE["networks"]
+
+
+@pytest.mark.parametrize("name", SITE_SERVICES)
+def test_service_gets_its_settings_from_its_site_env_file(name: str) -> None:
+    site = name.rsplit("-", 1)[1]
+    assert env_files(name) == [ROOT / "deploy" / "sites" / f"{site}.env"]
+
+
+@pytest.mark.parametrize("name", [*SITE_SERVICES, *INFRA])
+def test_published_ports_bind_to_loopback_only(name: str) -> None:
+    for port in spec(name).get("ports", []):
+        host_ip = port.get("host_ip") if isinstance(port, dict) else str(port).split(":")[0]
+        assert host_ip == "127.0.0.1", f"{name} publishes {port} beyond this machine"
+
+
+def test_host_ports_follow_the_tongban_up_layout() -> None:
+    for expected in plan(DEMO_SITES, 8100):
+        (published,) = spec(f"{expected.service}-{expected.site}")["ports"]
+        assert published == f"127.0.0.1:{expected.port}:8000"
+
+
+@pytest.mark.parametrize("name", [*SITE_SERVICES, *INFRA])
+def test_every_referenced_file_exists(name: str) -> None:
+    for path in env_files(name):
+        assert path.is_file(), path
+    for volume in spec(name).get("volumes", []):
+        source = volume.split(":")[0]
+        if source.startswith("."):
+            assert (ROOT / source).exists(), source
+        else:
+            assert source in COMPOSE["volumes"], f"named volume {source} is not declared"
+
+
+@pytest.mark.parametrize("name", SITE_SERVICES)
+def test_command_serves_the_service_and_site_in_its_name(name: str) -> None:
+    service, site = name.rsplit("-", 1)
+    command = spec(name)["command"]
+    assert command[:2] == ["serve", service]
+    assert option(command, "--site") == site
+    assert option(command, "--nats-url") == "nats://nats:4222"
+
+
+@pytest.mark.parametrize("site", DEMO_SITES)
+def test_env_file_keys_belong_to_a_known_service(site: str) -> None:
+    prefixes = tuple(f"TB_{service.upper()}_" for service in SERVICES)
+    env = site_env(site)
+    assert env
+    assert all(key.startswith(prefixes) for key in env), sorted(env)
+    assert not [key for key in env if key.endswith(SET_BY_COMMAND)]
+
+
+@pytest.mark.parametrize("site", DEMO_SITES)
+@pytest.mark.parametrize("service", SERVICES)
+def test_env_file_points_the_service_at_the_compose_postgres(
+    site: str, service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in site_env(site).items():
+        monkeypatch.setenv(key, value)
+    settings = for_service(service, site=site)
+    postgres = spec("postgres")["environment"]
+    assert settings.store == "postgres"
+    assert settings.postgres_host == "postgres"
+    assert settings.postgres_dbname == postgres["POSTGRES_DB"]
+    assert settings.postgres_user == postgres["POSTGRES_USER"]
+    assert settings.postgres_password.get_secret_value() == postgres["POSTGRES_PASSWORD"]
+    assert settings.http_host == "0.0.0.0"
+
+
+def test_nats_server_accepts_the_single_node_config() -> None:
+    conf = ROOT / "deploy" / "nats" / "single.conf"
+    checked = run(nats_server_binary(), "-c", str(conf), "-t")
+    assert checked.returncode == 0, checked.stderr
+    assert "/data/jetstream" in conf.read_text()
+    assert "nats-data:/data" in spec("nats")["volumes"]
+
+
+def test_image_runs_tongban_as_a_non_root_user() -> None:
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text().splitlines()
+    assert [line for line in dockerfile if line.startswith("FROM")] == ["FROM python:3.11-slim"]
+    users = [line.split()[1] for line in dockerfile if line.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0")
+    assert 'ENTRYPOINT ["tongban"]' in dockerfile
+    for line in dockerfile:
+        if line.startswith("COPY "):
+            assert (ROOT / line.split()[1]).exists(), line
