@@ -7,7 +7,6 @@ receiving site is admitted (CaseAdmitted) only if this site is one of its busine
 from __future__ import annotations
 
 from typing import Self
-from uuid import UUID
 
 from contracts.intake import CaseAccepted
 from contracts.routing import CaseAdmitted, CaseRouted

@@ -135,7 +135,7 @@ class TrackedConsumer:
                 return "duplicate"
             except Rejected as error:
                 return await self._dead_letter(msg, seq, tracking, f"refused: {error}")
-            except Exception as error:  # transient until proven otherwise
+            except Exception as error:  # noqa: BLE001 - any failure is transient until retries run out
                 last_error = error
                 log.warning("handler_failed", consumer=self.name, seq=seq, attempt=attempt,
                             error=repr(error))

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Self
 
 
 class NatsServerNotFound(RuntimeError):
@@ -46,7 +47,7 @@ class LocalNatsServer:
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 10.0) -> LocalNatsServer:
+    def start(self, timeout: float = 10.0) -> Self:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         args = [
             nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port),
@@ -81,7 +82,7 @@ class LocalNatsServer:
             self._process.wait()
         self._process = None
 
-    def __enter__(self) -> LocalNatsServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *_: object) -> None:
