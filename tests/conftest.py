@@ -42,8 +42,10 @@ def store_overrides(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str,
 @pytest.fixture
 async def two_sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any]
                     ) -> AsyncIterator[Stack]:
-    """烟台高新区 (370671, receiving) and 青岛市市南区 (370202, business), all five services each."""
+    """烟台高新区 (370671, receiving) and 青岛市市南区 (370202, business), all five services each;
+    and 哈尔滨市道里区 (230102), running and connected, party to nothing."""
     stack = Stack(settings_factory(nats_server.url, store_overrides))
     await stack.start(["370671", "370202"])
+    await stack.start(["230102"], ["routing", "ledger"])
     yield stack
     await stack.stop()

@@ -84,8 +84,20 @@ class TrackedConsumer:
         self.dead_letters, self.lock, self.retry = dead_letters, lock, retry
         self.processed = self.duplicates = self.dead_lettered = 0
         self.running = False
+        self.subscribed = asyncio.Event()
 
     async def run(self) -> None:
+        """Consume until cancelled; if the subscription breaks, resume from the store's position."""
+        failures = 0
+        while True:
+            try:
+                await self._run()
+            except Exception:  # NATS unavailable or the consumer deleted: wait, then resume
+                failures += 1
+                log.exception("consumer_failed", consumer=self.name, failures=failures)
+                await asyncio.sleep(self.retry.delay(min(failures, 16)))
+
+    async def _run(self) -> None:
         position = await anyio.to_thread.run_sync(self.store.position, self.stream)
         sub = await self.js.subscribe(
             self.subject, stream=self.stream, ordered_consumer=True,
@@ -94,6 +106,7 @@ class TrackedConsumer:
         )
         log.info("consumer_started", consumer=self.name, stream=self.stream, position=position)
         self.running = True
+        self.subscribed.set()
         try:
             async for msg in sub.messages:
                 await self._process_until_done(msg)
@@ -108,7 +121,7 @@ class TrackedConsumer:
             try:
                 await self.process(msg)
                 return
-            except Exception:
+            except Exception:  # a consumer never crashes: the upstream waits instead
                 attempt += 1
                 log.exception("consumer_stalled", consumer=self.name, attempt=attempt)
                 await asyncio.sleep(self.retry.delay(min(attempt, 16)))
@@ -117,12 +130,17 @@ class TrackedConsumer:
         """Process one message exactly once; returns what happened to it."""
         seq = msg.metadata.sequence.stream
         tracking = Tracking(application_name=self.stream, notification_id=seq)
+        structlog.contextvars.bind_contextvars(consumer=self.name, stream=self.stream, seq=seq)
         try:
             delivery = self._parse(msg, seq)
         except (BadSubject, UnknownEventType, ValidationError) as error:
             return await self._dead_letter(msg, seq, tracking, f"unreadable: {error}")
         except Rejected as error:
             return await self._dead_letter(msg, seq, tracking, f"refused: {error}")
+        structlog.contextvars.bind_contextvars(
+            case_id=str(delivery.event.case_id), event_id=str(delivery.event.event_id),
+            correlation_id=str(delivery.event.correlation_id),
+        )
         last_error: Exception | None = None
         for attempt in range(1, self.retry.attempts + 1):
             try:

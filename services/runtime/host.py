@@ -99,6 +99,8 @@ class ServiceHost:
         ]
         self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.service}-relay")]
         self._tasks += [asyncio.create_task(c.run(), name=c.name) for c in self.consumers]
+        await asyncio.wait_for(
+            asyncio.gather(*(c.subscribed.wait() for c in self.consumers)), timeout=30)
         log.info("service_started", nats=self.settings.nats_url)
 
     async def stop(self) -> None:

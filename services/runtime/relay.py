@@ -50,6 +50,17 @@ class OutboxRelay:
         return int((last.headers or {}).get(NOTIFICATION_ID_HEADER, 0))
 
     async def run(self) -> None:
+        """Publish until cancelled; on any failure start over from what the stream holds."""
+        failures = 0
+        while True:
+            try:
+                await self._run()
+            except Exception:  # NATS or the store unavailable: wait, then resume
+                failures += 1
+                log.exception("relay_failed", service=self.service, failures=failures)
+                await asyncio.sleep(min(0.1 * 2 ** min(failures, 6), 5.0))
+
+    async def _run(self) -> None:
         self.position = await self.read_position()
         log.info("relay_started", service=self.service, site=self.site, position=self.position)
         while True:
@@ -82,3 +93,5 @@ class OutboxRelay:
             },
         )
         self.published += 1
+        log.info("event_published", event_type=event.type_key(), case_id=str(event.case_id),
+                 event_id=str(event.event_id), correlation_id=str(event.correlation_id))

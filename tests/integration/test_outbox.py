@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import nats
@@ -45,11 +46,13 @@ def take_in_cases(settings: ServiceSettings, count: int) -> int:
     return 2 * count
 
 
-def serve_intake(nats_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
+def serve_intake(nats_url: str, store: dict[str, Any]) -> subprocess.Popen[bytes]:
+    """The intake service as its own process, on the same store as the test."""
+    env = {**os.environ, **{f"TB_INTAKE_{k.upper()}": str(v) for k, v in store.items()}}
     return subprocess.Popen(
         [sys.executable, "-m", "tongban", "serve", "intake", "--site", YANTAI,
-         "--port", str(free_port()), "--nats-url", nats_url, "--data-dir", str(data_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+         "--port", str(free_port()), "--nats-url", nats_url, "--data-dir", str(store["data_dir"])],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )
 
 
@@ -72,18 +75,17 @@ async def stream_event_ids(js: JetStreamContext, stream: str, prefix: str = "tb.
 
 
 async def test_events_saved_before_a_sigkill_are_published_after_restart_exactly_once(
-    nats_server: LocalNatsServer, tmp_path: Path,
+    nats_server: LocalNatsServer, store_overrides: dict[str, Any],
 ) -> None:
-    data_dir = tmp_path / "data"
-    settings = for_service("intake", site=YANTAI, data_dir=data_dir)
+    settings = for_service("intake", site=YANTAI, **store_overrides)
     total = await asyncio.to_thread(take_in_cases, settings, 600)
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
-    routing = Stack(settings_factory(nats_server.url, {"data_dir": data_dir}))
+    routing = Stack(settings_factory(nats_server.url, store_overrides))
     await ensure_site_streams(js, QINGDAO)
     await routing.start([YANTAI], ["routing"])
 
-    first = serve_intake(nats_server.url, data_dir)
+    first = serve_intake(nats_server.url, store_overrides)
     try:
         published_before_kill = await eventually(
             lambda: stream_count(js, own_stream(YANTAI), INTAKE_EVENTS), timeout=30)
@@ -94,7 +96,7 @@ async def test_events_saved_before_a_sigkill_are_published_after_restart_exactly
     at_kill = await stream_count(js, own_stream(YANTAI), INTAKE_EVENTS)
     assert 0 < published_before_kill and at_kill < total, "the kill must interrupt the relay"
 
-    second = serve_intake(nats_server.url, data_dir)
+    second = serve_intake(nats_server.url, store_overrides)
     try:
         async def all_published() -> bool:
             return await stream_count(js, own_stream(YANTAI), INTAKE_EVENTS) >= total
@@ -117,9 +119,9 @@ async def test_events_saved_before_a_sigkill_are_published_after_restart_exactly
 
 
 async def test_two_relays_over_one_store_publish_each_event_once(
-    nats_server: LocalNatsServer, tmp_path: Path,
+    nats_server: LocalNatsServer, store_overrides: dict[str, Any],
 ) -> None:
-    settings = for_service("intake", site=YANTAI, data_dir=tmp_path / "data")
+    settings = for_service("intake", site=YANTAI, **store_overrides)
     total = await asyncio.to_thread(take_in_cases, settings, 50)
     host = ServiceHost("intake", settings)
     nc = await nats.connect(nats_server.url)
@@ -137,9 +139,9 @@ async def test_two_relays_over_one_store_publish_each_event_once(
 
 
 async def test_a_relay_restarted_later_resumes_from_what_the_stream_holds(
-    nats_server: LocalNatsServer, tmp_path: Path,
+    nats_server: LocalNatsServer, store_overrides: dict[str, Any],
 ) -> None:
-    settings = for_service("intake", site=YANTAI, data_dir=tmp_path / "data")
+    settings = for_service("intake", site=YANTAI, **store_overrides)
     total = await asyncio.to_thread(take_in_cases, settings, 5)
     host = ServiceHost("intake", settings)
     nc = await nats.connect(nats_server.url)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from contracts.subjects import inbox_stream
 from tests.support.stack import APPROVER, GT_CHANGE, WANG_QIANG, WINDOW_CLERK, Stack, eventually
 
-A, B = "370671", "370202"
+A, B, HARBIN = "370671", "370202", "230102"
 
 
 async def test_a_case_accepted_in_yantai_is_approved_in_qingdao_and_completed_back_in_yantai(
@@ -54,3 +55,14 @@ async def test_a_case_accepted_in_yantai_is_approved_in_qingdao_and_completed_ba
         qingdao = (await ledger_b.get(f"/cases/{case_id}/timeline")).json()["timeline"]
         assert [e["event"] for e in qingdao][:2] == ["case_routed", "case_admitted"]
         assert all(e["service"] != "intake" for e in qingdao), "B learns nothing of A's window"
+
+    harbin = await two_sites.host(HARBIN, "routing").js.stream_info(inbox_stream(HARBIN))
+    assert harbin.state.messages == 0, "a site that is no party receives nothing"
+
+
+async def test_every_service_is_healthy_and_ready_once_started(two_sites: Stack) -> None:
+    for name, host in two_sites.hosts.items():
+        async with two_sites.client(host.site, host.service) as client:
+            assert (await client.get("/healthz")).status_code == 200, name
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200 and ready.json()["ready"] is True, name

@@ -35,11 +35,10 @@ class Stack:
         return httpx.AsyncClient(transport=transport, base_url=f"http://{service}.{site}")
 
     async def start(self, sites: list[str], services: list[str] | None = None) -> Stack:
-        for site in sites:
-            for service in services or list(BUILDERS):
-                host = BUILDERS[service](self.settings_for(service, site))
-                self.hosts[f"{site}/{service}"] = host
-        await asyncio.gather(*(h.start() for h in self.hosts.values()))
+        new = [BUILDERS[service](self.settings_for(service, site))
+               for site in sites for service in services or list(BUILDERS)]
+        self.hosts.update({f"{h.site}/{h.service}": h for h in new})
+        await asyncio.gather(*(h.start() for h in new))
         return self
 
     async def stop(self) -> None:
