@@ -10,26 +10,26 @@ from contracts.identity import Applicant
 DeliveryChannel = Literal["online", "mail_to_applicant", "pickup_at_window"]
 
 
-class CaseOpened(DomainEvent):
+class _ApplicationFacts(DomainEvent):
+    """What the window knows of an application (not itself an event)."""
+
+    matter_code: str
+    matter_name: str
+    applicant: Applicant
+    receiving_site: DivisionCode
+    delivery_channel: DeliveryChannel
+
+
+class CaseOpened(_ApplicationFacts):
     """收件: the window took in an application for a matter."""
 
     service = "intake"
-    matter_code: str
-    matter_name: str
-    applicant: Applicant
-    receiving_site: DivisionCode
-    delivery_channel: DeliveryChannel
 
 
-class CaseAccepted(DomainEvent):
+class CaseAccepted(_ApplicationFacts):
     """受理: the legal act that starts the clock; carries what routing needs to move the case."""
 
     service = "intake"
-    matter_code: str
-    matter_name: str
-    applicant: Applicant
-    receiving_site: DivisionCode
-    delivery_channel: DeliveryChannel
 
 
 class CaseCompleted(DomainEvent):

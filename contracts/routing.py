@@ -13,29 +13,26 @@ from contracts.intake import DeliveryChannel
 HandlingMode = Literal["online", "remote_proxy", "joint"]  # 全程网办 / 异地代收代办 / 多地联办
 
 
-class CaseRouted(DomainEvent):
+class _RouteFacts(DomainEvent):
+    """What both ends of the exchange record about where a case goes (not itself an event)."""
+
+    matter_code: str
+    matter_name: str
+    handling_mode: HandlingMode
+    applicant: Applicant
+    receiving_site: DivisionCode
+    business_sites: list[DivisionCode] = Field(min_length=1)
+    department: str
+    delivery_channel: DeliveryChannel
+
+
+class CaseRouted(_RouteFacts):
     """The receiving site sent the case to its business site(s)."""
 
     service = "routing"
-    matter_code: str
-    matter_name: str
-    handling_mode: HandlingMode
-    applicant: Applicant
-    receiving_site: DivisionCode
-    business_sites: list[DivisionCode] = Field(min_length=1)
-    department: str
-    delivery_channel: DeliveryChannel
 
 
-class CaseAdmitted(DomainEvent):
+class CaseAdmitted(_RouteFacts):
     """A business site's exchange admitted a case sent by its receiving site."""
 
     service = "routing"
-    matter_code: str
-    matter_name: str
-    handling_mode: HandlingMode
-    applicant: Applicant
-    receiving_site: DivisionCode
-    business_sites: list[DivisionCode] = Field(min_length=1)
-    department: str
-    delivery_channel: DeliveryChannel

@@ -8,10 +8,12 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
 
 import nats
+import pytest
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
@@ -24,6 +26,7 @@ from services.runtime.host import ServiceHost
 from services.runtime.nats_server import LocalNatsServer, free_port
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings, for_service
+from services.runtime.store import CaseStore
 from services.runtime.streams import ensure_site_streams
 from tests.support.stack import Stack, eventually, settings_factory
 
@@ -118,40 +121,40 @@ async def test_events_saved_before_a_sigkill_are_published_after_restart_exactly
         await nc.close()
 
 
-async def test_two_relays_over_one_store_publish_each_event_once(
-    nats_server: LocalNatsServer, store_overrides: dict[str, Any],
-) -> None:
+@pytest.fixture
+async def saved_cases(nats_server: LocalNatsServer, store_overrides: dict[str, Any]
+                      ) -> AsyncIterator[tuple[CaseStore, JetStreamContext, int]]:
+    """50 cases opened and accepted, their events saved and not yet published."""
     settings = for_service("intake", site=YANTAI, **store_overrides)
     total = await asyncio.to_thread(take_in_cases, settings, 50)
-    host = ServiceHost("intake", settings)
+    store = CaseStore("intake", settings)
     nc = await nats.connect(nats_server.url)
-    js = nc.jetstream()
-    await ensure_site_streams(js, YANTAI)
-    relays = [OutboxRelay(host.store, js, YANTAI, "intake") for _ in range(2)]
-    await asyncio.gather(*(r.publish_pending() for r in relays))
+    await ensure_site_streams(nc.jetstream(), YANTAI)
+    yield store, nc.jetstream(), total
+    await nc.close()
+    store.close()
+
+
+async def test_two_relays_over_one_store_publish_each_event_once(
+    saved_cases: tuple[CaseStore, JetStreamContext, int],
+) -> None:
+    store, js, total = saved_cases
+    relays = [OutboxRelay(store, js, YANTAI, "intake") for _ in range(2)]
     await asyncio.gather(*(r.publish_pending() for r in relays))
 
     assert sum(r.published for r in relays) == 2 * total, "both relays sent every event"
     assert await stream_count(js, own_stream(YANTAI)) == total
     assert len(set(await stream_event_ids(js, own_stream(YANTAI)))) == total
-    await nc.close()
-    host.store.close()
 
 
 async def test_a_relay_restarted_later_resumes_from_what_the_stream_holds(
-    nats_server: LocalNatsServer, store_overrides: dict[str, Any],
+    saved_cases: tuple[CaseStore, JetStreamContext, int],
 ) -> None:
-    settings = for_service("intake", site=YANTAI, **store_overrides)
-    total = await asyncio.to_thread(take_in_cases, settings, 5)
-    host = ServiceHost("intake", settings)
-    nc = await nats.connect(nats_server.url)
-    js = nc.jetstream()
-    await ensure_site_streams(js, YANTAI)
-    await OutboxRelay(host.store, js, YANTAI, "intake").publish_pending()
+    store, js, total = saved_cases
+    await OutboxRelay(store, js, YANTAI, "intake").publish_pending()
 
-    restarted = OutboxRelay(host.store, js, YANTAI, "intake")
-    assert await restarted.read_position() == total
+    restarted = OutboxRelay(store, js, YANTAI, "intake")
     restarted.position = await restarted.read_position()
+    assert restarted.position == total
     assert await restarted.publish_pending() == 0
-    await nc.close()
-    host.store.close()
+    assert await stream_count(js, own_stream(YANTAI)) == total
