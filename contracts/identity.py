@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+)
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -26,14 +34,96 @@ def _check_resident_id(value: str) -> str:
 
 ResidentIdNumber = Annotated[str, AfterValidator(_check_resident_id)]
 
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
-class Applicant(BaseModel):
-    """The person who applies. Personal data: masked in views that do not need it."""
 
+def credit_code_check_character(first17: str) -> str:
+    """GB 32100: the 18th character of a unified social credit code."""
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    return _CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def _check_credit_code(value: str) -> str:
+    value = value.upper()
+    if len(value) != 18:
+        raise ValueError("统一社会信用代码应为18位")
+    excluded = sorted({c for c in value if c not in _CREDIT_CHARS})
+    if excluded:
+        raise ValueError(f"统一社会信用代码不能含有字符 {''.join(excluded)}")
+    if credit_code_check_character(value[:17]) != value[17]:
+        raise ValueError("统一社会信用代码校验码不正确")
+    return value
+
+
+CreditCode = Annotated[str, AfterValidator(_check_credit_code)]
+
+
+Phone = Annotated[str, StringConstraints(pattern=r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")]
+
+
+def _mask_id(value: str) -> str:
+    return f"{value[:6]}********{value[-4:]}"
+
+
+def _mask_name(name: str) -> str:
+    return f"{name[0]}{'*' * (len(name) - 1)}"
+
+
+class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Person(_Frozen):
+    """A natural person applying for themself. Personal data: masked where not needed."""
+
+    kind: Literal["person"] = "person"
+    name: str = Field(min_length=1, max_length=64)
+    id_number: ResidentIdNumber
+    phone: Phone
+
+    def masked(self) -> str:
+        return f"{_mask_name(self.name)} {_mask_id(self.id_number)}"
+
+    def identifies(self, number: str) -> bool:
+        return number.upper() == self.id_number
+
+
+class Agent(_Frozen):
+    """Someone acting for the applicant on a written mandate (委托书)."""
 
     name: str = Field(min_length=1, max_length=64)
     id_number: ResidentIdNumber
+    phone: Phone
+    mandate_number: str = Field(min_length=1, max_length=50, description="委托书编号")
+
+
+class Company(_Frozen):
+    """A company or other organisation, present through its legal representative or an agent."""
+
+    kind: Literal["company"] = "company"
+    name: str = Field(min_length=1, max_length=100)
+    credit_code: CreditCode
+    legal_representative: str = Field(min_length=1, max_length=64)
+    representative_id_number: ResidentIdNumber
+    phone: Phone
+    agent: Agent | None = None
 
     def masked(self) -> str:
-        return f"{self.name[0]}{'*' * (len(self.name) - 1)} {self.id_number[:6]}********{self.id_number[-4:]}"
+        return f"{self.name} {self.credit_code}"  # the company itself is not personal data
+
+    def identifies(self, number: str) -> bool:
+        return number.upper() in (self.credit_code, self.representative_id_number)
+
+
+def _kind(value: object) -> str:
+    """`kind` decides; without it, a credit code means a company."""
+    if isinstance(value, dict):
+        return str(value.get("kind") or ("company" if "credit_code" in value else "person"))
+    return str(getattr(value, "kind", "person"))
+
+
+APPLICANT_KINDS = frozenset({"person", "company"})
+Applicant = Annotated[
+    Annotated[Person, Tag("person")] | Annotated[Company, Tag("company")], Discriminator(_kind)
+]

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from contracts.base import DivisionCode, DomainEvent
 from contracts.identity import Applicant
-from contracts.intake import DeliveryChannel
-
-HandlingMode = Literal["online", "remote_proxy", "joint"]  # 全程网办 / 异地代收代办 / 多地联办
+from contracts.intake import DeliveryChannel, HandlingMode, SubmittedItem
 
 
 class _RouteFacts(DomainEvent):
@@ -24,6 +20,7 @@ class _RouteFacts(DomainEvent):
     business_sites: list[DivisionCode] = Field(min_length=1)
     department: str
     delivery_channel: DeliveryChannel
+    paper_items: list[SubmittedItem] = Field(default_factory=list)  # originals sent by parcel
 
 
 class CaseRouted(_RouteFacts):

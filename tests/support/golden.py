@@ -1,0 +1,126 @@
+"""One real-looking event of every published type, made by the domain itself from the stories
+in the README; `python -m tests.support.golden` writes the golden samples that are missing.
+
+Samples already stored are never rewritten: old samples must keep loading forever.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from uuid import UUID, uuid5
+
+import contracts
+from contracts.base import Actor, DomainEvent
+from contracts.identity import Company, Person
+from services.approval.domain import ApprovalCase
+from services.delivery.domain import CaseResult
+from services.directory import load_directory
+from services.intake.domain.case import WindowCase
+from services.intake.domain.inputs import HandedOver, NamedDefect
+from services.intake.domain.visit import Visit
+from services.ledger.domain import CaseFile
+from services.routing.domain import RoutedCase
+from services.runtime.aggregate import Context, system_actor
+from services.runtime.workdays import WorkCalendar
+
+SAMPLES = Path(contracts.__file__).parent / "samples"
+AT = datetime(2026, 11, 26, 1, 30, tzinfo=UTC)
+WANG = Person(name="王强", id_number="370602198803141233", phone="13805351234")
+HAIAN = Company(name="烟台海岸食品有限公司", credit_code="913706027654032157",
+                legal_representative="赵海", representative_id_number="370602198803141233",
+                phone="0535-6921234")
+
+
+def _ctx(site: str, actor: Actor) -> Context:
+    return Context(site, actor, AT, UUID("0b7e6a51-3c2d-4e1f-9a8b-7c6d5e4f3a21"))
+
+
+def story_events() -> list[DomainEvent]:
+    """王强's licence change (notice, supplement, acceptance, approval, online result) and the
+    food company's tolerant acceptance that lapses."""
+    catalogue = load_directory()
+    gt, sp = catalogue.matters["370202GT0001"], catalogue.matters["370202SP0012"]
+    clerk = _ctx("370671", Actor(staff_id="370671-W01", role="window"))
+    visit = Visit.triage(uuid5(UUID(int=0), "visit"), "37067120261126Z01007", gt,
+                         "dedicated_window", catalogue.sites["370671"].windows[2], clerk)
+    visit.issue_ticket("Z01", date(2026, 11, 26), 7, clerk)
+    case = WindowCase.open(uuid5(UUID(int=0), "wang"), "37067120261126A1B2C3", gt, WANG,
+                           "online", clerk)
+    case.authorize_proxy("assisted", None, clerk)
+    case.submit([HandedOver(material_code=m.code, pages=2) for m in gt.materials[:-1]], gt, clerk)
+    case.verify_identity("applicant", "id_card_reader", clerk)
+    case.issue_notice([NamedDefect(material_code=gt.materials[-1].code, problem="missing",
+                                   detail="未提交")], date(2026, 12, 3), gt, clerk)
+    case.supplement([HandedOver(material_code=gt.materials[-1].code)], gt, clerk)
+    case.give_fee_guidance(gt, clerk)
+    case.accept(gt, WorkCalendar(), "370671受〔2026〕00012号", clerk)
+    taken_in = case.collect_events()
+    accepted = taken_in[-1]
+    routing = _ctx("370671", system_actor("routing"))
+    routed = RoutedCase.route(accepted, gt, routing).collect_events()  # type: ignore[arg-type]
+    qingdao = _ctx("370202", system_actor("routing"))
+    admitted = RoutedCase.admit(routed[0], qingdao).collect_events()  # type: ignore[arg-type]
+    approval = ApprovalCase.receive(admitted[0], qingdao)  # type: ignore[arg-type]
+    approval.approve("licence", "370202600123456", None, "材料齐全，准予变更",
+                     _ctx("370202", Actor(staff_id="370202-A07", role="approver")))
+    decided = approval.collect_events()
+    result = CaseResult.issue(decided[-1], qingdao)  # type: ignore[arg-type]
+    result.push_online(qingdao)
+    case.complete("370202", clerk)
+    ledger = _ctx("370671", system_actor("ledger"))
+    archive = CaseFile(case.id)
+    completed = case.collect_events()
+    for n, event in enumerate([*taken_in, *completed], 1):
+        archive.observe(event, "TB_370671", n, f"tb.370671.intake.{event.name}.v1",
+                        event.model_dump_json().encode(), ledger)
+    food = WindowCase.open(uuid5(UUID(int=0), "haian"), "370671202611269F3E21", sp, HAIAN,
+                           "pickup_at_window", clerk)
+    food.submit([HandedOver(material_code=m.code) for m in sp.materials
+                 if not m.commitment_replaces and "平面图" not in m.name], sp, clerk)
+    food.verify_identity("legal_representative", "id_card_reader", clerk)
+    food.sign_commitment([m.code for m in sp.materials if m.commitment_replaces], "赵海", sp,
+                         clerk)
+    food.accept_tolerantly(sp, WorkCalendar(), "370671受〔2026〕00013号", date(2026, 12, 1), clerk)
+    food.terminate_if_overdue(Context("370671", system_actor("intake"),
+                                      datetime(2026, 12, 2, 2, 0, tzinfo=UTC)))
+    other = WindowCase.open(uuid5(UUID(int=0), "other"), "37067120261126C4D5E6", gt, WANG,
+                            "online", clerk)
+    other.reject("经营场所位于青岛市崂山区，不属于市南区管辖", "青岛市崂山区行政审批服务局", clerk)
+    late = WindowCase.open(uuid5(UUID(int=0), "late"), "37067120261126D7E8F9", sp, HAIAN,
+                           "pickup_at_window", clerk)
+    late.submit([HandedOver(material_code=m.code) for m in sp.materials
+                 if "平面图" not in m.name], sp, clerk)
+    late.verify_identity("legal_representative", "id_card_reader", clerk)
+    late.accept_tolerantly(sp, WorkCalendar(), "370671受〔2026〕00014号", date(2026, 12, 1), clerk)
+    late.deliver_promised([HandedOver(material_code=c) for c in late.pending], sp, clerk)
+    return [*visit.collect_events(), *taken_in, *completed, *routed, *admitted, *decided,
+            *result.collect_events(),
+            *archive.collect_events(), *food.collect_events(), *other.collect_events(),
+            *late.collect_events()]
+
+
+def one_of_each() -> dict[str, DomainEvent]:
+    chosen: dict[str, DomainEvent] = {}
+    for event in story_events():
+        if event.published:
+            chosen.setdefault(event.type_key(), event)
+    return chosen
+
+
+def write_missing() -> list[Path]:
+    written = []
+    for key, event in one_of_each().items():
+        path = SAMPLES / f"{key}.json"
+        if not path.exists():
+            path.write_text(json.dumps(event.model_dump(mode="json"), ensure_ascii=False,
+                                       indent=2) + "\n", encoding="utf-8")
+            written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write_missing():
+        print(path, file=sys.stderr)
