@@ -11,7 +11,8 @@ import httpx
 
 WINDOW_CLERK = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
 APPROVER = {"X-Staff-Id": "370202-A07", "X-Staff-Role": "approver"}
-WANG_QIANG = {"name": "王强", "id_number": "370602198803141233"}
+WANG_QIANG = {"kind": "person", "name": "王强", "id_number": "370602198803141233",
+              "phone": "13805351234"}
 MATTER = "370202GT0001"  # 个体工商户变更登记, owned by 青岛市市南区
 
 
@@ -20,10 +21,7 @@ def run_demo(urls: dict[str, str], receiving: str = "370671", business: str = "3
     with httpx.Client(timeout=5.0) as http:
         intake, approval = urls[f"{receiving}/intake"], urls[f"{business}/approval"]
         ledger = urls[f"{receiving}/ledger"]
-        opened = _ok(http.post(f"{intake}/cases", headers=WINDOW_CLERK,
-                               json={"matter_code": MATTER, "applicant": WANG_QIANG}))
-        case_id = opened["case_id"]
-        _ok(http.post(f"{intake}/cases/{case_id}/accept", headers=WINDOW_CLERK))
+        case_id = take_in_and_accept(http, intake)
         wait_for(lambda: http.get(f"{approval}/cases/{case_id}").status_code == 200, timeout)
         _ok(http.post(f"{approval}/cases/{case_id}/approve", headers=APPROVER,
                       json={"document_number": "370202600123456", "opinion": "材料齐全，准予变更"}))
@@ -34,6 +32,20 @@ def run_demo(urls: dict[str, str], receiving: str = "370671", business: str = "3
         timeline = _ok(http.get(f"{ledger}/cases/{case_id}/timeline"))["timeline"]
     return {"case_id": case_id, "case_number": case["case_number"], "status": case["status"],
             "timeline": [{k: e[k] for k in ("site", "service", "event", "at")} for e in timeline]}
+
+
+def take_in_and_accept(http: httpx.Client, intake: str) -> str:
+    """收件, materials, identity check, 受理: what the clerk does at the Yantai window."""
+    opened = _ok(http.post(f"{intake}/cases", headers=WINDOW_CLERK,
+                           json={"matter_code": MATTER, "applicant": WANG_QIANG}))
+    case_id = opened["case_id"]
+    items = [{"material_code": m["material_code"], "pages": 2} for m in opened["materials"]]
+    _ok(http.post(f"{intake}/cases/{case_id}/materials", headers=WINDOW_CLERK,
+                  json={"items": items}))
+    _ok(http.post(f"{intake}/cases/{case_id}/identity", headers=WINDOW_CLERK,
+                  json={"subject": "applicant", "method": "id_card_reader"}))
+    _ok(http.post(f"{intake}/cases/{case_id}/accept", headers=WINDOW_CLERK))
+    return str(case_id)
 
 
 def _archived(http: httpx.Client, url: str) -> bool:

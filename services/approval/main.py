@@ -12,7 +12,7 @@ from services.runtime.settings import ServiceSettings
 
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("approval", settings, clock)
-    approval = Approval(host, load_directory())
+    approval = Approval(host, load_directory(settings.catalogue_dir))
     add_routes(host.api, approval)
     site = settings.site
     host.subscribe("approval-on-case-admitted", own_stream(site),

@@ -1,22 +1,26 @@
-"""Use cases of the window: open a case, accept it, read it, complete it on the result."""
+"""Use cases of the window: take in, review, decide, and follow a case to its end."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Literal
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import Actor
 from contracts.delivery import ResultPushedOnline
 from contracts.identity import Applicant
-from contracts.intake import DeliveryChannel
-from services.directory import Directory
-from services.intake.domain import WindowCase
+from contracts.intake import CaseAccepted, CaseOpened, DeliveryChannel
+from services.directory import Directory, Matter
+from services.intake.domain.case import WindowCase
+from services.intake.domain.counters import Counter
+from services.intake.guide_desk import UnknownMatter
 from services.runtime.aggregate import CaseNotFound, Context, DomainError, system_actor
 from services.runtime.consumer import Delivery, Effect, Rejected
 from services.runtime.host import ServiceHost
+from services.runtime.workdays import WorkCalendar, china_date
 
 
 class OpenCase(BaseModel):
@@ -24,41 +28,66 @@ class OpenCase(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    matter_code: str
+    matter_code: str = Field(min_length=1, max_length=33)
     applicant: Applicant
     delivery_channel: DeliveryChannel = "online"
 
 
-class UnknownMatter(DomainError):
-    status = 422
-    field = "matter_code"
+class CaseNumberUnknown(DomainError):
+    status = 404
+    field = "case_number"
 
-    def __init__(self, code: str) -> None:
-        super().__init__(f"事项目录中没有编码为 {code} 的事项")
+    def __init__(self) -> None:
+        super().__init__("未找到与办件编号和证件号码相符的办件")
 
 
 class Intake:
-    def __init__(self, host: ServiceHost, directory: Directory) -> None:
-        self.host, self.directory = host, directory
+    def __init__(self, host: ServiceHost, directory: Directory, calendar: WorkCalendar) -> None:
+        self.host, self.directory, self.calendar = host, directory, calendar
 
-    def _ctx(self, actor: Actor, correlation_id: UUID) -> Context:
+    def ctx(self, actor: Actor, correlation_id: UUID) -> Context:
         return Context(self.host.site, actor, self.host.clock(), correlation_id)
 
-    def open_case(self, request: OpenCase, actor: Actor, correlation_id: UUID) -> WindowCase:
-        matter = self.directory.matter(request.matter_code)
+    def matter(self, code: str) -> Matter:
+        matter = self.directory.matter(code)
         if matter is None:
-            raise UnknownMatter(request.matter_code)
-        ctx = self._ctx(actor, correlation_id)
+            raise UnknownMatter(code)
+        return matter
+
+    def open_case(self, request: OpenCase, actor: Actor, correlation_id: UUID) -> WindowCase:
+        matter = self.matter(request.matter_code)
+        ctx = self.ctx(actor, correlation_id)
         case_id = uuid4()
         case = WindowCase.open(case_id, case_number(self.host.site, ctx.at, case_id), matter,
                                request.applicant, request.delivery_channel, ctx)
         self.host.store.record(case)
         return case
 
-    def accept_case(self, case_id: UUID, actor: Actor, correlation_id: UUID) -> WindowCase:
+    def change(self, case_id: UUID, actor: Actor, correlation_id: UUID,
+               command: Callable[[WindowCase, Matter, Context], object]) -> WindowCase:
+        """Load a case, run one domain command on it, store what it recorded."""
         case = self.get(case_id)
-        case.accept(self._ctx(actor, correlation_id))
+        command(case, self.matter(case.opened.matter_code), self.ctx(actor, correlation_id))
         self.host.store.record(case)
+        return case
+
+    def accept(self, case_id: UUID, actor: Actor, correlation_id: UUID,
+               tolerant_due: date | None = None) -> WindowCase:
+        """受理 or 容缺受理; the acceptance number is taken in the same transaction."""
+        case = self.get(case_id)
+        matter = self.matter(case.opened.matter_code)
+        ctx = self.ctx(actor, correlation_id)
+        year = china_date(ctx.at).year
+        sequence = f"acceptance:{year}"
+        counter = (self.host.store.load(Counter, Counter.id_for(self.host.site, sequence))
+                   or Counter.start(self.host.site, sequence))
+        number = f"{self.host.site}受〔{year}〕{len(counter.allocations) + 1:05d}号"
+        if tolerant_due is None:
+            case.accept(matter, self.calendar, number, ctx)
+        else:
+            case.accept_tolerantly(matter, self.calendar, number, tolerant_due, ctx)
+        counter.allocate(case.id, ctx)
+        self.host.store.record(case, counter)
         return case
 
     def get(self, case_id: UUID) -> WindowCase:
@@ -66,6 +95,27 @@ class Intake:
         if case is None:
             raise CaseNotFound(case_id)
         return case
+
+    def find(self, case_number: str, id_number: str) -> WindowCase:
+        """For the applicant's progress query: the number and the ID must both match."""
+        for event in self.host.store.scan():
+            if (isinstance(event, CaseOpened) and event.case_number == case_number
+                    and event.applicant.identifies(id_number)):
+                return self.get(event.case_id)
+        raise CaseNumberUnknown()
+
+    def terminate_overdue(self) -> int:
+        """Fired by the clock: ends tolerant acceptances whose promise was not kept."""
+        due_cases = {e.case_id for e in self.host.store.scan()
+                     if isinstance(e, CaseAccepted) and e.promise_due is not None}
+        ctx = Context(self.host.site, system_actor("intake"), self.host.clock())
+        ended = 0
+        for case_id in due_cases:
+            case = self.get(case_id)
+            if case.terminate_if_overdue(ctx):
+                self.host.store.record(case)
+                ended += 1
+        return ended
 
     def on_result_pushed_online(self, delivery: Delivery) -> Effect:
         event = delivery.event
@@ -79,16 +129,9 @@ class Intake:
         return Effect(aggregates=[case])
 
 
+IdentitySubject = Literal["applicant", "legal_representative", "agent"]
+
+
 def case_number(site: str, at: datetime, case_id: UUID) -> str:
     """Readable at the window and unique without a counter: site, day, six hex digits."""
-    return f"{site}{at:%Y%m%d}{case_id.hex[:6].upper()}"
-
-
-def case_view(case: WindowCase) -> dict[str, Any]:
-    o = case.opened
-    return {
-        "case_id": str(case.id), "case_number": case.case_number, "status": case.status,
-        "matter_code": o.matter_code, "matter_name": o.matter_name,
-        "applicant": o.applicant.masked(), "receiving_site": o.receiving_site,
-        "delivery_channel": o.delivery_channel, "opened_at": o.occurred_at.isoformat(),
-    }
+    return f"{site}{china_date(at):%Y%m%d}{case_id.hex[:6].upper()}"

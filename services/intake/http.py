@@ -1,29 +1,165 @@
-"""HTTP routes of the window: a few lines each."""
+"""HTTP routes of the guide desk and the window: each parses, calls one use case, returns."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.intake.application import Intake, OpenCase, case_view
+from services.intake.application import IdentitySubject, Intake, OpenCase
+from services.intake.documents import DocumentKind, render_document
+from services.intake.domain.inputs import HandedOver, NamedDefect
+from services.intake.guide_desk import GuideDesk, TriageVisitor, visit_view
+from services.intake.views import case_view, progress_view
 from services.runtime.http import ActingStaff, CorrelationId
+from services.runtime.workdays import china_date
 
 
-def add_routes(api: FastAPI, intake: Intake) -> None:
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Materials(_Body):
+    items: list[HandedOver] = Field(min_length=1)
+
+
+class VerifyIdentity(_Body):
+    subject: IdentitySubject = "applicant"
+    method: Literal["id_card_reader", "face_match", "document_check"] = "id_card_reader"
+
+
+class Proxy(_Body):
+    kind: Literal["assisted", "proxy"]
+    mandate_number: str | None = Field(default=None, max_length=50)
+
+
+class Notice(_Body):
+    defects: list[NamedDefect] = Field(min_length=1)
+    reply_by: date | None = None
+
+
+class Commitment(_Body):
+    material_codes: list[str] = Field(min_length=1)
+    signed_by: str = Field(min_length=1, max_length=64)
+
+
+class TolerantAcceptance(_Body):
+    due_date: date
+
+
+class Rejection(_Body):
+    reason: str = Field(min_length=1, max_length=500)
+    apply_instead: str | None = Field(default=None, max_length=200)
+
+
+def add_guide_routes(api: FastAPI, desk: GuideDesk) -> None:
+    host = desk.host
+
+    @api.post("/guide/visits", status_code=201, tags=["guide desk"], summary="引导分流: triage")
+    async def triage(body: TriageVisitor, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+        return visit_view(await host.command(lambda: desk.triage(body, actor, cid)))
+
+    @api.get("/guide/queues/{window_id}", tags=["guide desk"], summary="a window's queue")
+    async def queue(window_id: str, day: date | None = None) -> list[dict[str, Any]]:
+        today = day or china_date(host.clock())
+        return await host.query(lambda: desk.queue(window_id, today))
+
+
+def add_window_routes(api: FastAPI, intake: Intake) -> None:
     host = intake.host
+
+    async def change(case_id: UUID, actor: Any, cid: UUID, command: Any) -> dict[str, Any]:
+        case = await host.command(lambda: intake.change(case_id, actor, cid, command))
+        return case_view(case, intake.matter(case.opened.matter_code))
 
     @api.post("/cases", status_code=201, tags=["window"], summary="收件: open a case")
     async def open_case(body: OpenCase, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
         case = await host.command(lambda: intake.open_case(body, actor, cid))
-        return case_view(case)
+        return case_view(case, intake.matter(body.matter_code))
 
-    @api.post("/cases/{case_id}/accept", tags=["window"], summary="受理: accept a case")
-    async def accept_case(case_id: UUID, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
-        case = await host.command(lambda: intake.accept_case(case_id, actor, cid))
-        return case_view(case)
-
-    @api.get("/cases/{case_id}", tags=["window"], summary="办件进度: read a case")
+    @api.get("/cases/{case_id}", tags=["window"], summary="a case as the window sees it")
     async def read_case(case_id: UUID) -> dict[str, Any]:
-        return case_view(await host.query(lambda: intake.get(case_id)))
+        case = await host.query(lambda: intake.get(case_id))
+        return case_view(case, intake.matter(case.opened.matter_code))
+
+    @api.post("/cases/{case_id}/proxy", tags=["window"], summary="帮办/代办")
+    async def proxy(case_id: UUID, body: Proxy, actor: ActingStaff,
+                    cid: CorrelationId) -> dict[str, Any]:
+        return await change(case_id, actor, cid, lambda c, m, x: c.authorize_proxy(
+            body.kind, body.mandate_number, x))
+
+    @api.post("/cases/{case_id}/materials", tags=["window"], summary="materials handed over")
+    async def materials(case_id: UUID, body: Materials, actor: ActingStaff,
+                        cid: CorrelationId) -> dict[str, Any]:
+        return await change(case_id, actor, cid, lambda c, m, x: c.submit(body.items, m, x))
+
+    @api.post("/cases/{case_id}/identity", tags=["window"], summary="身份核验")
+    async def identity(case_id: UUID, body: VerifyIdentity, actor: ActingStaff,
+                       cid: CorrelationId) -> dict[str, Any]:
+        return await change(case_id, actor, cid, lambda c, m, x: c.verify_identity(
+            body.subject, body.method, x))
+
+    @api.post("/cases/{case_id}/notices", tags=["window"], summary="一次性告知")
+    async def notice(case_id: UUID, body: Notice, actor: ActingStaff,
+                     cid: CorrelationId) -> dict[str, Any]:
+        return await change(case_id, actor, cid, lambda c, m, x: c.issue_notice(
+            body.defects, body.reply_by, m, x))
+
+    @api.post("/cases/{case_id}/supplements", tags=["window"], summary="补正材料")
+    async def supplement(case_id: UUID, body: Materials, actor: ActingStaff,
+                         cid: CorrelationId) -> dict[str, Any]:
+        return await change(case_id, actor, cid, lambda c, m, x: c.supplement(body.items, m, x))
+
+    @api.post("/cases/{case_id}/commitment", tags=["window"], summary="告知承诺")
+    async def commitment(case_id: UUID, body: Commitment, actor: ActingStaff,
+                         cid: CorrelationId) -> dict[str, Any]:
+        return await change(case_id, actor, cid, lambda c, m, x: c.sign_commitment(
+            body.material_codes, body.signed_by, m, x))
+
+    @api.post("/cases/{case_id}/fee-guidance", tags=["window"], summary="fees told")
+    async def fees(case_id: UUID, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+        return await change(case_id, actor, cid, lambda c, m, x: c.give_fee_guidance(m, x))
+
+    @api.post("/cases/{case_id}/accept", tags=["window"], summary="受理")
+    async def accept(case_id: UUID, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+        case = await host.command(lambda: intake.accept(case_id, actor, cid))
+        return case_view(case, intake.matter(case.opened.matter_code))
+
+    @api.post("/cases/{case_id}/accept-tolerantly", tags=["window"], summary="容缺受理")
+    async def accept_tolerantly(case_id: UUID, body: TolerantAcceptance, actor: ActingStaff,
+                                cid: CorrelationId) -> dict[str, Any]:
+        case = await host.command(lambda: intake.accept(case_id, actor, cid, body.due_date))
+        return case_view(case, intake.matter(case.opened.matter_code))
+
+    @api.post("/cases/{case_id}/reject", tags=["window"], summary="不予受理")
+    async def reject(case_id: UUID, body: Rejection, actor: ActingStaff,
+                     cid: CorrelationId) -> dict[str, Any]:
+        return await change(case_id, actor, cid, lambda c, m, x: c.reject(
+            body.reason, body.apply_instead, x))
+
+    @api.post("/cases/{case_id}/promised-materials", tags=["window"], summary="容缺材料补齐")
+    async def promised(case_id: UUID, body: Materials, actor: ActingStaff,
+                       cid: CorrelationId) -> dict[str, Any]:
+        return await change(case_id, actor, cid, lambda c, m, x: c.deliver_promised(
+            body.items, m, x))
+
+    @api.get("/cases/{case_id}/documents/{kind}", response_class=HTMLResponse, tags=["window"],
+             summary="a window document, printable")
+    async def document(case_id: UUID, kind: DocumentKind,
+                       notice: Annotated[int | None, Query(ge=1)] = None) -> HTMLResponse:
+        case = await host.query(lambda: intake.get(case_id))
+        site = intake.directory.site(host.site)
+        assert site is not None
+        html = render_document(kind, case, intake.matter(case.opened.matter_code), site, notice)
+        return HTMLResponse(html)
+
+    @api.get("/progress", tags=["applicant"], summary="办件进度查询 for the applicant")
+    async def progress(case_number: Annotated[str, Query(min_length=1, max_length=50)],
+                       id_number: Annotated[str, Query(min_length=1, max_length=18)],
+                       ) -> dict[str, Any]:
+        case = await host.query(lambda: intake.find(case_number, id_number))
+        return progress_view(case, intake.matter(case.opened.matter_code))

@@ -5,16 +5,21 @@ from __future__ import annotations
 from contracts.subjects import inbox_stream
 from services.directory import load_directory
 from services.intake.application import Intake
-from services.intake.http import add_routes
+from services.intake.guide_desk import GuideDesk
+from services.intake.http import add_guide_routes, add_window_routes
 from services.runtime.host import Clock, ServiceHost, utc_now
 from services.runtime.settings import ServiceSettings
+from services.runtime.workdays import WorkCalendar
 
 
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("intake", settings, clock)
-    intake = Intake(host, load_directory())
-    add_routes(host.api, intake)
+    directory = load_directory(settings.catalogue_dir)
+    intake = Intake(host, directory, WorkCalendar())
+    add_guide_routes(host.api, GuideDesk(host, directory))
+    add_window_routes(host.api, intake)
     site = settings.site
     host.subscribe("intake-on-result-pushed-online", inbox_stream(site),
                    f"tb.to.{site}.*.result_pushed_online.>", intake.on_result_pushed_online)
+    host.every(settings.clock_tick_seconds, "intake-promise-watch", intake.terminate_overdue)
     return host

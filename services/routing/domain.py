@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from contracts.intake import CaseAccepted
+from contracts.intake import CaseAccepted, SubmittedItem
 from contracts.routing import CaseAdmitted, CaseRouted
 from services.directory import Matter
 from services.runtime.aggregate import Aggregate, Context, DomainError
@@ -28,6 +28,8 @@ class NotAParty(DomainError):
 class RoutedCase(Aggregate):
     receiving_site: str
     business_sites: list[str]
+    handling_mode: str
+    paper_items: list[SubmittedItem]
 
     @classmethod
     def route(cls, accepted: CaseAccepted, matter: Matter, ctx: Context) -> Self:
@@ -36,8 +38,8 @@ class RoutedCase(Aggregate):
             CaseRouted, ctx, case_number=accepted.case_number, matter_code=matter.code,
             matter_name=matter.name, handling_mode=matter.handling_mode,
             applicant=accepted.applicant, receiving_site=accepted.receiving_site,
-            business_sites=[matter.owner_site], department=matter.department,
-            delivery_channel=accepted.delivery_channel,
+            business_sites=matter.business_sites, department=matter.department,
+            delivery_channel=accepted.delivery_channel, paper_items=accepted.paper_items,
         )
         return case
 
@@ -47,7 +49,7 @@ class RoutedCase(Aggregate):
         case = cls(routed.case_id)
         fields = routed.model_dump(include={
             "matter_code", "matter_name", "handling_mode", "applicant", "receiving_site",
-            "business_sites", "department", "delivery_channel",
+            "business_sites", "department", "delivery_channel", "paper_items",
         })
         case._trigger(CaseAdmitted, ctx, case_number=routed.case_number, **fields)
         return case
@@ -63,10 +65,14 @@ class RoutedCase(Aggregate):
         return [site for site in self.parties if site != from_site]
 
     def apply_case_routed(self, event: CaseRouted) -> None:
-        self.receiving_site, self.business_sites = event.receiving_site, event.business_sites
+        self._know(event)
 
     def apply_case_admitted(self, event: CaseAdmitted) -> None:
+        self._know(event)
+
+    def _know(self, event: CaseRouted | CaseAdmitted) -> None:
         self.receiving_site, self.business_sites = event.receiving_site, event.business_sites
+        self.handling_mode, self.paper_items = event.handling_mode, event.paper_items
 
 
 def check_may_admit(routed: CaseRouted, site: str) -> None:

@@ -23,4 +23,6 @@ def add_routes(api: FastAPI, host: ServiceHost) -> None:
     async def read_case(case_id: UUID) -> dict[str, Any]:
         case = await host.query(lambda: read(case_id))
         return {"case_id": str(case.id), "case_number": case.case_number,
-                "receiving_site": case.receiving_site, "business_sites": case.business_sites}
+                "receiving_site": case.receiving_site, "business_sites": case.business_sites,
+                "handling_mode": case.handling_mode,
+                "paper_items": [i.name for i in case.paper_items]}

@@ -12,7 +12,7 @@ from services.runtime.settings import ServiceSettings
 
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("routing", settings, clock)
-    routing = Routing(host, load_directory())
+    routing = Routing(host, load_directory(settings.catalogue_dir))
     add_routes(host.api, host)
     site = settings.site
     host.subscribe("routing-exchange", own_stream(site), f"tb.{site}.>", routing.on_site_event)

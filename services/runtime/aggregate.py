@@ -6,6 +6,7 @@ acting site, the actor and the correlation id.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Self
@@ -34,6 +35,11 @@ class DomainError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+    @property
+    def rule(self) -> str:
+        """The rule broken, as a stable name clients can switch on: the class name in snake."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
 
 
 class CaseNotFound(DomainError):

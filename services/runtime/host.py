@@ -53,6 +53,7 @@ class ServiceHost:
         self.store = CaseStore(service, settings)
         self.api = service_api(f"tongban {service} {settings.site}", self.readiness)
         self.subscriptions: list[Subscription] = []
+        self.periodic: list[tuple[float, str, Callable[[], object]]] = []
         self.consumers: list[TrackedConsumer] = []
         self.relay: OutboxRelay | None = None
         self.nc: Client | None = None
@@ -64,6 +65,18 @@ class ServiceHost:
         if any(s.stream == stream for s in self.subscriptions):
             raise ValueError(f"{self.service} already consumes {stream}")
         self.subscriptions.append(Subscription(name, stream, subject, handler))
+
+    def every(self, seconds: float, name: str, job: Callable[[], object]) -> None:
+        """Run a store command periodically (deadline checks); it takes the writers' lock."""
+        self.periodic.append((seconds, name, job))
+
+    async def _repeat(self, seconds: float, name: str, job: Callable[[], object]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.command(job)
+            except Exception:  # a failed round is logged; the next one tries again
+                log.exception("periodic_job_failed", job=name)
 
     @property
     def js(self) -> JetStreamContext:
@@ -99,6 +112,8 @@ class ServiceHost:
         ]
         self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.service}-relay")]
         self._tasks += [asyncio.create_task(c.run(), name=c.name) for c in self.consumers]
+        self._tasks += [asyncio.create_task(self._repeat(*job), name=job[1])
+                        for job in self.periodic]
         await asyncio.wait_for(
             asyncio.gather(*(c.subscribed.wait() for c in self.consumers)), timeout=30)
         log.info("service_started", nats=self.settings.nats_url)

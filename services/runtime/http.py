@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from contracts.base import Actor
+from contracts.identity import APPLICANT_KINDS
 from services.runtime.aggregate import DomainError
 
 _REASONS_ZH = {
@@ -18,6 +19,11 @@ _REASONS_ZH = {
     "json_invalid": "JSON 格式错误",
     "string_too_short": "不能为空",
     "uuid_parsing": "不是有效的编号",
+    "union_tag_invalid": "申请人类型应为 person（个人）或 company（法人）",
+    "literal_error": "取值不在允许范围内",
+    "extra_forbidden": "不认识的字段",
+    "date_from_datetime_parsing": "不是有效的日期",
+    "string_pattern_mismatch": "格式不正确",
 }
 
 
@@ -47,7 +53,8 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = []
     for error in exc.errors():
-        loc = [str(part) for part in error["loc"] if part not in ("body", "header", "path")]
+        loc = [str(part) for part in error["loc"]
+               if part not in ("body", "header", "path", "query") and part not in APPLICANT_KINDS]
         reason = _REASONS_ZH.get(error["type"], error["msg"].removeprefix("Value error, "))
         errors.append({"field": ".".join(loc) or "body", "reason": reason})
     return JSONResponse(status_code=422, content=error_body(errors))
@@ -55,9 +62,8 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return JSONResponse(
-        status_code=exc.status, content=error_body([{"field": exc.field, "reason": exc.reason}])
-    )
+    error = {"field": exc.field, "reason": exc.reason, "rule": exc.rule}
+    return JSONResponse(status_code=exc.status, content=error_body([error]))
 
 
 def service_api(title: str, readiness: Any) -> FastAPI:

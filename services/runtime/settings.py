@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     retry_initial_seconds: float = 0.05
     retry_max_seconds: float = 5.0
     retry_attempts: int = 8
+    catalogue_dir: Path | None = Field(default=None, description="sites.json and matters.json; "
+                                       "the packaged ones when unset")
+    clock_tick_seconds: float = Field(default=60.0, gt=0, description="how often deadlines are checked")
 
 
 def for_service(service: ServiceName, **overrides: object) -> ServiceSettings:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from contracts.subjects import inbox_stream
-from tests.support.stack import APPROVER, GT_CHANGE, WANG_QIANG, WINDOW_CLERK, Stack, eventually
+from tests.support.stack import (
+    APPROVER,
+    GT_CHANGE,
+    WANG_QIANG,
+    Stack,
+    eventually,
+    take_in_and_accept,
+)
 
 A, B, HARBIN = "370671", "370202", "230102"
 
@@ -13,11 +20,7 @@ async def test_a_case_accepted_in_yantai_is_approved_in_qingdao_and_completed_ba
 ) -> None:
     async with (two_sites.client(A, "intake") as intake, two_sites.client(B, "approval") as approval,
                 two_sites.client(A, "ledger") as ledger_a, two_sites.client(B, "ledger") as ledger_b):
-        opened = await intake.post("/cases", headers=WINDOW_CLERK,
-                                   json={"matter_code": GT_CHANGE, "applicant": WANG_QIANG})
-        assert opened.status_code == 201, opened.text
-        case_id = opened.json()["case_id"]
-        assert (await intake.post(f"/cases/{case_id}/accept", headers=WINDOW_CLERK)).is_success
+        case_id = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
 
         async def in_qingdao_inbox() -> bool:
             return any(c["case_id"] == case_id for c in (await approval.get("/inbox")).json())
@@ -34,11 +37,13 @@ async def test_a_case_accepted_in_yantai_is_approved_in_qingdao_and_completed_ba
 
         async def archived() -> dict | None:
             body = (await ledger_a.get(f"/cases/{case_id}/timeline")).json()
-            return body if body.get("archived") and len(body["timeline"]) == 10 else None
+            return body if body.get("archived") and len(body["timeline"]) == 12 else None
 
         timeline = (await eventually(archived))["timeline"]
         assert [(e["site"], e["service"], e["event"]) for e in timeline] == [
             (A, "intake", "case_opened"),
+            (A, "intake", "materials_submitted"),
+            (A, "intake", "identity_verified"),
             (A, "intake", "case_accepted"),
             (A, "routing", "case_routed"),
             (B, "routing", "case_admitted"),
@@ -50,7 +55,7 @@ async def test_a_case_accepted_in_yantai_is_approved_in_qingdao_and_completed_ba
             (A, "ledger", "case_archived"),
         ]
         assert timeline[0]["actor"] == "370671-W01"
-        assert timeline[5]["actor"] == "370202-A07"
+        assert timeline[7]["actor"] == "370202-A07"
 
         qingdao = (await ledger_b.get(f"/cases/{case_id}/timeline")).json()["timeline"]
         assert [e["event"] for e in qingdao][:2] == ["case_routed", "case_admitted"]

@@ -18,7 +18,8 @@ from tongban.registry import BUILDERS
 
 WINDOW_CLERK = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
 APPROVER = {"X-Staff-Id": "370202-A07", "X-Staff-Role": "approver"}
-WANG_QIANG = {"name": "王强", "id_number": "370602198803141233"}
+WANG_QIANG = {"kind": "person", "name": "王强", "id_number": "370602198803141233",
+              "phone": "13805351234"}
 GT_CHANGE = "370202GT0001"  # 个体工商户变更登记, owned by 青岛市市南区
 
 
@@ -65,3 +66,18 @@ async def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(0.05)
+
+
+async def take_in_and_accept(intake: httpx.AsyncClient, matter_code: str,
+                             applicant: dict[str, Any], delivery_channel: str = "online") -> str:
+    """收件, every material on the checklist, identity check, 受理: returns the case id."""
+    opened = await intake.post("/cases", headers=WINDOW_CLERK, json={
+        "matter_code": matter_code, "applicant": applicant, "delivery_channel": delivery_channel})
+    assert opened.status_code == 201, opened.text
+    case_id = opened.json()["case_id"]
+    items = [{"material_code": m["material_code"], "pages": 2} for m in opened.json()["materials"]]
+    for path, body in [("materials", {"items": items}), ("identity", {"subject": "applicant"}),
+                       ("accept", None)]:
+        response = await intake.post(f"/cases/{case_id}/{path}", headers=WINDOW_CLERK, json=body)
+        assert response.status_code == 200, response.text
+    return str(case_id)

@@ -1,0 +1,40 @@
+"""Fixtures of the integration tests: the intake service on either store, with a clock the test
+moves by hand."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from services.intake.main import build
+from services.runtime.host import ServiceHost
+from services.runtime.settings import for_service
+
+
+class FakeClock:
+    """Time the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 26, 1, 30, tzinfo=UTC))
+
+
+@pytest.fixture
+async def window(store_overrides: dict[str, Any], clock: FakeClock
+                 ) -> AsyncIterator[tuple[ServiceHost, httpx.AsyncClient]]:
+    host = build(for_service("intake", site="370671", **store_overrides), clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
+                                 base_url="http://intake.370671") as client:
+        yield host, client
+    host.store.close()

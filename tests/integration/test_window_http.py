@@ -1,0 +1,161 @@
+"""The window over HTTP: every endpoint refuses bad input with the field and the reason and
+stores nothing; an action out of order answers 409 with the rule it breaks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from services.runtime.host import ServiceHost
+from tests.support.stack import GT_CHANGE, WANG_QIANG, WINDOW_CLERK
+
+HAIAN = {"kind": "company", "name": "烟台海岸食品有限公司", "credit_code": "913706027654032157",
+         "legal_representative": "赵海", "representative_id_number": "370602198803141233",
+         "phone": "0535-6921234"}
+
+
+def fields(response: httpx.Response) -> dict[str, str]:
+    return {e["field"]: e["reason"] for e in response.json()["errors"]}
+
+
+def stored(host: ServiceHost) -> int:
+    return sum(1 for _ in host.store.scan())
+
+
+async def open_case(client: httpx.AsyncClient, applicant: dict[str, Any] = WANG_QIANG,
+                    matter: str = GT_CHANGE) -> dict[str, Any]:
+    response = await client.post("/cases", headers=WINDOW_CLERK,
+                                 json={"matter_code": matter, "applicant": applicant})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+BAD_CASE_REQUESTS = [
+    ({"matter_code": "999999XX0000", "applicant": WANG_QIANG}, "matter_code"),
+    ({"matter_code": GT_CHANGE}, "applicant"),
+    ({"matter_code": GT_CHANGE, "applicant": {**WANG_QIANG, "id_number": "370602198803141234"}},
+     "applicant.id_number"),
+    ({"matter_code": GT_CHANGE, "applicant": {**HAIAN, "credit_code": "91370202589012345I"}},
+     "applicant.credit_code"),
+    ({"matter_code": GT_CHANGE, "applicant": {**WANG_QIANG, "phone": "12345"}}, "applicant.phone"),
+    ({"matter_code": GT_CHANGE, "applicant": WANG_QIANG, "delivery_channel": "pigeon"},
+     "delivery_channel"),
+]
+
+
+@pytest.mark.parametrize(("body", "field"), BAD_CASE_REQUESTS, ids=lambda v: str(v)[:40])
+async def test_opening_a_case_with_bad_input_names_the_field_and_stores_nothing(
+    window: Any, body: dict[str, Any], field: str,
+) -> None:
+    host, client = window
+    response = await client.post("/cases", headers=WINDOW_CLERK, json=body)
+    assert response.status_code == 422
+    assert field in fields(response), fields(response)
+    assert stored(host) == 0
+
+
+async def test_malformed_json_is_refused(window: Any) -> None:
+    host, client = window
+    response = await client.post("/cases", headers={**WINDOW_CLERK,
+                                                    "Content-Type": "application/json"},
+                                 content=b'{"matter_code": "370202GT0001", "applicant": ')
+    assert response.status_code == 422
+    assert list(fields(response).values()) == ["JSON 格式错误"]
+    assert stored(host) == 0
+
+
+async def test_a_command_without_the_acting_staff_member_is_refused(window: Any) -> None:
+    host, client = window
+    response = await client.post("/cases", json={"matter_code": GT_CHANGE,
+                                                 "applicant": WANG_QIANG})
+    assert response.status_code == 422
+    assert set(fields(response)) == {"x-staff-id", "x-staff-role"}
+    assert stored(host) == 0
+
+
+BAD_CASE_COMMANDS = [
+    ("proxy", {"kind": "proxy"}, 422, "mandate_number"),
+    ("proxy", {"kind": "friend"}, 422, "kind"),
+    ("materials", {"items": []}, 422, "items"),
+    ("materials", {"items": [{"material_code": "M99"}]}, 422, "material_code"),
+    ("materials", {"items": [{"material_code": "M01", "pages": 0}]}, 422, "items.0.pages"),
+    ("identity", {"subject": "agent"}, 422, "subject"),
+    ("notices", {"defects": []}, 422, "defects"),
+    ("notices", {"defects": [{"material_code": "M01", "problem": "ugly", "detail": "x"}]}, 422,
+     "defects.0.problem"),
+    ("supplements", {"items": [{"material_code": "M01"}]}, 409, "case"),
+    ("commitment", {"material_codes": ["M04"], "signed_by": "王强"}, 409, "case"),
+    ("accept", None, 409, "case"),
+    ("accept-tolerantly", {"due_date": "下周三"}, 422, "due_date"),
+    ("reject", {"reason": ""}, 422, "reason"),
+    ("promised-materials", {"items": [{"material_code": "M04"}]}, 409, "case"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "status", "field"), BAD_CASE_COMMANDS,
+                         ids=[f"{c[0]}-{c[3]}" for c in BAD_CASE_COMMANDS])
+async def test_every_window_command_refuses_bad_input_and_stores_nothing(
+    window: Any, path: str, body: dict[str, Any] | None, status: int, field: str,
+) -> None:
+    host, client = window
+    case = await open_case(client)
+    before = stored(host)
+    response = await client.post(f"/cases/{case['case_id']}/{path}", headers=WINDOW_CLERK,
+                                 json=body)
+    assert response.status_code == status, response.text
+    assert field in fields(response)
+    assert stored(host) == before
+
+
+@pytest.mark.parametrize("path", ["accept", "fee-guidance"])
+async def test_an_unknown_or_malformed_case_id_is_refused(window: Any, path: str) -> None:
+    host, client = window
+    unknown = await client.post(f"/cases/6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e/{path}",
+                                headers=WINDOW_CLERK)
+    malformed = await client.post(f"/cases/case-1/{path}", headers=WINDOW_CLERK)
+    assert (unknown.status_code, malformed.status_code) == (404, 422)
+    assert "case_id" in fields(malformed)
+    assert stored(host) == 0
+
+
+async def test_accepting_under_an_open_one_time_notice_answers_409_with_the_rule(
+    window: Any,
+) -> None:
+    host, client = window
+    case_id = (await open_case(client))["case_id"]
+    await client.post(f"/cases/{case_id}/materials", headers=WINDOW_CLERK,
+                      json={"items": [{"material_code": "M01"}, {"material_code": "M02"}]})
+    await client.post(f"/cases/{case_id}/identity", headers=WINDOW_CLERK, json={})
+    notice = await client.post(f"/cases/{case_id}/notices", headers=WINDOW_CLERK, json={
+        "defects": [{"material_code": "M03", "problem": "missing", "detail": "缺少身份证复印件"}]})
+    assert notice.status_code == 200 and notice.json()["status"] == "awaiting_supplement"
+    before = stored(host)
+    response = await client.post(f"/cases/{case_id}/accept", headers=WINDOW_CLERK)
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["rule"] == "one_time_notice_open"
+    assert stored(host) == before
+
+
+async def test_documents_and_progress_refuse_what_does_not_exist(window: Any) -> None:
+    _, client = window
+    case = await open_case(client)
+    early = await client.get(f"/cases/{case['case_id']}/documents/acceptance_notice")
+    bogus = await client.get(f"/cases/{case['case_id']}/documents/certificate")
+    wrong_id = await client.get("/progress", params={"case_number": case["case_number"],
+                                                     "id_number": "370202199209093382"})
+    missing = await client.get("/progress", params={"case_number": case["case_number"]})
+    assert (early.status_code, bogus.status_code) == (409, 422)
+    assert (wrong_id.status_code, missing.status_code) == (404, 422)
+    assert "id_number" in fields(missing)
+
+
+async def test_the_guide_desk_refuses_an_unknown_matter_and_an_unknown_window(window: Any) -> None:
+    host, client = window
+    visit = await client.post("/guide/visits", headers=WINDOW_CLERK,
+                              json={"matter_code": "999999XX0000"})
+    queue = await client.get("/guide/queues/X99")
+    assert (visit.status_code, queue.status_code) == (422, 404)
+    assert "matter_code" in fields(visit) and "window_id" in fields(queue)
+    assert stored(host) == 0
