@@ -39,7 +39,8 @@ def take_in_and_accept(http: httpx.Client, intake: str) -> str:
     opened = _ok(http.post(f"{intake}/cases", headers=WINDOW_CLERK,
                            json={"matter_code": MATTER, "applicant": WANG_QIANG}))
     case_id = opened["case_id"]
-    items = [{"material_code": m["material_code"], "pages": 2} for m in opened["materials"]]
+    items = [{"material_code": m["material_code"], "pages": 2} for m in opened["materials"]
+             if m["state"] != "not_required"]
     _ok(http.post(f"{intake}/cases/{case_id}/materials", headers=WINDOW_CLERK,
                   json={"items": items}))
     _ok(http.post(f"{intake}/cases/{case_id}/identity", headers=WINDOW_CLERK,

@@ -41,10 +41,13 @@ def _entries(source: str, data: Any, model: type[M]) -> list[M]:
             entries.append(model.model_validate(item))
         except ValidationError as error:
             first = error.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "entry"
+            message = str(first["msg"]).removeprefix("Value error, ")
+            field = ".".join(str(p) for p in first["loc"])
+            if not field:  # a rule across fields names its field first: "field: reason"
+                field, _, message = message.partition(": ")
             code = item.get("code", "?") if isinstance(item, dict) else "?"
             raise CatalogueError(
-                f"{source}: entry {index} ({code}): field {field}: {first['msg']}"
+                f"{source}: entry {index} ({code}): field {field}: {message}"
             ) from None
     return entries
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.base import DivisionCode
 from contracts.delivery import ResultType
+from contracts.identity import CreditCode
 from contracts.intake import DeliveryChannel
 from contracts.routing import HandlingMode
 
@@ -42,7 +43,7 @@ class Site(_Frozen):
     hall: str = ""
     address: str = ""
     phone: Phone = ""
-    credit_code: str = ""  # the receiving unit's unified social credit code, for notices
+    credit_code: CreditCode | Literal[""] = ""  # the receiving unit's, printed on notices
     windows: list[Window] = []
 
 
@@ -54,6 +55,8 @@ class Material(_Frozen):
     copies: int = Field(ge=1, default=1)
     commitment_replaces: bool = Field(
         default=False, description="告知承诺制: the applicant's commitment replaces this proof")
+    only_when: Literal["agent"] | None = Field(
+        default=None, description="required only when someone applies for the applicant")
 
 
 class Fee(_Frozen):
@@ -91,7 +94,7 @@ class Matter(_Frozen):
     @model_validator(mode="after")
     def check_rules(self) -> Self:
         if self.promised_days > self.statutory_days:
-            raise ValueError(f"promised_days {self.promised_days} exceeds statutory_days "
+            raise ValueError(f"promised_days: {self.promised_days} exceeds statutory_days "
                              f"{self.statutory_days}")
         if not self.in_hall and self.elsewhere is None:
             raise ValueError("elsewhere: a matter not handled in this hall needs place and phone")

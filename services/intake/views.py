@@ -41,6 +41,8 @@ def materials_view(case: WindowCase, matter: Matter) -> list[dict[str, Any]]:
             state = "committed"
         elif m.code in case.pending:
             state = "promised"
+        elif m.only_when == "agent" and not case.acts_through_agent:
+            state = "not_required"
         else:
             state = "missing"
         rows.append({"material_code": m.code, "name": m.name, "key": m.key, "form": m.form,

@@ -75,7 +75,8 @@ async def take_in_and_accept(intake: httpx.AsyncClient, matter_code: str,
         "matter_code": matter_code, "applicant": applicant, "delivery_channel": delivery_channel})
     assert opened.status_code == 201, opened.text
     case_id = opened.json()["case_id"]
-    items = [{"material_code": m["material_code"], "pages": 2} for m in opened.json()["materials"]]
+    items = [{"material_code": m["material_code"], "pages": 2}
+             for m in opened.json()["materials"] if m["state"] != "not_required"]
     for path, body in [("materials", {"items": items}), ("identity", {"subject": "applicant"}),
                        ("accept", None)]:
         response = await intake.post(f"/cases/{case_id}/{path}", headers=WINDOW_CLERK, json=body)

@@ -292,3 +292,17 @@ def test_completion_reported_twice_completes_the_case_once() -> None:
     case.complete("370202", at())
     case.complete("370202", at())
     assert [e.name for e in case.collect_events()].count("case_completed") == 1
+
+
+def test_a_mandate_is_asked_for_only_when_someone_applies_for_the_applicant() -> None:
+    mandate = next(m.code for m in GT_CHANGE.materials if m.only_when == "agent")
+    in_person = ready(missing=(mandate,))
+    in_person.accept(GT_CHANGE, WorkCalendar(), NUMBER, at())
+    assert in_person.status == "accepted"
+
+    by_proxy = opened()
+    by_proxy.authorize_proxy("proxy", "WT-2026-0042", at())
+    by_proxy.submit(handed(*all_codes(GT_CHANGE, (mandate,))), GT_CHANGE, at())
+    by_proxy.verify_identity("applicant", "id_card_reader", at())
+    with pytest.raises(errors.MaterialsIncomplete, match="授权委托书"):
+        by_proxy.accept(GT_CHANGE, WorkCalendar(), NUMBER, at())

@@ -199,7 +199,14 @@ class WindowCase(WindowCaseState):
         """Materials neither handed over nor replaced by a signed commitment."""
         committed = set(self.commitment.material_codes) if self.commitment else set()
         return [m for m in matter.materials
-                if m.code not in self.submitted and m.code not in committed]
+                if m.code not in self.submitted and m.code not in committed
+                and (m.only_when != "agent" or self.acts_through_agent)]
+
+    @property
+    def acts_through_agent(self) -> bool:
+        applicant = self.opened.applicant
+        on_mandate = self.proxy is not None and self.proxy.kind == "proxy"
+        return on_mandate or (isinstance(applicant, Company) and applicant.agent is not None)
 
     def _accept(self, matter: Matter, calendar: WorkCalendar, acceptance_number: str,
                 ctx: Context, pending: list[str], due: date | None) -> None:
