@@ -1,8 +1,12 @@
 """NATS subjects and streams: a site's own events, and the inbox of what is addressed to a site.
 
 - own events:   tb.<site>.<service>.<event>.v<N>      in stream TB_<site>
-- carried:      tb.to.<party>.<from-site>.<event>.v<N> in stream TB_TO_<party>
+- carried:      tb.to.<party>.<from-site>.<event>.v<N> in stream TB_TO_<party> (the inbox)
+- admitted:     tb.in.<site>.<from-site>.<event>.v<N>  in stream TB_IN_<site>
 - dead letters: tb.dlq.<site>.<consumer>              in stream TB_DLQ_<site>
+
+Only the site's exchange (routing) reads the inbox: it admits what comes from a party of the
+case into TB_IN, byte for byte, and dead-letters the rest. Every other service reads TB_IN.
 """
 
 from __future__ import annotations
@@ -20,12 +24,20 @@ def inbox_subject(party: str, event: DomainEvent) -> str:
     return f"tb.to.{party}.{event.acting_site}.{event.name}.v{event.version_of_schema()}"
 
 
+def admitted_subject(site: str, event: DomainEvent) -> str:
+    return f"tb.in.{site}.{event.acting_site}.{event.name}.v{event.version_of_schema()}"
+
+
 def own_stream(site: str) -> str:
     return f"TB_{site}"
 
 
 def inbox_stream(site: str) -> str:
     return f"TB_TO_{site}"
+
+
+def admitted_stream(site: str) -> str:
+    return f"TB_IN_{site}"
 
 
 def dead_letter_stream(site: str) -> str:
@@ -42,7 +54,7 @@ class Envelope:
 
     event_type: type[DomainEvent]
     from_site: str
-    to_site: str | None  # set for carried events only
+    to_site: str | None  # set for carried and admitted events
 
 
 class BadSubject(ValueError):
@@ -51,10 +63,10 @@ class BadSubject(ValueError):
 
 def parse_subject(subject: str) -> Envelope:
     parts = subject.split(".")
-    if len(parts) == 5 and parts[0] == "tb" and parts[1] != "to":
+    if len(parts) == 5 and parts[0] == "tb" and parts[1] not in ("to", "in", "dlq"):
         _, site, service, name, version = parts
         return Envelope(event_class(f"{service}.{name}.{version}"), site, None)
-    if len(parts) == 6 and parts[:2] == ["tb", "to"]:
+    if len(parts) == 6 and parts[0] == "tb" and parts[1] in ("to", "in"):
         _, _, party, site, name, version = parts
         return Envelope(event_class_by_name(name, _version(version)), site, party)
     raise BadSubject(f"not an event subject: {subject!r}")

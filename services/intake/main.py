@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.subjects import inbox_stream
+from contracts.subjects import admitted_stream
 from services.directory import load_directory
 from services.intake.application import Intake
 from services.intake.guide_desk import GuideDesk
@@ -19,7 +19,7 @@ def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     add_guide_routes(host.api, GuideDesk(host, directory))
     add_window_routes(host.api, intake)
     site = settings.site
-    host.subscribe("intake-on-result-pushed-online", inbox_stream(site),
-                   f"tb.to.{site}.*.result_pushed_online.>", intake.on_result_pushed_online)
+    host.subscribe("intake-on-result-pushed-online", admitted_stream(site),
+                   f"tb.in.{site}.*.result_pushed_online.>", intake.on_result_pushed_online)
     host.every(settings.clock_tick_seconds, "intake-promise-watch", intake.terminate_overdue)
     return host

@@ -13,10 +13,11 @@ from contracts.routing import CaseAdmitted, CaseRouted
 from services.directory import Matter
 from services.runtime.aggregate import Aggregate, Context, DomainError
 
-# What another party needs to see of a case. Intake's own steps stay at the receiving site.
+# What another party needs to see of a case. The window's steps before acceptance stay at the
+# receiving site: the routed case carries what the business site needs of them.
 CARRIED_EVENTS = frozenset({
     "case_routed", "case_admitted", "case_received", "case_approved",
-    "result_issued", "result_pushed_online",
+    "result_issued", "result_pushed_online", "case_completed",
 })
 
 
@@ -57,6 +58,10 @@ class RoutedCase(Aggregate):
     @property
     def parties(self) -> list[str]:
         return [self.receiving_site, *self.business_sites]
+
+    def check_party(self, site: str) -> None:
+        if site not in self.parties:
+            raise NotAParty(f"{site} 不是办件 {self.case_number} 的当事方")
 
     def recipients(self, event_name: str, from_site: str) -> list[str]:
         """The parties other than the sender that need this event."""

@@ -16,6 +16,5 @@ def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     add_routes(host.api, host)
     site = settings.site
     host.subscribe("routing-exchange", own_stream(site), f"tb.{site}.>", routing.on_site_event)
-    host.subscribe("routing-on-case-routed-here", inbox_stream(site),
-                   f"tb.to.{site}.*.case_routed.>", routing.on_case_routed_here)
+    host.subscribe("routing-gateway", inbox_stream(site), f"tb.to.{site}.>", routing.on_inbound)
     return host

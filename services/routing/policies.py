@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contracts.intake import CaseAccepted
 from contracts.routing import CaseRouted
-from contracts.subjects import inbox_subject
+from contracts.subjects import admitted_subject, inbox_subject
 from services.directory import Directory
 from services.routing.domain import NotAParty, RoutedCase
 from services.runtime.aggregate import Context, system_actor
@@ -45,12 +45,20 @@ class Routing:
             for party in case.recipients(event.name, event.acting_site)
         ])
 
-    def on_case_routed_here(self, delivery: Delivery) -> Effect:
-        routed = delivery.event
-        assert isinstance(routed, CaseRouted)
-        if self.host.store.load(RoutedCase, routed.case_id) is not None:
-            return Effect()
+    def on_inbound(self, delivery: Delivery) -> Effect:
+        """The gateway: what another site sends is admitted only if that site is a party of
+        the case; admitted events go on to this site's services through TB_IN unchanged."""
+        event = delivery.event
+        case = self.host.store.load(RoutedCase, event.case_id)
         try:
-            return Effect(aggregates=[RoutedCase.admit(routed, self._ctx(delivery))])
+            if isinstance(event, CaseRouted) and case is None:
+                case = RoutedCase.admit(event, self._ctx(delivery))
+            elif case is None:
+                raise NotAParty(f"本地不知办件 {event.case_number}，不接收 {event.acting_site} 的消息")
+            else:
+                case.check_party(event.acting_site)
         except NotAParty as refusal:
             raise Rejected(refusal.reason) from None
+        admit = Forward(admitted_subject(self.host.site, event), delivery.data,
+                        f"{event.event_id}<{self.host.site}")
+        return Effect(aggregates=[case], forwards=[admit])

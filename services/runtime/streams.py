@@ -6,7 +6,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
 from nats.js.errors import BadRequestError
 
-from contracts.subjects import dead_letter_stream, inbox_stream, own_stream
+from contracts.subjects import admitted_stream, dead_letter_stream, inbox_stream, own_stream
 
 DUPLICATE_WINDOW_SECONDS = 120.0
 
@@ -21,6 +21,11 @@ def site_stream_configs(site: str) -> list[StreamConfig]:
         StreamConfig(
             name=inbox_stream(site),
             subjects=[f"tb.to.{site}.>"],
+            duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        ),
+        StreamConfig(
+            name=admitted_stream(site),
+            subjects=[f"tb.in.{site}.>"],
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
         ),
         StreamConfig(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from contracts.subjects import inbox_stream
+from uuid import UUID
+
+from contracts.subjects import admitted_stream, inbox_stream, inbox_subject, own_stream
+from services.runtime.dead_letters import DeadLetters
+from tests.support.events import sample
 from tests.support.stack import (
     APPROVER,
     GT_CHANGE,
@@ -57,12 +61,44 @@ async def test_a_case_accepted_in_yantai_is_approved_in_qingdao_and_completed_ba
         assert timeline[0]["actor"] == "370671-W01"
         assert timeline[7]["actor"] == "370202-A07"
 
-        qingdao = (await ledger_b.get(f"/cases/{case_id}/timeline")).json()["timeline"]
-        assert [e["event"] for e in qingdao][:2] == ["case_routed", "case_admitted"]
-        assert all(e["service"] != "intake" for e in qingdao), "B learns nothing of A's window"
+        async def qingdao_knows_the_end() -> list[dict] | None:
+            body = (await ledger_b.get(f"/cases/{case_id}/timeline")).json()
+            return body["timeline"] if len(body.get("timeline", [])) == 7 else None
 
-    harbin = await two_sites.host(HARBIN, "routing").js.stream_info(inbox_stream(HARBIN))
-    assert harbin.state.messages == 0, "a site that is no party receives nothing"
+        qingdao = await eventually(qingdao_knows_the_end)
+        assert [(e["site"], e["event"]) for e in qingdao] == [
+            (A, "case_routed"), (B, "case_admitted"), (B, "case_received"), (B, "case_approved"),
+            (B, "result_issued"), (B, "result_pushed_online"), (A, "case_completed")]
+
+    js = two_sites.host(HARBIN, "routing").js
+    for stream in (own_stream(HARBIN), inbox_stream(HARBIN), admitted_stream(HARBIN)):
+        assert (await js.stream_info(stream)).state.messages == 0, f"{stream} got something"
+
+
+async def test_an_event_from_a_site_that_is_no_party_is_dead_lettered_with_the_reason(
+    two_sites: Stack,
+) -> None:
+    async with (two_sites.client(A, "intake") as intake,
+                two_sites.client(A, "routing") as routing):
+        case_id = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
+
+        async def routed() -> bool:
+            return (await routing.get(f"/cases/{case_id}")).status_code == 200
+
+        await eventually(routed)
+    js = two_sites.host(A, "routing").js
+    gateway = next(c for c in two_sites.host(A, "routing").consumers if c.name == "routing-gateway")
+    forged = sample("delivery.result_pushed_online.v1", UUID(case_id), acting_site=HARBIN)
+    await js.publish(inbox_subject(A, forged), forged.model_dump_json().encode())
+
+    await eventually(lambda: gateway.dead_lettered == 1)
+    letters = await DeadLetters(js, A).read_all()
+    assert letters[-1].consumer == "routing-gateway"
+    assert HARBIN in letters[-1].reason and "当事方" in letters[-1].reason
+    async with two_sites.client(A, "intake") as intake:
+        assert (await intake.get(f"/cases/{case_id}")).json()["status"] != "completed"
+    admitted = await js.stream_info(admitted_stream(A))
+    assert all(HARBIN not in s for s in (admitted.state.subjects or {}))
 
 
 async def test_every_service_is_healthy_and_ready_once_started(two_sites: Stack) -> None:
