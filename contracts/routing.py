@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from datetime import date
 
-from contracts.base import DivisionCode, DomainEvent
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.base import DivisionCode, DomainEvent, UtcDatetime
 from contracts.identity import Applicant
 from contracts.intake import DeliveryChannel, HandlingMode, SubmittedItem
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Manifest(_Part):
+    """移交清单: the paper one receiving department gets, item by item."""
+
+    number: str
+    to_site: DivisionCode
+    department: str
+    items: list[SubmittedItem] = Field(min_length=1)
+
+
+class Discrepancy(_Part):
+    material_code: str
+    name: str
+    expected_pages: int
+    received_pages: int
 
 
 class _RouteFacts(DomainEvent):
@@ -20,7 +42,7 @@ class _RouteFacts(DomainEvent):
     business_sites: list[DivisionCode] = Field(min_length=1)
     department: str
     delivery_channel: DeliveryChannel
-    paper_items: list[SubmittedItem] = Field(default_factory=list)  # originals sent by parcel
+    manifests: list[Manifest] = Field(default_factory=list)  # none for 全程网办
 
 
 class CaseRouted(_RouteFacts):
@@ -33,3 +55,45 @@ class CaseAdmitted(_RouteFacts):
     """A business site's exchange admitted a case sent by its receiving site."""
 
     service = "routing"
+
+
+class ParcelDispatched(DomainEvent):
+    """The sender handed the parcel of a manifest to the carrier and signed for it."""
+
+    service = "routing"
+    manifest_number: str
+    to_site: DivisionCode
+    carrier: str
+    tracking_number: str
+
+
+class ParcelReceived(DomainEvent):
+    """The receiving department checked the parcel against its manifest and signed for it."""
+
+    service = "routing"
+    manifest_number: str
+    from_site: DivisionCode
+    complete: bool
+    discrepancies: list[Discrepancy] = Field(default_factory=list)
+
+
+class HandoverConfirmed(DomainEvent):
+    """The sender learned that the other side signed for its parcel: the hand-over is closed."""
+
+    service = "routing"
+    manifest_number: str
+    received_by_site: DivisionCode
+    received_by: str
+    received_at: UtcDatetime
+    complete: bool
+    discrepancies: list[Discrepancy] = Field(default_factory=list)
+
+
+class HandoverOverdue(DomainEvent):
+    """A parcel not signed for within its threshold of working days (raised once)."""
+
+    service = "routing"
+    manifest_number: str
+    dispatched_on: date
+    threshold_days: int
+    responsible_site: DivisionCode

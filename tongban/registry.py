@@ -9,10 +9,10 @@ from services.delivery.main import build as build_delivery
 from services.intake.main import build as build_intake
 from services.ledger.main import build as build_ledger
 from services.routing.main import build as build_routing
-from services.runtime.host import ServiceHost
+from services.runtime.host import Clock, ServiceHost
 from services.runtime.settings import ServiceSettings
 
-BUILDERS: dict[str, Callable[[ServiceSettings], ServiceHost]] = {
+BUILDERS: dict[str, Callable[[ServiceSettings, Clock], ServiceHost]] = {
     "intake": build_intake,
     "routing": build_routing,
     "approval": build_approval,

@@ -6,18 +6,30 @@ receiving site is admitted (CaseAdmitted) only if this site is one of its busine
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
-from contracts.intake import CaseAccepted, SubmittedItem
-from contracts.routing import CaseAdmitted, CaseRouted
+from contracts.base import DomainEvent
+from contracts.intake import CaseAccepted
+from contracts.routing import (
+    CaseAdmitted,
+    CaseRouted,
+    HandoverConfirmed,
+    HandoverOverdue,
+    Manifest,
+    ParcelDispatched,
+    ParcelReceived,
+)
 from services.directory import Matter
+from services.routing.custody import discrepancies, manifests_for
 from services.runtime.aggregate import Aggregate, Context, DomainError
+from services.runtime.workdays import WorkCalendar, china_date
 
 # What another party needs to see of a case. The window's steps before acceptance stay at the
 # receiving site: the routed case carries what the business site needs of them.
 CARRIED_EVENTS = frozenset({
     "case_routed", "case_admitted", "case_received", "case_approved",
-    "result_issued", "result_pushed_online", "case_completed",
+    "result_issued", "result_pushed_online", "case_completed", "parcel_dispatched",
+    "parcel_received",
 })
 
 
@@ -26,11 +38,31 @@ class NotAParty(DomainError):
         super().__init__(reason)
 
 
+class UnknownManifest(DomainError):
+    status = 404
+    field = "manifest_number"
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"本办件没有移交清单 {number}")
+
+
+class ParcelOutOfOrder(DomainError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+
+
 class RoutedCase(Aggregate):
     receiving_site: str
     business_sites: list[str]
     handling_mode: str
-    paper_items: list[SubmittedItem]
+
+    def __init__(self, case_id: Any) -> None:
+        super().__init__(case_id)
+        self.manifests: dict[str, Manifest] = {}
+        self.dispatched: dict[str, ParcelDispatched] = {}
+        self.received: dict[str, ParcelReceived] = {}
+        self.confirmed: dict[str, HandoverConfirmed] = {}
+        self.overdue: set[str] = set()
 
     @classmethod
     def route(cls, accepted: CaseAccepted, matter: Matter, ctx: Context) -> Self:
@@ -40,7 +72,8 @@ class RoutedCase(Aggregate):
             matter_name=matter.name, handling_mode=matter.handling_mode,
             applicant=accepted.applicant, receiving_site=accepted.receiving_site,
             business_sites=matter.business_sites, department=matter.department,
-            delivery_channel=accepted.delivery_channel, paper_items=accepted.paper_items,
+            delivery_channel=accepted.delivery_channel,
+            manifests=manifests_for(accepted.case_number, accepted.paper_items, matter),
         )
         return case
 
@@ -50,14 +83,74 @@ class RoutedCase(Aggregate):
         case = cls(routed.case_id)
         fields = routed.model_dump(include={
             "matter_code", "matter_name", "handling_mode", "applicant", "receiving_site",
-            "business_sites", "department", "delivery_channel", "paper_items",
+            "business_sites", "department", "delivery_channel", "manifests",
         })
         case._trigger(CaseAdmitted, ctx, case_number=routed.case_number, **fields)
         return case
 
     @property
     def parties(self) -> list[str]:
-        return [self.receiving_site, *self.business_sites]
+        return list(dict.fromkeys([self.receiving_site, *self.business_sites]))
+
+    # -- chain of custody -------------------------------------------------------------------
+
+    def dispatch(self, number: str, carrier: str, tracking_number: str, ctx: Context) -> None:
+        manifest = self.manifest(number)
+        if manifest.to_site == ctx.site:
+            raise ParcelOutOfOrder("不能向本地寄出移交清单")
+        if number in self.dispatched:
+            raise ParcelOutOfOrder(f"移交清单 {number} 已寄出")
+        self._trigger(ParcelDispatched, ctx, manifest_number=number, to_site=manifest.to_site,
+                      carrier=carrier, tracking_number=tracking_number)
+
+    def receive(self, number: str, received_pages: dict[str, int], ctx: Context) -> None:
+        """The receiving department checks the parcel item by item and signs."""
+        manifest = self.manifest(number)
+        if manifest.to_site != ctx.site:
+            raise ParcelOutOfOrder(f"移交清单 {number} 不是寄给本地的")
+        if number in self.received:
+            raise ParcelOutOfOrder(f"移交清单 {number} 已签收")
+        short = discrepancies(manifest, received_pages)
+        self._trigger(ParcelReceived, ctx, manifest_number=number, from_site=self.receiving_site,
+                      complete=not short, discrepancies=short)
+
+    def take_note(self, event: DomainEvent, ctx: Context) -> None:
+        """What a party reported that closes one of our own legs: its signature on our parcel."""
+        if (isinstance(event, ParcelReceived) and event.manifest_number in self.dispatched
+                and event.manifest_number not in self.confirmed):
+            self._trigger(HandoverConfirmed, ctx, manifest_number=event.manifest_number,
+                          received_by_site=event.acting_site, received_by=event.actor.staff_id,
+                          received_at=event.occurred_at, complete=event.complete,
+                          discrepancies=event.discrepancies)
+
+    def flag_overdue(self, calendar: WorkCalendar, threshold_days: int, ctx: Context) -> int:
+        """Raise HandoverOverdue once for each parcel not signed for within the threshold."""
+        today, flagged = china_date(ctx.at), 0
+        for number, sent in self.dispatched.items():
+            sent_on = china_date(sent.occurred_at)
+            late = calendar.add(sent_on, threshold_days) < today
+            if late and number not in self.confirmed and number not in self.overdue:
+                self._trigger(HandoverOverdue, ctx, manifest_number=number, dispatched_on=sent_on,
+                              threshold_days=threshold_days, responsible_site=sent.to_site)
+                flagged += 1
+        return flagged
+
+    def manifest(self, number: str) -> Manifest:
+        if number not in self.manifests:
+            raise UnknownManifest(number)
+        return self.manifests[number]
+
+    def apply_parcel_dispatched(self, event: ParcelDispatched) -> None:
+        self.dispatched[event.manifest_number] = event
+
+    def apply_parcel_received(self, event: ParcelReceived) -> None:
+        self.received[event.manifest_number] = event
+
+    def apply_handover_confirmed(self, event: HandoverConfirmed) -> None:
+        self.confirmed[event.manifest_number] = event
+
+    def apply_handover_overdue(self, event: HandoverOverdue) -> None:
+        self.overdue.add(event.manifest_number)
 
     def check_party(self, site: str) -> None:
         if site not in self.parties:
@@ -77,7 +170,8 @@ class RoutedCase(Aggregate):
 
     def _know(self, event: CaseRouted | CaseAdmitted) -> None:
         self.receiving_site, self.business_sites = event.receiving_site, event.business_sites
-        self.handling_mode, self.paper_items = event.handling_mode, event.paper_items
+        self.handling_mode = event.handling_mode
+        self.manifests = {m.number: m for m in event.manifests}
 
 
 def check_may_admit(routed: CaseRouted, site: str) -> None:

@@ -1,4 +1,4 @@
-"""HTTP routes of the exchange."""
+"""HTTP routes of the exchange: parties, parcels and custody."""
 
 from __future__ import annotations
 
@@ -6,23 +6,63 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict, Field
 
+from services.routing.application import Custody
 from services.routing.domain import RoutedCase
-from services.runtime.aggregate import CaseNotFound
-from services.runtime.host import ServiceHost
+from services.routing.views import case_view, custody_view, open_parcels
+from services.runtime.http import ActingStaff, CorrelationId
 
 
-def add_routes(api: FastAPI, host: ServiceHost) -> None:
-    def read(case_id: UUID) -> RoutedCase:
-        case = host.store.load(RoutedCase, case_id)
-        if case is None:
-            raise CaseNotFound(case_id)
-        return case
+class Dispatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
-    @api.get("/cases/{case_id}", tags=["exchange"], summary="the parties of a case")
+    carrier: str = Field(min_length=1, max_length=32, description="承运快递公司")
+    tracking_number: str = Field(min_length=6, max_length=32, pattern=r"^[0-9A-Za-z]+$")
+
+
+class ReceivedItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    material_code: str = Field(min_length=1, max_length=10)
+    pages: int = Field(ge=0, le=2000)
+
+
+class Receipt(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[ReceivedItem]
+
+
+def add_routes(api: FastAPI, custody: Custody) -> None:
+    host = custody.host
+
+    @api.get("/cases/{case_id}", tags=["exchange"], summary="parties and manifests of a case")
     async def read_case(case_id: UUID) -> dict[str, Any]:
-        case = await host.query(lambda: read(case_id))
-        return {"case_id": str(case.id), "case_number": case.case_number,
-                "receiving_site": case.receiving_site, "business_sites": case.business_sites,
-                "handling_mode": case.handling_mode,
-                "paper_items": [i.name for i in case.paper_items]}
+        return case_view(await host.query(lambda: custody.get(case_id)))
+
+    @api.get("/cases/{case_id}/custody", tags=["custody"], summary="where each paper item is")
+    async def custody_of(case_id: UUID) -> list[dict[str, Any]]:
+        return custody_view(await host.query(lambda: custody.get(case_id)))
+
+    @api.post("/cases/{case_id}/parcels/{number}/dispatch", tags=["custody"], summary="寄出")
+    async def dispatch(case_id: UUID, number: str, body: Dispatch, actor: ActingStaff,
+                       cid: CorrelationId) -> dict[str, Any]:
+        case = await host.command(lambda: custody.dispatch(
+            case_id, number, body.carrier, body.tracking_number, actor, cid))
+        return {"custody": custody_view(case)}
+
+    @api.post("/cases/{case_id}/parcels/{number}/receive", tags=["custody"], summary="签收核对")
+    async def receive(case_id: UUID, number: str, body: Receipt, actor: ActingStaff,
+                      cid: CorrelationId) -> dict[str, Any]:
+        pages = {i.material_code: i.pages for i in body.items}
+        case = await host.command(lambda: custody.receive(case_id, number, pages, actor, cid))
+        return {"custody": custody_view(case)}
+
+    @api.get("/parcels", tags=["custody"], summary="this site's open parcels")
+    async def parcels() -> list[dict[str, Any]]:
+        def scan() -> list[dict[str, Any]]:
+            ids = {e.case_id for e in host.store.scan() if e.name in ("case_routed", "case_admitted")}
+            cases = [host.store.load(RoutedCase, i) for i in ids]
+            return [row for c in cases if c is not None for row in open_parcels(c, host.site)]
+        return await host.query(scan)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from contracts.subjects import inbox_stream, own_stream
 from services.directory import load_directory
+from services.routing.application import Custody
 from services.routing.http import add_routes
 from services.routing.policies import Routing
 from services.runtime.host import Clock, ServiceHost, utc_now
 from services.runtime.settings import ServiceSettings
+from services.runtime.workdays import WorkCalendar
 
 
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("routing", settings, clock)
     routing = Routing(host, load_directory(settings.catalogue_dir))
-    add_routes(host.api, host)
+    custody = Custody(host, WorkCalendar(), settings.handover_threshold_days)
+    add_routes(host.api, custody)
     site = settings.site
     host.subscribe("routing-exchange", own_stream(site), f"tb.{site}.>", routing.on_site_event)
     host.subscribe("routing-gateway", inbox_stream(site), f"tb.to.{site}.>", routing.on_inbound)
+    host.every(settings.clock_tick_seconds, "routing-handover-watch", custody.flag_overdue)
     return host

@@ -57,8 +57,10 @@ class Routing:
                 raise NotAParty(f"本地不知办件 {event.case_number}，不接收 {event.acting_site} 的消息")
             else:
                 case.check_party(event.acting_site)
+                case.take_note(event, self._ctx(delivery))
         except NotAParty as refusal:
             raise Rejected(refusal.reason) from None
         admit = Forward(admitted_subject(self.host.site, event), delivery.data,
                         f"{event.event_id}<{self.host.site}")
         return Effect(aggregates=[case], forwards=[admit])
+

@@ -34,6 +34,8 @@ class ServiceSettings(BaseSettings):
     retry_attempts: int = 8
     catalogue_dir: Path | None = Field(default=None, description="sites.json and matters.json; "
                                        "the packaged ones when unset")
+    handover_threshold_days: int = Field(default=3, ge=1, description="working days a parcel "
+                                         "may travel before it is flagged")
     clock_tick_seconds: float = Field(default=60.0, gt=0, description="how often deadlines are checked")
 
 

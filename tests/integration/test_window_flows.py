@@ -178,7 +178,8 @@ async def test_each_handling_mode_runs_until_routing_hands_the_case_on(
 
         route = await eventually(routed)
     assert sorted(route["business_sites"]) == sorted(sites)
-    assert bool(route["paper_items"]) is paper
+    assert bool(route["manifests"]) is paper
+    assert sorted(m["to_site"] for m in route["manifests"]) == (sorted(sites) if paper else [])
     for site in sites:
         if site == "370671":
             continue

@@ -60,9 +60,20 @@ def story_events() -> list[DomainEvent]:
     taken_in = case.collect_events()
     accepted = taken_in[-1]
     routing = _ctx("370671", system_actor("routing"))
-    routed = RoutedCase.route(accepted, gt, routing).collect_events()  # type: ignore[arg-type]
+    route_a = RoutedCase.route(accepted, gt, routing)  # type: ignore[arg-type]
+    manifest = next(iter(route_a.manifests))
+    route_a.dispatch(manifest, "中国邮政EMS", "1187654321306", clerk)
+    routed = route_a.collect_events()
     qingdao = _ctx("370202", system_actor("routing"))
-    admitted = RoutedCase.admit(routed[0], qingdao).collect_events()  # type: ignore[arg-type]
+    route_b = RoutedCase.admit(routed[0], qingdao)  # type: ignore[arg-type]
+    route_b.receive(manifest, {i.material_code: i.pages for i in route_b.manifests[manifest].items
+                               if i.material_code != "M02"},
+                    _ctx("370202", Actor(staff_id="370202-R03", role="registry")))
+    admitted = route_b.collect_events()
+    route_a.flag_overdue(WorkCalendar(), 3, Context("370671", system_actor("routing"),
+                                                    datetime(2026, 12, 7, 2, 0, tzinfo=UTC)))
+    route_a.take_note(admitted[-1], routing)
+    routed += route_a.collect_events()
     approval = ApprovalCase.receive(admitted[0], qingdao)  # type: ignore[arg-type]
     approval.approve("licence", "370202600123456", None, "材料齐全，准予变更",
                      _ctx("370202", Actor(staff_id="370202-A07", role="approver")))

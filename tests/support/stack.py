@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from services.runtime.host import ServiceHost
+from services.runtime.host import ServiceHost, utc_now
 from services.runtime.settings import ServiceSettings, for_service
 from tongban.registry import BUILDERS
 
@@ -35,8 +36,9 @@ class Stack:
         transport = httpx.ASGITransport(app=self.host(site, service).api)
         return httpx.AsyncClient(transport=transport, base_url=f"http://{service}.{site}")
 
-    async def start(self, sites: list[str], services: list[str] | None = None) -> Stack:
-        new = [BUILDERS[service](self.settings_for(service, site))
+    async def start(self, sites: list[str], services: list[str] | None = None,
+                    clock: Callable[[], datetime] = utc_now) -> Stack:
+        new = [BUILDERS[service](self.settings_for(service, site), clock)
                for site in sites for service in services or list(BUILDERS)]
         self.hosts.update({f"{h.site}/{h.service}": h for h in new})
         await asyncio.gather(*(h.start() for h in new))
