@@ -17,6 +17,7 @@ class CaseReceived(DomainEvent):
     matter_code: str
     matter_name: str
     department: str
+    joint_role: str | None = None  # this site's part of a joint case (多地联办)
     applicant: Applicant
     receiving_site: DivisionCode
     delivery_channel: DeliveryChannel
@@ -33,3 +34,14 @@ class CaseApproved(DomainEvent):
     holder_name: str
     receiving_site: DivisionCode
     delivery_channel: DeliveryChannel
+
+
+class JointPartDecided(DomainEvent):
+    """A participating site decided its part of a joint case."""
+
+    service = "approval"
+    part_site: DivisionCode
+    department: str
+    role: str
+    approved: bool
+    reason: str

@@ -31,6 +31,14 @@ class Discrepancy(_Part):
     received_pages: int
 
 
+class JointPart(_Part):
+    """One participating site's part of a joint case (多地联办)."""
+
+    site: DivisionCode
+    department: str
+    role: str
+
+
 class _RouteFacts(DomainEvent):
     """What both ends of the exchange record about where a case goes (not itself an event)."""
 
@@ -43,6 +51,8 @@ class _RouteFacts(DomainEvent):
     department: str
     delivery_channel: DeliveryChannel
     manifests: list[Manifest] = Field(default_factory=list)  # none for 全程网办
+    joint_parts: list[JointPart] = Field(default_factory=list)  # only for 多地联办
+    decide_by: date | None = None  # the promised completion date
 
 
 class CaseRouted(_RouteFacts):
@@ -97,3 +107,44 @@ class HandoverOverdue(DomainEvent):
     dispatched_on: date
     threshold_days: int
     responsible_site: DivisionCode
+
+
+class JointPartReported(DomainEvent):
+    """The coordinating (receiving) site recorded one part's decision."""
+
+    service = "routing"
+    part_site: DivisionCode
+    approved: bool
+    reason: str
+
+
+class JointCaseDecided(DomainEvent):
+    """Every part approved, or one part denied: the joint case is decided."""
+
+    service = "routing"
+    approved: bool
+    denied_part: DivisionCode | None = None
+    reason: str
+
+
+class JointSessionScheduled(DomainEvent):
+    """联办会商: the sites meet (video, phone or network) at a time, by a link."""
+
+    service = "routing"
+    starts_at: UtcDatetime
+    link: str
+    participants: list[DivisionCode]
+
+
+class JointSessionHeld(DomainEvent):
+    service = "routing"
+    minutes: str
+
+
+class SupervisionNoted(DomainEvent):
+    """督办: a leg of the case stalled past its threshold; names the leg and who answers for it."""
+
+    service = "routing"
+    leg: str
+    responsible_site: DivisionCode
+    detail: str

@@ -8,9 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.approval import CaseApproved, CaseReceived
+from contracts.approval import CaseApproved, CaseReceived, JointPartDecided
 from contracts.base import Actor
-from contracts.routing import CaseAdmitted
+from contracts.routing import CaseAdmitted, CaseRouted
 from services.approval.domain import ApprovalCase
 from services.directory import Directory
 from services.runtime.aggregate import CaseNotFound, Context, system_actor
@@ -28,18 +28,37 @@ class ApproveCase(BaseModel):
     opinion: str = Field(default="符合条件，准予办理", max_length=500)
 
 
+class DecidePart(BaseModel):
+    """A participating site's decision on its part of a joint case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approved: bool
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class Approval:
     def __init__(self, host: ServiceHost, directory: Directory) -> None:
         self.host, self.directory = host, directory
 
-    def on_case_admitted(self, delivery: Delivery) -> Effect:
-        admitted = delivery.event
-        assert isinstance(admitted, CaseAdmitted)
-        if self.host.store.load(ApprovalCase, admitted.case_id) is not None:
+    def on_routing_event(self, delivery: Delivery) -> Effect:
+        """A case admitted from another site, or routed here to a local part of a joint case."""
+        routed = delivery.event
+        ours = isinstance(routed, CaseAdmitted) or (
+            isinstance(routed, CaseRouted) and self.host.site in routed.business_sites)
+        if not ours or self.host.store.load(ApprovalCase, routed.case_id) is not None:
             return Effect()
         ctx = Context(self.host.site, system_actor("approval"), self.host.clock(),
-                      admitted.correlation_id)
-        return Effect(aggregates=[ApprovalCase.receive(admitted, ctx)])
+                      routed.correlation_id)
+        return Effect(aggregates=[ApprovalCase.receive(routed, ctx)])  # type: ignore[arg-type]
+
+    def decide_part(self, case_id: UUID, body: DecidePart, actor: Actor,
+                    correlation_id: UUID) -> ApprovalCase:
+        case = self.get(case_id)
+        case.decide_part(body.approved, body.reason,
+                         Context(self.host.site, actor, self.host.clock(), correlation_id))
+        self.host.store.record(case)
+        return case
 
     def approve(self, case_id: UUID, body: ApproveCase, actor: Actor,
                 correlation_id: UUID) -> ApprovalCase:
@@ -63,19 +82,20 @@ class Approval:
         for event in self.host.store.scan():
             if isinstance(event, CaseReceived):
                 waiting[event.case_id] = event
-            elif isinstance(event, CaseApproved):
+            elif isinstance(event, CaseApproved | JointPartDecided):
                 waiting.pop(event.case_id, None)
         return [received_view(e) for e in waiting.values()]
 
 
 def received_view(e: CaseReceived) -> dict[str, Any]:
     return {"case_id": str(e.case_id), "case_number": e.case_number, "matter_name": e.matter_name,
-            "department": e.department, "receiving_site": e.receiving_site,
+            "department": e.department, "joint_role": e.joint_role,
+            "receiving_site": e.receiving_site,
             "received_at": e.occurred_at.isoformat()}
 
 
 def case_view(case: ApprovalCase) -> dict[str, Any]:
     view = {**received_view(case.received), "status": case.status}
-    if case.decision is not None:
+    if isinstance(case.decision, CaseApproved):
         view["document_number"] = case.decision.document_number
     return view

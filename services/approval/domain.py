@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, Self
 
-from contracts.approval import CaseApproved, CaseReceived
+from contracts.approval import CaseApproved, CaseReceived, JointPartDecided
 from contracts.delivery import ResultType
-from contracts.routing import CaseAdmitted
+from contracts.routing import CaseAdmitted, CaseRouted
 from services.runtime.aggregate import Aggregate, Context, DomainError
 
-Status = Literal["received", "approved"]
+Status = Literal["received", "approved", "denied"]
 
 
 class CaseAlreadyDecided(DomainError):
@@ -21,22 +21,35 @@ class CaseAlreadyDecided(DomainError):
 class ApprovalCase(Aggregate):
     status: Status
     received: CaseReceived
-    decision: CaseApproved | None = None
+    decision: CaseApproved | JointPartDecided | None = None
 
     @classmethod
-    def receive(cls, admitted: CaseAdmitted, ctx: Context) -> Self:
-        case = cls(admitted.case_id)
+    def receive(cls, routed: CaseRouted | CaseAdmitted, ctx: Context) -> Self:
+        """Into this site's inbox: the whole case, or this site's part of a joint one."""
+        part = next((p for p in routed.joint_parts if p.site == ctx.site), None)
+        case = cls(routed.case_id)
         case._trigger(
-            CaseReceived, ctx, case_number=admitted.case_number,
-            matter_code=admitted.matter_code, matter_name=admitted.matter_name,
-            department=admitted.department, applicant=admitted.applicant,
-            receiving_site=admitted.receiving_site, delivery_channel=admitted.delivery_channel,
+            CaseReceived, ctx, case_number=routed.case_number,
+            matter_code=routed.matter_code, matter_name=routed.matter_name,
+            department=part.department if part else routed.department,
+            joint_role=part.role if part else None, applicant=routed.applicant,
+            receiving_site=routed.receiving_site, delivery_channel=routed.delivery_channel,
         )
         return case
+
+    def decide_part(self, approved: bool, reason: str, ctx: Context) -> None:
+        self.check_not_decided()
+        if self.received.joint_role is None:
+            raise NotAJointPart()
+        self._trigger(JointPartDecided, ctx, part_site=ctx.site,
+                      department=self.received.department, role=self.received.joint_role,
+                      approved=approved, reason=reason)
 
     def approve(self, result_type: ResultType, document_number: str, valid_until: date | None,
                 opinion: str, ctx: Context) -> None:
         self.check_not_decided()
+        if self.received.joint_role is not None:
+            raise JointPartNeedsPartDecision()
         r = self.received
         self._trigger(CaseApproved, ctx, result_type=result_type, document_number=document_number,
                       valid_until=valid_until, opinion=opinion, holder_name=r.applicant.name,
@@ -51,3 +64,16 @@ class ApprovalCase(Aggregate):
 
     def apply_case_approved(self, event: CaseApproved) -> None:
         self.decision, self.status = event, "approved"
+
+    def apply_joint_part_decided(self, event: JointPartDecided) -> None:
+        self.decision, self.status = event, "approved" if event.approved else "denied"
+
+
+class NotAJointPart(DomainError):
+    def __init__(self) -> None:
+        super().__init__("该办件不是本地参与的多地联办事项，应直接作出决定")
+
+
+class JointPartNeedsPartDecision(DomainError):
+    def __init__(self) -> None:
+        super().__init__("多地联办事项由各参与地就本地部分作出决定")

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import FastAPI
 
-from services.approval.application import Approval, ApproveCase, case_view
+from services.approval.application import Approval, ApproveCase, DecidePart, case_view
 from services.runtime.http import ActingStaff, CorrelationId
 
 
@@ -21,6 +21,13 @@ def add_routes(api: FastAPI, approval: Approval) -> None:
     @api.get("/cases/{case_id}", tags=["approver"], summary="read a case")
     async def read_case(case_id: UUID) -> dict[str, Any]:
         return case_view(await host.query(lambda: approval.get(case_id)))
+
+    @api.post("/cases/{case_id}/decide-part", tags=["approver"],
+              summary="多地联办: decide this site's part")
+    async def decide_part(case_id: UUID, body: DecidePart, actor: ActingStaff,
+                          cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: approval.decide_part(case_id, body, actor,
+                                                                          cid)))
 
     @api.post("/cases/{case_id}/approve", tags=["approver"], summary="准予: approve a case")
     async def approve(case_id: UUID, body: ApproveCase, actor: ActingStaff,

@@ -15,6 +15,6 @@ def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     approval = Approval(host, load_directory(settings.catalogue_dir))
     add_routes(host.api, approval)
     site = settings.site
-    host.subscribe("approval-on-case-admitted", own_stream(site),
-                   f"tb.{site}.routing.case_admitted.>", approval.on_case_admitted)
+    host.subscribe("approval-on-routing", own_stream(site), f"tb.{site}.routing.>",
+                   approval.on_routing_event)
     return host

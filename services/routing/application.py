@@ -3,10 +3,11 @@ that flags a parcel nobody signed for."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from contracts.base import Actor
-from contracts.routing import ParcelDispatched
+from contracts.routing import CaseAdmitted, CaseRouted, HandoverOverdue, SupervisionNoted
 from services.routing.domain import RoutedCase
 from services.runtime.aggregate import CaseNotFound, Context, system_actor
 from services.runtime.host import ServiceHost
@@ -41,13 +42,52 @@ class Custody:
         self.host.store.record(case)
         return case
 
-    def flag_overdue(self) -> int:
-        """Fired by the clock over every case with a parcel in flight from here."""
+    def sweep(self) -> int:
+        """督办, fired by the clock: parcels nobody signed for and joint parts left undecided
+        past their dates each raise one event. Returns how many were raised."""
         ctx = Context(self.host.site, system_actor("routing"), self.host.clock())
-        flagged = 0
-        for case_id in {e.case_id for e in self.host.store.scan()
-                        if isinstance(e, ParcelDispatched)}:
-            case = self.get(case_id)
-            flagged += case.flag_overdue(self.calendar, self.threshold_days, ctx)
+        raised = 0
+        for case in self.cases():
+            raised += case.flag_overdue(self.calendar, self.threshold_days, ctx)
+            raised += case.supervise_silent_parts(ctx)
             self.host.store.record(case)
-        return flagged
+        return raised
+
+    def cases(self) -> list[RoutedCase]:
+        ids = {e.case_id for e in self.host.store.scan()
+               if isinstance(e, (CaseRouted, CaseAdmitted))}
+        return [self.get(case_id) for case_id in ids]
+
+    def schedule_session(self, case_id: UUID, starts_at: datetime, link: str, actor: Actor,
+                         correlation_id: UUID) -> RoutedCase:
+        case = self.get(case_id)
+        case.schedule_session(starts_at, link, Context(self.host.site, actor, self.host.clock(),
+                                                       correlation_id))
+        self.host.store.record(case)
+        return case
+
+    def record_session(self, case_id: UUID, minutes: str, actor: Actor,
+                       correlation_id: UUID) -> RoutedCase:
+        case = self.get(case_id)
+        case.record_session(minutes, Context(self.host.site, actor, self.host.clock(),
+                                             correlation_id))
+        self.host.store.record(case)
+        return case
+
+    def supervision_list(self) -> list[dict[str, object]]:
+        """Open supervision items: raised and not yet resolved by a decision or a signature."""
+        items: list[dict[str, object]] = []
+        for case in self.cases():
+            for event in self.host.store.events.get(case.id):
+                if isinstance(event, SupervisionNoted) and case.joint_decision is None:
+                    items.append({"case_number": case.case_number, "leg": event.leg,
+                                  "responsible_site": event.responsible_site,
+                                  "detail": event.detail, "since": event.occurred_at.isoformat()})
+                if (isinstance(event, HandoverOverdue)
+                        and event.manifest_number not in case.confirmed):
+                    items.append({"case_number": case.case_number, "leg": "parcel",
+                                  "responsible_site": event.responsible_site,
+                                  "detail": f"移交清单 {event.manifest_number} 超过"
+                                            f"{event.threshold_days}个工作日未签收",
+                                  "since": event.occurred_at.isoformat()})
+        return items

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+from contracts.approval import JointPartDecided
 from contracts.base import DomainEvent
 from contracts.intake import CaseAccepted
 from contracts.routing import (
@@ -15,13 +16,15 @@ from contracts.routing import (
     CaseRouted,
     HandoverConfirmed,
     HandoverOverdue,
+    JointPart,
     Manifest,
     ParcelDispatched,
     ParcelReceived,
 )
 from services.directory import Matter
 from services.routing.custody import discrepancies, manifests_for
-from services.runtime.aggregate import Aggregate, Context, DomainError
+from services.routing.joint import JointCoordination
+from services.runtime.aggregate import Context, DomainError
 from services.runtime.workdays import WorkCalendar, china_date
 
 # What another party needs to see of a case. The window's steps before acceptance stay at the
@@ -29,7 +32,8 @@ from services.runtime.workdays import WorkCalendar, china_date
 CARRIED_EVENTS = frozenset({
     "case_routed", "case_admitted", "case_received", "case_approved",
     "result_issued", "result_pushed_online", "case_completed", "parcel_dispatched",
-    "parcel_received",
+    "parcel_received", "joint_part_decided", "joint_case_decided", "joint_session_scheduled",
+    "joint_session_held", "supervision_noted",
 })
 
 
@@ -51,7 +55,7 @@ class ParcelOutOfOrder(DomainError):
         super().__init__(reason)
 
 
-class RoutedCase(Aggregate):
+class RoutedCase(JointCoordination):
     receiving_site: str
     business_sites: list[str]
     handling_mode: str
@@ -74,6 +78,8 @@ class RoutedCase(Aggregate):
             business_sites=matter.business_sites, department=matter.department,
             delivery_channel=accepted.delivery_channel,
             manifests=manifests_for(accepted.case_number, accepted.paper_items, matter),
+            joint_parts=[JointPart(**p.model_dump()) for p in matter.joint_parts],
+            decide_by=accepted.promised_date,
         )
         return case
 
@@ -83,7 +89,8 @@ class RoutedCase(Aggregate):
         case = cls(routed.case_id)
         fields = routed.model_dump(include={
             "matter_code", "matter_name", "handling_mode", "applicant", "receiving_site",
-            "business_sites", "department", "delivery_channel", "manifests",
+            "business_sites", "department", "delivery_channel", "manifests", "joint_parts",
+            "decide_by",
         })
         case._trigger(CaseAdmitted, ctx, case_number=routed.case_number, **fields)
         return case
@@ -115,7 +122,10 @@ class RoutedCase(Aggregate):
                       complete=not short, discrepancies=short)
 
     def take_note(self, event: DomainEvent, ctx: Context) -> None:
-        """What a party reported that closes one of our own legs: its signature on our parcel."""
+        """What a party reported that closes one of our own legs: its signature on our parcel,
+        or its decision on its part of a joint case."""
+        if isinstance(event, JointPartDecided):
+            self.report_part(event, ctx)
         if (isinstance(event, ParcelReceived) and event.manifest_number in self.dispatched
                 and event.manifest_number not in self.confirmed):
             self._trigger(HandoverConfirmed, ctx, manifest_number=event.manifest_number,
@@ -172,6 +182,7 @@ class RoutedCase(Aggregate):
         self.receiving_site, self.business_sites = event.receiving_site, event.business_sites
         self.handling_mode = event.handling_mode
         self.manifests = {m.number: m for m in event.manifests}
+        self.joint_parts, self.decide_by = event.joint_parts, event.decide_by
 
 
 def check_may_admit(routed: CaseRouted, site: str) -> None:

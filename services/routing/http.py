@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.routing.application import Custody
 from services.routing.domain import RoutedCase
@@ -26,6 +26,19 @@ class ReceivedItem(BaseModel):
 
     material_code: str = Field(min_length=1, max_length=10)
     pages: int = Field(ge=0, le=2000)
+
+
+class JointSession(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: AwareDatetime
+    link: str = Field(min_length=1, max_length=200, description="视频会议链接或电话")
+
+
+class SessionMinutes(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    minutes: str = Field(min_length=1, max_length=2000)
 
 
 class Receipt(BaseModel):
@@ -58,6 +71,22 @@ def add_routes(api: FastAPI, custody: Custody) -> None:
         pages = {i.material_code: i.pages for i in body.items}
         case = await host.command(lambda: custody.receive(case_id, number, pages, actor, cid))
         return {"custody": custody_view(case)}
+
+    @api.post("/cases/{case_id}/joint-session", tags=["joint"], summary="安排联办会商")
+    async def schedule(case_id: UUID, body: JointSession, actor: ActingStaff,
+                       cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: custody.schedule_session(
+            case_id, body.starts_at, body.link, actor, cid)))
+
+    @api.post("/cases/{case_id}/joint-session/held", tags=["joint"], summary="会商纪要")
+    async def held(case_id: UUID, body: SessionMinutes, actor: ActingStaff,
+                   cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: custody.record_session(
+            case_id, body.minutes, actor, cid)))
+
+    @api.get("/supervision", tags=["supervision"], summary="督办: open supervision items")
+    async def supervision() -> list[dict[str, Any]]:
+        return await host.query(custody.supervision_list)
 
     @api.get("/parcels", tags=["custody"], summary="this site's open parcels")
     async def parcels() -> list[dict[str, Any]]:

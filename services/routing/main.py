@@ -20,5 +20,5 @@ def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     site = settings.site
     host.subscribe("routing-exchange", own_stream(site), f"tb.{site}.>", routing.on_site_event)
     host.subscribe("routing-gateway", inbox_stream(site), f"tb.to.{site}.>", routing.on_inbound)
-    host.every(settings.clock_tick_seconds, "routing-handover-watch", custody.flag_overdue)
+    host.every(settings.clock_tick_seconds, "routing-supervision", custody.sweep)
     return host

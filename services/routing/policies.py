@@ -40,7 +40,8 @@ class Routing:
         case = self.host.store.load(RoutedCase, event.case_id)
         if case is None:
             return Effect()  # not a cross-site case (yet): nothing to carry
-        return Effect(forwards=[
+        case.take_note(event, self._ctx(delivery))  # our own part of a joint case, say
+        return Effect(aggregates=[case], forwards=[
             Forward(inbox_subject(party, event), delivery.data, f"{event.event_id}>{party}")
             for party in case.recipients(event.name, event.acting_site)
         ])

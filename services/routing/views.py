@@ -13,7 +13,23 @@ def case_view(case: RoutedCase) -> dict[str, Any]:
             "receiving_site": case.receiving_site, "business_sites": case.business_sites,
             "handling_mode": case.handling_mode,
             "manifests": [{"number": m.number, "to_site": m.to_site, "department": m.department,
-                           "items": [i.name for i in m.items]} for m in case.manifests.values()]}
+                           "items": [i.name for i in m.items]} for m in case.manifests.values()],
+            "joint": joint_view(case) if case.joint_parts else None}
+
+
+def joint_view(case: RoutedCase) -> dict[str, Any]:
+    decision = case.joint_decision
+    return {
+        "parts": [{"site": p.site, "department": p.department, "role": p.role,
+                   "decided": p.site in case.reports,
+                   "approved": case.reports[p.site].approved if p.site in case.reports else None}
+                  for p in case.joint_parts],
+        "decide_by": case.decide_by.isoformat() if case.decide_by else None,
+        "session": case.session.link if case.session else None,
+        "outcome": None if decision is None else ("approved" if decision.approved else "denied"),
+        "denied_part": decision.denied_part if decision else None,
+        "reason": decision.reason if decision else None,
+    }
 
 
 def custody_view(case: RoutedCase) -> list[dict[str, Any]]:

@@ -90,7 +90,7 @@ async def test_a_parcel_nobody_signs_for_is_flagged_overdue_once(
     async with sites.client(A, "routing") as client:
         await client.post(f"/cases/{case_id}/parcels/{manifest}/dispatch", headers=WINDOW_CLERK,
                           json={"carrier": "顺丰速运", "tracking_number": "SF1402298765432"})
-    watch = next(job for _, name, job in yantai.periodic if name == "routing-handover-watch")
+    watch = next(job for _, name, job in yantai.periodic if name == "routing-supervision")
     assert await yantai.command(watch) == 0
     clock.now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # past three working days
     assert await yantai.command(watch) == 1

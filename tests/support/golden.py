@@ -107,7 +107,8 @@ def story_events() -> list[DomainEvent]:
     late.verify_identity("legal_representative", "id_card_reader", clerk)
     late.accept_tolerantly(sp, WorkCalendar(), "370671受〔2026〕00014号", date(2026, 12, 1), clerk)
     late.deliver_promised([HandedOver(material_code=c) for c in late.pending], sp, clerk)
-    return [*visit.collect_events(), *taken_in, *completed, *routed, *admitted, *decided,
+    joint = joint_story(catalogue.matters["370671GA0002"], clerk)
+    return [*visit.collect_events(), *taken_in, *completed, *joint, *routed, *admitted, *decided,
             *result.collect_events(),
             *archive.collect_events(), *food.collect_events(), *other.collect_events(),
             *late.collect_events()]
@@ -130,6 +131,38 @@ def write_missing() -> list[Path]:
                                        indent=2) + "\n", encoding="utf-8")
             written.append(path)
     return written
+
+
+
+LIU = Person(name="刘洋", id_number="110108198501010011", phone="13701011234")
+
+
+def joint_story(matter, clerk: Context) -> list[DomainEvent]:  # type: ignore[no-untyped-def]
+    """刘洋 moves his family's household registrations from Beijing and Qingdao to Yantai."""
+    case = WindowCase.open(uuid5(UUID(int=0), "liu"), "37067120261126B7C8D9", matter, LIU,
+                           "pickup_at_window", clerk)
+    case.submit([HandedOver(material_code=m.code) for m in matter.materials], matter, clerk)
+    case.verify_identity("applicant", "id_card_reader", clerk)
+    case.accept(matter, WorkCalendar(), "370671受〔2026〕00015号", clerk)
+    accepted = case.collect_events()[-1]
+    coordinator = RoutedCase.route(accepted, matter, _ctx("370671", system_actor("routing")))  # type: ignore[arg-type]
+    coordinator.schedule_session(datetime(2026, 11, 30, 6, 0, tzinfo=UTC),
+                                 "https://meeting.example.gov.cn/tb/37067120261126B7C8D9", clerk)
+    coordinator.record_session("三地确认材料齐全，各自按时限办理本地部分。", clerk)
+    coordinated = coordinator.collect_events()
+    routed = coordinated[0]
+    beijing = Actor(staff_id="110108-A02", role="approver")
+    part = ApprovalCase.receive(RoutedCase.admit(routed, _ctx("110108", system_actor(  # type: ignore[arg-type]
+        "routing"))).collect_events()[0], _ctx("110108", system_actor("approval")))  # type: ignore[arg-type]
+    part.decide_part(True, "准予迁出", _ctx("110108", beijing))
+    decided = part.collect_events()
+    coordinator.take_note(decided[-1], _ctx("370671", system_actor("routing")))
+    coordinator.supervise_silent_parts(Context("370671", system_actor("routing"),
+                                               datetime(2026, 12, 14, 2, 0, tzinfo=UTC)))
+    denial = decided[-1].model_copy(update={"part_site": "370202", "approved": False,
+                                            "reason": "随迁子女户口簿信息与出生医学证明不一致"})
+    coordinator.take_note(denial, _ctx("370671", system_actor("routing")))
+    return [*coordinated, *coordinator.collect_events(), *decided]
 
 
 if __name__ == "__main__":
