@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -148,3 +149,30 @@ class SupervisionNoted(DomainEvent):
     leg: str
     responsible_site: DivisionCode
     detail: str
+
+
+class RemoteConsultationRequested(DomainEvent):
+    """The receiving window asks the business-site approver for live guidance or review."""
+
+    service = "routing"
+    with_site: DivisionCode
+    channel: Literal["video", "phone", "network"]
+    topic: str
+
+
+class RemoteConsultationHeld(DomainEvent):
+    """远程会商: what was asked and what the approver answered."""
+
+    service = "routing"
+    with_site: DivisionCode
+    channel: Literal["video", "phone", "network"]
+    approver: str
+    summary: str
+
+
+class DecisionReported(DomainEvent):
+    """The receiving site learned the business site's decision: the decision leg is closed."""
+
+    service = "routing"
+    decided_by_site: DivisionCode
+    approved: bool

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from contracts.base import Actor
 from contracts.routing import CaseAdmitted, CaseRouted, HandoverOverdue, SupervisionNoted
-from services.routing.domain import RoutedCase
+from services.routing.domain import Channel, RoutedCase
 from services.runtime.aggregate import CaseNotFound, Context, system_actor
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import WorkCalendar
@@ -50,6 +50,7 @@ class Custody:
         for case in self.cases():
             raised += case.flag_overdue(self.calendar, self.threshold_days, ctx)
             raised += case.supervise_silent_parts(ctx)
+            raised += case.supervise_decision(ctx)
             self.host.store.record(case)
         return raised
 
@@ -79,7 +80,7 @@ class Custody:
         items: list[dict[str, object]] = []
         for case in self.cases():
             for event in self.host.store.events.get(case.id):
-                if isinstance(event, SupervisionNoted) and case.joint_decision is None:
+                if isinstance(event, SupervisionNoted) and still_open(case, event):
                     items.append({"case_number": case.case_number, "leg": event.leg,
                                   "responsible_site": event.responsible_site,
                                   "detail": event.detail, "since": event.occurred_at.isoformat()})
@@ -91,3 +92,26 @@ class Custody:
                                             f"{event.threshold_days}个工作日未签收",
                                   "since": event.occurred_at.isoformat()})
         return items
+
+    def consult(self, case_id: UUID, with_site: str, channel: Channel, topic: str, actor: Actor,
+                correlation_id: UUID) -> RoutedCase:
+        case = self.get(case_id)
+        case.request_consultation(with_site, channel, topic, Context(
+            self.host.site, actor, self.host.clock(), correlation_id))
+        self.host.store.record(case)
+        return case
+
+    def record_consultation(self, case_id: UUID, approver: str, summary: str, actor: Actor,
+                            correlation_id: UUID) -> RoutedCase:
+        case = self.get(case_id)
+        case.record_consultation(approver, summary, Context(
+            self.host.site, actor, self.host.clock(), correlation_id))
+        self.host.store.record(case)
+        return case
+
+
+def still_open(case: RoutedCase, noted: SupervisionNoted) -> bool:
+    """A supervision item stays on the list until the leg it names is closed."""
+    if noted.leg == "joint_part":
+        return case.joint_decision is None
+    return case.decision_reported is None

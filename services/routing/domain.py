@@ -6,20 +6,24 @@ receiving site is admitted (CaseAdmitted) only if this site is one of its busine
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any, Literal, Self
 
-from contracts.approval import JointPartDecided
+from contracts.approval import CaseApproved, JointPartDecided
 from contracts.base import DomainEvent
 from contracts.intake import CaseAccepted
 from contracts.routing import (
     CaseAdmitted,
     CaseRouted,
+    DecisionReported,
     HandoverConfirmed,
     HandoverOverdue,
     JointPart,
     Manifest,
     ParcelDispatched,
     ParcelReceived,
+    RemoteConsultationHeld,
+    RemoteConsultationRequested,
+    SupervisionNoted,
 )
 from services.directory import Matter
 from services.routing.custody import discrepancies, manifests_for
@@ -33,13 +37,17 @@ CARRIED_EVENTS = frozenset({
     "case_routed", "case_admitted", "case_received", "case_approved",
     "result_issued", "result_pushed_online", "case_completed", "parcel_dispatched",
     "parcel_received", "joint_part_decided", "joint_case_decided", "joint_session_scheduled",
-    "joint_session_held", "supervision_noted",
+    "joint_session_held", "supervision_noted", "remote_consultation_requested",
+    "remote_consultation_held",
 })
 
 
 class NotAParty(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
+
+
+Channel = Literal["video", "phone", "network"]
 
 
 class UnknownManifest(DomainError):
@@ -67,6 +75,8 @@ class RoutedCase(JointCoordination):
         self.received: dict[str, ParcelReceived] = {}
         self.confirmed: dict[str, HandoverConfirmed] = {}
         self.overdue: set[str] = set()
+        self.consultation: RemoteConsultationRequested | None = None
+        self.decision_reported: DecisionReported | None = None
 
     @classmethod
     def route(cls, accepted: CaseAccepted, matter: Matter, ctx: Context) -> Self:
@@ -123,9 +133,13 @@ class RoutedCase(JointCoordination):
 
     def take_note(self, event: DomainEvent, ctx: Context) -> None:
         """What a party reported that closes one of our own legs: its signature on our parcel,
-        or its decision on its part of a joint case."""
+        its decision, or its decision on its part of a joint case."""
         if isinstance(event, JointPartDecided):
             self.report_part(event, ctx)
+        if (isinstance(event, CaseApproved) and ctx.site == self.receiving_site
+                and self.decision_reported is None):
+            self._trigger(DecisionReported, ctx, decided_by_site=event.acting_site,
+                          approved=True)
         if (isinstance(event, ParcelReceived) and event.manifest_number in self.dispatched
                 and event.manifest_number not in self.confirmed):
             self._trigger(HandoverConfirmed, ctx, manifest_number=event.manifest_number,
@@ -145,6 +159,31 @@ class RoutedCase(JointCoordination):
                 flagged += 1
         return flagged
 
+    # -- remote consultation and the decision leg -------------------------------------------
+
+    def request_consultation(self, with_site: str, channel: Channel, topic: str,
+                             ctx: Context) -> None:
+        self.check_party(with_site)
+        self._trigger(RemoteConsultationRequested, ctx, with_site=with_site, channel=channel,
+                      topic=topic)
+
+    def record_consultation(self, approver: str, summary: str, ctx: Context) -> None:
+        if self.consultation is None:
+            raise ParcelOutOfOrder("尚未发起远程会商")
+        self._trigger(RemoteConsultationHeld, ctx, with_site=self.consultation.with_site,
+                      channel=self.consultation.channel, approver=approver, summary=summary)
+
+    def supervise_decision(self, ctx: Context) -> int:
+        """No decision by the promised date: supervise the business site, once."""
+        late = self.decide_by is not None and china_date(ctx.at) > self.decide_by
+        if (self.joint_parts or ctx.site != self.receiving_site or not late
+                or self.decision_reported is not None or "decision" in self.supervised_legs):
+            return 0
+        owner = self.business_sites[0]
+        self._trigger(SupervisionNoted, ctx, leg="decision", responsible_site=owner,
+                      detail=f"承诺办结日期 {self.decide_by} 已过，业务属地尚未作出决定")
+        return 1
+
     def manifest(self, number: str) -> Manifest:
         if number not in self.manifests:
             raise UnknownManifest(number)
@@ -161,6 +200,15 @@ class RoutedCase(JointCoordination):
 
     def apply_handover_overdue(self, event: HandoverOverdue) -> None:
         self.overdue.add(event.manifest_number)
+
+    def apply_remote_consultation_requested(self, event: RemoteConsultationRequested) -> None:
+        self.consultation = event
+
+    def apply_remote_consultation_held(self, event: RemoteConsultationHeld) -> None:
+        self.consultation = None
+
+    def apply_decision_reported(self, event: DecisionReported) -> None:
+        self.decision_reported = event
 
     def check_party(self, site: str) -> None:
         if site not in self.parties:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import FastAPI
@@ -39,6 +39,21 @@ class SessionMinutes(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     minutes: str = Field(min_length=1, max_length=2000)
+
+
+class Consultation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    with_site: str = Field(pattern=r"^\d{6}$")
+    channel: Literal["video", "phone", "network"]
+    topic: str = Field(min_length=1, max_length=500)
+
+
+class ConsultationRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approver: str = Field(min_length=1, max_length=64)
+    summary: str = Field(min_length=1, max_length=2000)
 
 
 class Receipt(BaseModel):
@@ -83,6 +98,18 @@ def add_routes(api: FastAPI, custody: Custody) -> None:
                    cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: custody.record_session(
             case_id, body.minutes, actor, cid)))
+
+    @api.post("/cases/{case_id}/consultations", tags=["consultation"], summary="发起远程会商")
+    async def consult(case_id: UUID, body: Consultation, actor: ActingStaff,
+                      cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: custody.consult(
+            case_id, body.with_site, body.channel, body.topic, actor, cid)))
+
+    @api.post("/cases/{case_id}/consultations/held", tags=["consultation"], summary="会商记录")
+    async def consulted(case_id: UUID, body: ConsultationRecord, actor: ActingStaff,
+                        cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: custody.record_consultation(
+            case_id, body.approver, body.summary, actor, cid)))
 
     @api.get("/supervision", tags=["supervision"], summary="督办: open supervision items")
     async def supervision() -> list[dict[str, Any]]:

@@ -35,7 +35,8 @@ class JointCoordination(Aggregate):
         self.reports: dict[str, JointPartReported] = {}
         self.joint_decision: JointCaseDecided | None = None
         self.session: JointSessionScheduled | None = None
-        self.supervised: set[str] = set()
+        self.supervised: set[str] = set()  # sites supervised for their joint part
+        self.supervised_legs: set[str] = set()
 
     def schedule_session(self, starts_at: datetime, link: str, ctx: Context) -> None:
         self.check_joint()
@@ -91,7 +92,9 @@ class JointCoordination(Aggregate):
         pass
 
     def apply_supervision_noted(self, event: SupervisionNoted) -> None:
-        self.supervised.add(event.responsible_site)
+        self.supervised_legs.add(event.leg)
+        if event.leg == "joint_part":
+            self.supervised.add(event.responsible_site)
 
 
 class NoSessionScheduled(DomainError):

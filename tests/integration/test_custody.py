@@ -1,5 +1,6 @@
-"""Chain of custody across three sites on one real nats-server: a parcel of originals leaves
-Yantai for Qingdao, is checked page by page and signed for; Harbin learns nothing."""
+"""The legs of a case between sites on one real nats-server: a parcel of originals leaves
+Yantai for Qingdao and is checked page by page; a remote consultation; the decision leg under
+supervision. Harbin, party to none of it, learns nothing."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ async def sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any], c
                 ) -> AsyncIterator[Stack]:
     stack = Stack(settings_factory(nats_server.url, store_overrides))
     await stack.start([A], ["intake", "routing", "ledger"], clock)
-    await stack.start([B, C], ["routing", "ledger"], clock)
+    await stack.start([B], ["routing", "approval", "ledger"], clock)
+    await stack.start([C], ["routing", "ledger"], clock)
     yield stack
     await stack.stop()
 
@@ -93,7 +95,7 @@ async def test_a_parcel_nobody_signs_for_is_flagged_overdue_once(
     watch = next(job for _, name, job in yantai.periodic if name == "routing-supervision")
     assert await yantai.command(watch) == 0
     clock.now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # past three working days
-    assert await yantai.command(watch) == 1
+    assert await yantai.command(watch) == 2  # the parcel, and the decision now overdue too
     clock.now += timedelta(days=1)
     assert await yantai.command(watch) == 0
     overdue = [e for e in yantai.store.scan() if isinstance(e, HandoverOverdue)]
@@ -115,3 +117,43 @@ async def test_signing_for_a_parcel_addressed_elsewhere_is_refused(sites: Stack)
     assert response.status_code == 409 and response.json()["errors"][0]["rule"] == (
         "parcel_out_of_order")
     assert unknown.status_code == 404
+
+
+async def test_a_remote_consultation_is_recorded_on_the_case_at_both_sites(sites: Stack) -> None:
+    case_id, _ = await routed_case(sites)
+    async with sites.client(A, "routing") as yantai, sites.client(B, "ledger") as ledger:
+        asked = await yantai.post(f"/cases/{case_id}/consultations", headers=WINDOW_CLERK, json={
+            "with_site": B, "channel": "video", "topic": "新经营场所使用证明能否以租赁备案代替"})
+        held = await yantai.post(f"/cases/{case_id}/consultations/held", headers=WINDOW_CLERK,
+                                 json={"approver": "370202-A07", "summary": "可以，租赁备案证明有效"})
+        nobody = await yantai.post(f"/cases/{case_id}/consultations", headers=WINDOW_CLERK, json={
+            "with_site": C, "channel": "phone", "topic": "咨询"})
+        assert (asked.status_code, held.status_code, nobody.status_code) == (200, 200, 409)
+
+        async def seen_in_qingdao() -> bool:
+            body = (await ledger.get(f"/cases/{case_id}/timeline")).json()
+            return "remote_consultation_held" in [e["event"] for e in body.get("timeline", [])]
+
+        await eventually(seen_in_qingdao)
+
+
+async def test_no_decision_by_the_promised_date_is_supervised_until_the_decision_arrives(
+    sites: Stack, clock: FakeClock,
+) -> None:
+    case_id, _ = await routed_case(sites)
+    yantai = sites.host(A, "routing")
+    sweep = next(job for _, name, job in yantai.periodic if name == "routing-supervision")
+    clock.now = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)  # past the promised three working days
+    assert await yantai.command(sweep) == 1
+    assert await yantai.command(sweep) == 0
+    async with sites.client(A, "routing") as routing, sites.client(B, "approval") as approval:
+        items = (await routing.get("/supervision")).json()
+        assert [(i["leg"], i["responsible_site"]) for i in items] == [("decision", B)]
+        approved = await approval.post(f"/cases/{case_id}/approve", headers=REGISTRY_CLERK,
+                                       json={"document_number": "370202600123456"})
+        assert approved.status_code == 200, approved.text
+
+        async def cleared() -> bool:
+            return (await routing.get("/supervision")).json() == []
+
+        await eventually(cleared)

@@ -78,6 +78,10 @@ def story_events() -> list[DomainEvent]:
     approval.approve("licence", "370202600123456", None, "材料齐全，准予变更",
                      _ctx("370202", Actor(staff_id="370202-A07", role="approver")))
     decided = approval.collect_events()
+    route_a.request_consultation("370202", "video", "新经营场所使用证明能否以租赁备案代替", clerk)
+    route_a.record_consultation("370202-A07", "可以，租赁备案证明有效", clerk)
+    route_a.take_note(decided[-1], routing)
+    routed += route_a.collect_events()
     result = CaseResult.issue(decided[-1], qingdao)  # type: ignore[arg-type]
     result.push_online(qingdao)
     case.complete("370202", clerk)
