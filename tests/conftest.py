@@ -3,6 +3,7 @@ session, and store settings for both back ends."""
 
 from __future__ import annotations
 
+import signal
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,6 +14,15 @@ import pytest
 from services.runtime.nats_server import LocalNatsServer
 from tests.support.postgres import PostgresCluster
 from tests.support.stack import Stack, settings_factory
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A SIGTERM (a CI time-out, say) unwinds like Ctrl-C, so fixtures still stop what they
+    started: no PostgreSQL cluster or nats-server outlives the run."""
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @pytest.fixture

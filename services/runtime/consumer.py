@@ -10,11 +10,13 @@ parsed, is refused, or keeps failing goes to the dead-letter stream and the cons
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import nats.errors
 import structlog
 from eventsourcing.persistence import Tracking
 from nats.aio.msg import Msg
@@ -85,16 +87,24 @@ class TrackedConsumer:
         self.processed = self.duplicates = self.dead_lettered = 0
         self.running = False
         self.subscribed = asyncio.Event()
+        self._stopped = False
+
+    def stop(self) -> None:
+        """No more resubscribing: nats-py ends a closed subscription's iteration quietly, so a
+        cancelled consumer could otherwise come back to life."""
+        self._stopped = True
 
     async def run(self) -> None:
         """Consume until cancelled; if the subscription breaks, resume from the store's position."""
         failures = 0
-        while True:
+        while not self._stopped:
             try:
                 await self._run()
+                log.warning("subscription_ended", consumer=self.name)
             except Exception:  # NATS unavailable or the consumer deleted: wait, then resume
-                failures += 1
-                log.exception("consumer_failed", consumer=self.name, failures=failures)
+                log.exception("consumer_failed", consumer=self.name, failures=failures + 1)
+            failures += 1
+            if not self._stopped:
                 await asyncio.sleep(self.retry.delay(min(failures, 16)))
 
     async def _run(self) -> None:
@@ -112,7 +122,8 @@ class TrackedConsumer:
                 await self._process_until_done(msg)
         finally:
             self.running = False
-            await sub.unsubscribe()
+            with contextlib.suppress(nats.errors.Error):  # the connection may be closing
+                await sub.unsubscribe()
 
     async def _process_until_done(self, msg: Msg) -> None:
         """Infrastructure failures (store or NATS down) block the upstream until they pass."""

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import anyio
 import nats
+import nats.errors
 import structlog
 import uvicorn
 from nats.aio.client import Client
@@ -118,13 +119,23 @@ class ServiceHost:
             asyncio.gather(*(c.subscribed.wait() for c in self.consumers)), timeout=30)
         log.info("service_started", nats=self.settings.nats_url)
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 10.0) -> None:
+        if self.relay is not None:
+            self.relay.stop()
+        for consumer in self.consumers:
+            consumer.stop()
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=timeout)
+            if pending:
+                log.warning("tasks_did_not_stop", tasks=[t.get_name() for t in pending])
         self._tasks = []
         if self.nc is not None and not self.nc.is_closed:
-            await self.nc.drain()
+            try:
+                await asyncio.wait_for(self.nc.drain(), timeout)
+            except (TimeoutError, nats.errors.Error):
+                await self.nc.close()
         self.store.close()
         log.info("service_stopped")
 

@@ -35,6 +35,10 @@ class OutboxRelay:
         self.position = 0
         self.published = 0
         self._wake = asyncio.Event()
+        self._stopped = False
+
+    def stop(self) -> None:
+        self._stopped = True
 
     def wake(self) -> None:
         """Called after a command stored events, to publish without waiting for the next poll."""
@@ -52,7 +56,7 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish until cancelled; on any failure start over from what the stream holds."""
         failures = 0
-        while True:
+        while not self._stopped:
             try:
                 await self._run()
             except Exception:  # NATS or the store unavailable: wait, then resume
@@ -63,7 +67,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         self.position = await self.read_position()
         log.info("relay_started", service=self.service, site=self.site, position=self.position)
-        while True:
+        while not self._stopped:
             published = await self.publish_pending()
             if not published:
                 self._wake.clear()

@@ -149,6 +149,11 @@ async def test_no_decision_by_the_promised_date_is_supervised_until_the_decision
     async with sites.client(A, "routing") as routing, sites.client(B, "approval") as approval:
         items = (await routing.get("/supervision")).json()
         assert [(i["leg"], i["responsible_site"]) for i in items] == [("decision", B)]
+
+        async def in_qingdao_inbox() -> bool:
+            return (await approval.get(f"/cases/{case_id}")).status_code == 200
+
+        await eventually(in_qingdao_inbox)
         approved = await approval.post(f"/cases/{case_id}/approve", headers=REGISTRY_CLERK,
                                        json={"document_number": "370202600123456"})
         assert approved.status_code == 200, approved.text

@@ -39,7 +39,8 @@ class PostgresCluster:
         self._run("initdb", "-D", str(data), "-U", self.user, "--auth=trust", "-E", "UTF8")
         self._run(
             "pg_ctl", "-D", str(data), "-l", str(self.root / "log"), "-w", "start", "-o",
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c lock_timeout=30s -c idle_in_transaction_session_timeout=60s",
         )
         return self
 
