@@ -1,22 +1,20 @@
-"""Use cases of the exchange's staff: dispatch a parcel, check and sign for one, and the clock
-that flags a parcel nobody signed for."""
+"""Use cases of the exchange's staff (paper, joint sessions, consultations) and the clock that
+supervises every leg a site is waiting on."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
 from uuid import UUID
 
 from contracts.base import Actor
 from contracts.routing import CaseAdmitted, CaseRouted, HandoverOverdue, SupervisionNoted
-from services.routing.domain import Channel, RoutedCase
+from services.routing.domain import RoutedCase
 from services.runtime.aggregate import CaseNotFound, Context, system_actor
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import WorkCalendar
 
 
-class Custody:
-    """The human steps of paper: dispatch at one end, check and sign at the other."""
-
+class Exchange:
     def __init__(self, host: ServiceHost, calendar: WorkCalendar, threshold_days: int) -> None:
         self.host, self.calendar, self.threshold_days = host, calendar, threshold_days
 
@@ -26,19 +24,11 @@ class Custody:
             raise CaseNotFound(case_id)
         return case
 
-    def dispatch(self, case_id: UUID, number: str, carrier: str, tracking_number: str,
-                 actor: Actor, correlation_id: UUID) -> RoutedCase:
+    def change(self, case_id: UUID, actor: Actor, correlation_id: UUID,
+               command: Callable[[RoutedCase, Context], object]) -> RoutedCase:
+        """Load a case, run one domain command on it as this staff member, store the result."""
         case = self.get(case_id)
-        ctx = Context(self.host.site, actor, self.host.clock(), correlation_id)
-        case.dispatch(number, carrier, tracking_number, ctx)
-        self.host.store.record(case)
-        return case
-
-    def receive(self, case_id: UUID, number: str, received_pages: dict[str, int], actor: Actor,
-                correlation_id: UUID) -> RoutedCase:
-        case = self.get(case_id)
-        case.receive(number, received_pages, Context(self.host.site, actor, self.host.clock(),
-                                                     correlation_id))
+        command(case, Context(self.host.site, actor, self.host.clock(), correlation_id))
         self.host.store.record(case)
         return case
 
@@ -59,22 +49,6 @@ class Custody:
                if isinstance(e, (CaseRouted, CaseAdmitted))}
         return [self.get(case_id) for case_id in ids]
 
-    def schedule_session(self, case_id: UUID, starts_at: datetime, link: str, actor: Actor,
-                         correlation_id: UUID) -> RoutedCase:
-        case = self.get(case_id)
-        case.schedule_session(starts_at, link, Context(self.host.site, actor, self.host.clock(),
-                                                       correlation_id))
-        self.host.store.record(case)
-        return case
-
-    def record_session(self, case_id: UUID, minutes: str, actor: Actor,
-                       correlation_id: UUID) -> RoutedCase:
-        case = self.get(case_id)
-        case.record_session(minutes, Context(self.host.site, actor, self.host.clock(),
-                                             correlation_id))
-        self.host.store.record(case)
-        return case
-
     def supervision_list(self) -> list[dict[str, object]]:
         """Open supervision items: raised and not yet resolved by a decision or a signature."""
         items: list[dict[str, object]] = []
@@ -92,22 +66,6 @@ class Custody:
                                             f"{event.threshold_days}个工作日未签收",
                                   "since": event.occurred_at.isoformat()})
         return items
-
-    def consult(self, case_id: UUID, with_site: str, channel: Channel, topic: str, actor: Actor,
-                correlation_id: UUID) -> RoutedCase:
-        case = self.get(case_id)
-        case.request_consultation(with_site, channel, topic, Context(
-            self.host.site, actor, self.host.clock(), correlation_id))
-        self.host.store.record(case)
-        return case
-
-    def record_consultation(self, case_id: UUID, approver: str, summary: str, actor: Actor,
-                            correlation_id: UUID) -> RoutedCase:
-        case = self.get(case_id)
-        case.record_consultation(approver, summary, Context(
-            self.host.site, actor, self.host.clock(), correlation_id))
-        self.host.store.record(case)
-        return case
 
 
 def still_open(case: RoutedCase, noted: SupervisionNoted) -> bool:

@@ -8,8 +8,7 @@ from uuid import UUID
 from fastapi import FastAPI
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.routing.application import Custody
-from services.routing.domain import RoutedCase
+from services.routing.application import Exchange
 from services.routing.views import case_view, custody_view, open_parcels
 from services.runtime.http import ActingStaff, CorrelationId
 
@@ -62,63 +61,63 @@ class Receipt(BaseModel):
     items: list[ReceivedItem]
 
 
-def add_routes(api: FastAPI, custody: Custody) -> None:
-    host = custody.host
+def add_routes(api: FastAPI, exchange: Exchange) -> None:
+    host = exchange.host
 
     @api.get("/cases/{case_id}", tags=["exchange"], summary="parties and manifests of a case")
     async def read_case(case_id: UUID) -> dict[str, Any]:
-        return case_view(await host.query(lambda: custody.get(case_id)))
+        return case_view(await host.query(lambda: exchange.get(case_id)))
 
     @api.get("/cases/{case_id}/custody", tags=["custody"], summary="where each paper item is")
     async def custody_of(case_id: UUID) -> list[dict[str, Any]]:
-        return custody_view(await host.query(lambda: custody.get(case_id)))
+        return custody_view(await host.query(lambda: exchange.get(case_id)))
 
     @api.post("/cases/{case_id}/parcels/{number}/dispatch", tags=["custody"], summary="寄出")
     async def dispatch(case_id: UUID, number: str, body: Dispatch, actor: ActingStaff,
                        cid: CorrelationId) -> dict[str, Any]:
-        case = await host.command(lambda: custody.dispatch(
-            case_id, number, body.carrier, body.tracking_number, actor, cid))
+        case = await host.command(lambda: exchange.change(case_id, actor, cid, lambda c, x: (
+            c.dispatch(number, body.carrier, body.tracking_number, x))))
         return {"custody": custody_view(case)}
 
     @api.post("/cases/{case_id}/parcels/{number}/receive", tags=["custody"], summary="签收核对")
     async def receive(case_id: UUID, number: str, body: Receipt, actor: ActingStaff,
                       cid: CorrelationId) -> dict[str, Any]:
         pages = {i.material_code: i.pages for i in body.items}
-        case = await host.command(lambda: custody.receive(case_id, number, pages, actor, cid))
+        case = await host.command(lambda: exchange.change(case_id, actor, cid, lambda c, x: (
+            c.receive(number, pages, x))))
         return {"custody": custody_view(case)}
 
     @api.post("/cases/{case_id}/joint-session", tags=["joint"], summary="安排联办会商")
     async def schedule(case_id: UUID, body: JointSession, actor: ActingStaff,
                        cid: CorrelationId) -> dict[str, Any]:
-        return case_view(await host.command(lambda: custody.schedule_session(
-            case_id, body.starts_at, body.link, actor, cid)))
+        return case_view(await host.command(lambda: exchange.change(
+            case_id, actor, cid, lambda c, x: c.schedule_session(body.starts_at, body.link, x))))
 
     @api.post("/cases/{case_id}/joint-session/held", tags=["joint"], summary="会商纪要")
     async def held(case_id: UUID, body: SessionMinutes, actor: ActingStaff,
                    cid: CorrelationId) -> dict[str, Any]:
-        return case_view(await host.command(lambda: custody.record_session(
-            case_id, body.minutes, actor, cid)))
+        return case_view(await host.command(lambda: exchange.change(
+            case_id, actor, cid, lambda c, x: c.record_session(body.minutes, x))))
 
     @api.post("/cases/{case_id}/consultations", tags=["consultation"], summary="发起远程会商")
     async def consult(case_id: UUID, body: Consultation, actor: ActingStaff,
                       cid: CorrelationId) -> dict[str, Any]:
-        return case_view(await host.command(lambda: custody.consult(
-            case_id, body.with_site, body.channel, body.topic, actor, cid)))
+        return case_view(await host.command(lambda: exchange.change(
+            case_id, actor, cid, lambda c, x: c.request_consultation(
+                body.with_site, body.channel, body.topic, x))))
 
     @api.post("/cases/{case_id}/consultations/held", tags=["consultation"], summary="会商记录")
     async def consulted(case_id: UUID, body: ConsultationRecord, actor: ActingStaff,
                         cid: CorrelationId) -> dict[str, Any]:
-        return case_view(await host.command(lambda: custody.record_consultation(
-            case_id, body.approver, body.summary, actor, cid)))
+        return case_view(await host.command(lambda: exchange.change(
+            case_id, actor, cid, lambda c, x: c.record_consultation(body.approver, body.summary,
+                                                                    x))))
 
     @api.get("/supervision", tags=["supervision"], summary="督办: open supervision items")
     async def supervision() -> list[dict[str, Any]]:
-        return await host.query(custody.supervision_list)
+        return await host.query(exchange.supervision_list)
 
     @api.get("/parcels", tags=["custody"], summary="this site's open parcels")
     async def parcels() -> list[dict[str, Any]]:
-        def scan() -> list[dict[str, Any]]:
-            ids = {e.case_id for e in host.store.scan() if e.name in ("case_routed", "case_admitted")}
-            cases = [host.store.load(RoutedCase, i) for i in ids]
-            return [row for c in cases if c is not None for row in open_parcels(c, host.site)]
-        return await host.query(scan)
+        cases = await host.query(exchange.cases)
+        return [row for case in cases for row in open_parcels(case, host.site)]

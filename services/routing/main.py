@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts.subjects import inbox_stream, own_stream
 from services.directory import load_directory
-from services.routing.application import Custody
+from services.routing.application import Exchange
 from services.routing.http import add_routes
 from services.routing.policies import Routing
 from services.runtime.host import Clock, ServiceHost, utc_now
@@ -15,10 +15,10 @@ from services.runtime.workdays import WorkCalendar
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("routing", settings, clock)
     routing = Routing(host, load_directory(settings.catalogue_dir))
-    custody = Custody(host, WorkCalendar(), settings.handover_threshold_days)
-    add_routes(host.api, custody)
+    exchange = Exchange(host, WorkCalendar(), settings.handover_threshold_days)
+    add_routes(host.api, exchange)
     site = settings.site
     host.subscribe("routing-exchange", own_stream(site), f"tb.{site}.>", routing.on_site_event)
     host.subscribe("routing-gateway", inbox_stream(site), f"tb.to.{site}.>", routing.on_inbound)
-    host.every(settings.clock_tick_seconds, "routing-supervision", custody.sweep)
+    host.every(settings.clock_tick_seconds, "routing-supervision", exchange.sweep)
     return host
