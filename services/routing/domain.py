@@ -16,20 +16,18 @@ from contracts.routing import (
     CaseRouted,
     DecisionReported,
     HandoverConfirmed,
-    HandoverOverdue,
     JointPart,
-    Manifest,
-    ParcelDispatched,
     ParcelReceived,
     RemoteConsultationHeld,
     RemoteConsultationRequested,
     SupervisionNoted,
 )
 from services.directory import Matter
-from services.routing.custody import discrepancies, manifests_for
+from services.routing.custody import manifests_for
+from services.routing.custody_legs import CustodyLegs
 from services.routing.joint import JointCoordination
 from services.runtime.aggregate import Context, DomainError
-from services.runtime.workdays import WorkCalendar, china_date
+from services.runtime.workdays import china_date
 
 # What another party needs to see of a case. The window's steps before acceptance stay at the
 # receiving site: the routed case carries what the business site needs of them.
@@ -50,31 +48,18 @@ class NotAParty(DomainError):
 Channel = Literal["video", "phone", "network"]
 
 
-class UnknownManifest(DomainError):
-    status = 404
-    field = "manifest_number"
-
-    def __init__(self, number: str) -> None:
-        super().__init__(f"本办件没有移交清单 {number}")
+class NoConsultationRequested(DomainError):
+    def __init__(self) -> None:
+        super().__init__("尚未发起远程会商")
 
 
-class ParcelOutOfOrder(DomainError):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-
-
-class RoutedCase(JointCoordination):
+class RoutedCase(JointCoordination, CustodyLegs):
     receiving_site: str
     business_sites: list[str]
     handling_mode: str
 
     def __init__(self, case_id: Any) -> None:
         super().__init__(case_id)
-        self.manifests: dict[str, Manifest] = {}
-        self.dispatched: dict[str, ParcelDispatched] = {}
-        self.received: dict[str, ParcelReceived] = {}
-        self.confirmed: dict[str, HandoverConfirmed] = {}
-        self.overdue: set[str] = set()
         self.consultation: RemoteConsultationRequested | None = None
         self.decision_reported: DecisionReported | None = None
 
@@ -109,28 +94,6 @@ class RoutedCase(JointCoordination):
     def parties(self) -> list[str]:
         return list(dict.fromkeys([self.receiving_site, *self.business_sites]))
 
-    # -- chain of custody -------------------------------------------------------------------
-
-    def dispatch(self, number: str, carrier: str, tracking_number: str, ctx: Context) -> None:
-        manifest = self.manifest(number)
-        if manifest.to_site == ctx.site:
-            raise ParcelOutOfOrder("不能向本地寄出移交清单")
-        if number in self.dispatched:
-            raise ParcelOutOfOrder(f"移交清单 {number} 已寄出")
-        self._trigger(ParcelDispatched, ctx, manifest_number=number, to_site=manifest.to_site,
-                      carrier=carrier, tracking_number=tracking_number)
-
-    def receive(self, number: str, received_pages: dict[str, int], ctx: Context) -> None:
-        """The receiving department checks the parcel item by item and signs."""
-        manifest = self.manifest(number)
-        if manifest.to_site != ctx.site:
-            raise ParcelOutOfOrder(f"移交清单 {number} 不是寄给本地的")
-        if number in self.received:
-            raise ParcelOutOfOrder(f"移交清单 {number} 已签收")
-        short = discrepancies(manifest, received_pages)
-        self._trigger(ParcelReceived, ctx, manifest_number=number, from_site=self.receiving_site,
-                      complete=not short, discrepancies=short)
-
     def take_note(self, event: DomainEvent, ctx: Context) -> None:
         """What a party reported that closes one of our own legs: its signature on our parcel,
         its decision, or its decision on its part of a joint case."""
@@ -147,18 +110,6 @@ class RoutedCase(JointCoordination):
                           received_at=event.occurred_at, complete=event.complete,
                           discrepancies=event.discrepancies)
 
-    def flag_overdue(self, calendar: WorkCalendar, threshold_days: int, ctx: Context) -> int:
-        """Raise HandoverOverdue once for each parcel not signed for within the threshold."""
-        today, flagged = china_date(ctx.at), 0
-        for number, sent in self.dispatched.items():
-            sent_on = china_date(sent.occurred_at)
-            late = calendar.add(sent_on, threshold_days) < today
-            if late and number not in self.confirmed and number not in self.overdue:
-                self._trigger(HandoverOverdue, ctx, manifest_number=number, dispatched_on=sent_on,
-                              threshold_days=threshold_days, responsible_site=sent.to_site)
-                flagged += 1
-        return flagged
-
     # -- remote consultation and the decision leg -------------------------------------------
 
     def request_consultation(self, with_site: str, channel: Channel, topic: str,
@@ -169,7 +120,7 @@ class RoutedCase(JointCoordination):
 
     def record_consultation(self, approver: str, summary: str, ctx: Context) -> None:
         if self.consultation is None:
-            raise ParcelOutOfOrder("尚未发起远程会商")
+            raise NoConsultationRequested()
         self._trigger(RemoteConsultationHeld, ctx, with_site=self.consultation.with_site,
                       channel=self.consultation.channel, approver=approver, summary=summary)
 
@@ -183,23 +134,6 @@ class RoutedCase(JointCoordination):
         self._trigger(SupervisionNoted, ctx, leg="decision", responsible_site=owner,
                       detail=f"承诺办结日期 {self.decide_by} 已过，业务属地尚未作出决定")
         return 1
-
-    def manifest(self, number: str) -> Manifest:
-        if number not in self.manifests:
-            raise UnknownManifest(number)
-        return self.manifests[number]
-
-    def apply_parcel_dispatched(self, event: ParcelDispatched) -> None:
-        self.dispatched[event.manifest_number] = event
-
-    def apply_parcel_received(self, event: ParcelReceived) -> None:
-        self.received[event.manifest_number] = event
-
-    def apply_handover_confirmed(self, event: HandoverConfirmed) -> None:
-        self.confirmed[event.manifest_number] = event
-
-    def apply_handover_overdue(self, event: HandoverOverdue) -> None:
-        self.overdue.add(event.manifest_number)
 
     def apply_remote_consultation_requested(self, event: RemoteConsultationRequested) -> None:
         self.consultation = event
