@@ -9,13 +9,13 @@ from services.intake.guide_desk import GuideDesk
 from services.intake.http import add_guide_routes, add_window_routes
 from services.runtime.host import Clock, ServiceHost, utc_now
 from services.runtime.settings import ServiceSettings
-from services.runtime.workdays import WorkCalendar
+from services.runtime.workdays import calendar_for
 
 
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("intake", settings, clock)
     directory = load_directory(settings.catalogue_dir)
-    intake = Intake(host, directory, WorkCalendar())
+    intake = Intake(host, directory, calendar_for(settings))
     add_guide_routes(host.api, GuideDesk(host, directory))
     add_window_routes(host.api, intake)
     site = settings.site

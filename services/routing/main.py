@@ -9,13 +9,13 @@ from services.routing.http import add_routes
 from services.routing.policies import Routing
 from services.runtime.host import Clock, ServiceHost, utc_now
 from services.runtime.settings import ServiceSettings
-from services.runtime.workdays import WorkCalendar
+from services.runtime.workdays import calendar_for
 
 
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("routing", settings, clock)
     routing = Routing(host, load_directory(settings.catalogue_dir))
-    exchange = Exchange(host, WorkCalendar(), settings.handover_threshold_days)
+    exchange = Exchange(host, calendar_for(settings), settings.handover_threshold_days)
     add_routes(host.api, exchange)
     site = settings.site
     host.subscribe("routing-exchange", own_stream(site), f"tb.{site}.>", routing.on_site_event)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -34,6 +35,12 @@ class ServiceSettings(BaseSettings):
     retry_attempts: int = 8
     catalogue_dir: Path | None = Field(default=None, description="sites.json and matters.json; "
                                        "the packaged ones when unset")
+    calendar_holidays: list[date] = Field(default_factory=list, description="this site's extra "
+                                          "days off, e.g. a local holiday or next year's")
+    calendar_working_days: list[date] = Field(default_factory=list, description="make-up "
+                                              "working days the package does not know")
+    calendar_configured_years: list[int] = Field(default_factory=list, description="years "
+                                                 "configured in full: their dates are final")
     handover_threshold_days: int = Field(default=3, ge=1, description="working days a parcel "
                                          "may travel before it is flagged")
     clock_tick_seconds: float = Field(default=60.0, gt=0, description="how often deadlines are checked")

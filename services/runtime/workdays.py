@@ -3,15 +3,23 @@ working days (调休) from the chinese-calendar package, overridable per site.
 
 Counting follows the Civil Code (Arts 201-203): the start day is not counted, so `add(d, 3)` is
 the third working day after d. Dates are China's calendar dates (UTC+8, no daylight saving).
+
+The package knows only the years whose arrangement the State Council has published. For a later
+year the rule is: weekends off, the statutory holidays on fixed solar dates off, and whatever the
+site configures; a date computed that way is provisional and is computed again once the year's
+data is installed or configured.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import chinese_calendar
 import structlog
+
+from services.runtime.settings import ServiceSettings
 
 CHINA = timezone(timedelta(hours=8), "CST")
 # Statutory holidays on fixed solar dates, for years whose arrangement is not yet published:
@@ -24,10 +32,35 @@ def china_date(at: datetime) -> date:
     return at.astimezone(CHINA).date()
 
 
+@dataclass(frozen=True)
+class DueDate:
+    day: date
+    provisional: bool  # some day on the way fell in a year the calendar does not know
+
+
 class WorkCalendar:
-    def __init__(self, holidays: Iterable[date] = (), working_days: Iterable[date] = ()) -> None:
+    def __init__(self, holidays: Iterable[date] = (), working_days: Iterable[date] = (),
+                 configured_years: Iterable[int] = ()) -> None:
+        """`holidays` and `working_days` override the package for this site; a year listed in
+        `configured_years` is taken as fully configured, so its dates are not provisional."""
         self.holidays, self.working_days = frozenset(holidays), frozenset(working_days)
+        self.configured_years = frozenset(configured_years)
         self._warned_years: set[int] = set()
+
+    def knows(self, year: int) -> bool:
+        if year in self.configured_years:
+            return True
+        try:
+            chinese_calendar.is_workday(date(year, 6, 1))
+        except NotImplementedError:
+            return False
+        return True
+
+    def due(self, start: date, working_days: int) -> DueDate:
+        """`add`, and whether the answer rests on the fallback rule."""
+        end = self.add(start, working_days)
+        years = range(start.year, end.year + 1)
+        return DueDate(end, provisional=not all(self.knows(y) for y in years))
 
     def is_working_day(self, day: date) -> bool:
         if day in self.holidays:
@@ -59,3 +92,9 @@ class WorkCalendar:
             day += timedelta(days=1)
             count += self.is_working_day(day)
         return count
+
+
+def calendar_for(settings: ServiceSettings) -> WorkCalendar:
+    """The site's calendar: the package, then what the site's settings add."""
+    return WorkCalendar(settings.calendar_holidays, settings.calendar_working_days,
+                        settings.calendar_configured_years)
