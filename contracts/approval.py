@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import Field
+
 from contracts.base import DivisionCode, DomainEvent
 from contracts.delivery import ResultType
 from contracts.identity import Applicant
@@ -45,3 +47,23 @@ class JointPartDecided(DomainEvent):
     role: str
     approved: bool
     reason: str
+
+
+class CaseClaimed(DomainEvent):
+    """An approver of the department took the case: review starts, and only they decide it."""
+
+    service = "approval"
+    approver_staff_id: str
+
+
+APPEAL_RIGHTS = ("如不服本决定，可以自收到本决定之日起六十日内依法申请行政复议，"
+                 "或者在六个月内依法向人民法院提起行政诉讼。")
+
+
+class CaseDenied(DomainEvent):
+    """不予许可: with the reasons and the applicant's right to review or to sue."""
+
+    service = "approval"
+    reasons: list[str] = Field(min_length=1)
+    appeal_rights: str
+    receiving_site: DivisionCode

@@ -184,3 +184,4 @@ class CaseCompleted(DomainEvent):
     service = "intake"
     business_site: DivisionCode
     delivery_channel: DeliveryChannel
+    outcome: Literal["approved", "denied"] = "approved"

@@ -23,6 +23,7 @@ def run_demo(urls: dict[str, str], receiving: str = "370671", business: str = "3
         ledger = urls[f"{receiving}/ledger"]
         case_id = take_in_and_accept(http, intake)
         wait_for(lambda: http.get(f"{approval}/cases/{case_id}").status_code == 200, timeout)
+        _ok(http.post(f"{approval}/cases/{case_id}/claim", headers=APPROVER))
         _ok(http.post(f"{approval}/cases/{case_id}/approve", headers=APPROVER,
                       json={"document_number": "370202600123456", "opinion": "材料齐全，准予变更"}))
         wait_for(lambda: _ok(http.get(f"{intake}/cases/{case_id}"))["status"] == "completed",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.approval import CaseApproved, CaseReceived, JointPartDecided
+from contracts.approval import CaseApproved, CaseDenied, CaseReceived, JointPartDecided
 from contracts.base import Actor
 from contracts.routing import CaseAdmitted, CaseRouted
 from services.approval.domain import ApprovalCase
@@ -37,6 +38,14 @@ class DecidePart(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class DenyCase(BaseModel):
+    """不予许可: every reason, as the applicant will read it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reasons: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(min_length=1)
+
+
 class Approval:
     def __init__(self, host: ServiceHost, directory: Directory) -> None:
         self.host, self.directory = host, directory
@@ -51,6 +60,14 @@ class Approval:
         ctx = Context(self.host.site, system_actor("approval"), self.host.clock(),
                       routed.correlation_id)
         return Effect(aggregates=[ApprovalCase.receive(routed, ctx)])  # type: ignore[arg-type]
+
+    def change(self, case_id: UUID, actor: Actor, correlation_id: UUID,
+               command: Callable[[ApprovalCase, Context], object]) -> ApprovalCase:
+        """Load a case, run one domain command on it as this approver, store the result."""
+        case = self.get(case_id)
+        command(case, Context(self.host.site, actor, self.host.clock(), correlation_id))
+        self.host.store.record(case)
+        return case
 
     def decide_part(self, case_id: UUID, body: DecidePart, actor: Actor,
                     correlation_id: UUID) -> ApprovalCase:
@@ -82,7 +99,7 @@ class Approval:
         for event in self.host.store.scan():
             if isinstance(event, CaseReceived):
                 waiting[event.case_id] = event
-            elif isinstance(event, CaseApproved | JointPartDecided):
+            elif isinstance(event, CaseApproved | CaseDenied | JointPartDecided):
                 waiting.pop(event.case_id, None)
         return [received_view(e) for e in waiting.values()]
 
@@ -95,7 +112,7 @@ def received_view(e: CaseReceived) -> dict[str, Any]:
 
 
 def case_view(case: ApprovalCase) -> dict[str, Any]:
-    view = {**received_view(case.received), "status": case.status}
+    view = {**received_view(case.received), "status": case.status, "claimant": case.claimant}
     if isinstance(case.decision, CaseApproved):
         view["document_number"] = case.decision.document_number
     return view

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, Self
 
-from contracts.approval import CaseApproved, CaseReceived, JointPartDecided
+from contracts.approval import (
+    APPEAL_RIGHTS,
+    CaseApproved,
+    CaseClaimed,
+    CaseDenied,
+    CaseReceived,
+    JointPartDecided,
+)
 from contracts.delivery import ResultType
 from contracts.routing import CaseAdmitted, CaseRouted
 from services.runtime.aggregate import Aggregate, Context, DomainError
@@ -21,7 +28,8 @@ class CaseAlreadyDecided(DomainError):
 class ApprovalCase(Aggregate):
     status: Status
     received: CaseReceived
-    decision: CaseApproved | JointPartDecided | None = None
+    decision: CaseApproved | CaseDenied | JointPartDecided | None = None
+    claimant: str | None = None
 
     @classmethod
     def receive(cls, routed: CaseRouted | CaseAdmitted, ctx: Context) -> Self:
@@ -37,8 +45,25 @@ class ApprovalCase(Aggregate):
         )
         return case
 
-    def decide_part(self, approved: bool, reason: str, ctx: Context) -> None:
+    def claim(self, ctx: Context) -> None:
+        """认领: only an approver, and only a case nobody else holds."""
         self.check_not_decided()
+        if ctx.actor.role != "approver":
+            raise NotAnApprover(ctx.actor.role)
+        if self.claimant is not None and self.claimant != ctx.actor.staff_id:
+            raise ClaimedByAnother(self.claimant)
+        if self.claimant is None:
+            self._trigger(CaseClaimed, ctx, approver_staff_id=ctx.actor.staff_id)
+
+    def deny(self, reasons: list[str], ctx: Context) -> None:
+        self.check_may_decide(ctx)
+        if self.received.joint_role is not None:
+            raise JointPartNeedsPartDecision()
+        self._trigger(CaseDenied, ctx, reasons=reasons, appeal_rights=APPEAL_RIGHTS,
+                      receiving_site=self.received.receiving_site)
+
+    def decide_part(self, approved: bool, reason: str, ctx: Context) -> None:
+        self.check_may_decide(ctx)
         if self.received.joint_role is None:
             raise NotAJointPart()
         self._trigger(JointPartDecided, ctx, part_site=ctx.site,
@@ -47,7 +72,7 @@ class ApprovalCase(Aggregate):
 
     def approve(self, result_type: ResultType, document_number: str, valid_until: date | None,
                 opinion: str, ctx: Context) -> None:
-        self.check_not_decided()
+        self.check_may_decide(ctx)
         if self.received.joint_role is not None:
             raise JointPartNeedsPartDecision()
         r = self.received
@@ -59,8 +84,20 @@ class ApprovalCase(Aggregate):
         if self.decision is not None:
             raise CaseAlreadyDecided()
 
+    def check_may_decide(self, ctx: Context) -> None:
+        """A decision is made once, by the approver who claimed the case."""
+        self.check_not_decided()
+        if self.claimant != ctx.actor.staff_id:
+            raise NotClaimedByYou(self.claimant)
+
     def apply_case_received(self, event: CaseReceived) -> None:
         self.received, self.status = event, "received"
+
+    def apply_case_claimed(self, event: CaseClaimed) -> None:
+        self.claimant = event.approver_staff_id
+
+    def apply_case_denied(self, event: CaseDenied) -> None:
+        self.decision, self.status = event, "denied"
 
     def apply_case_approved(self, event: CaseApproved) -> None:
         self.decision, self.status = event, "approved"
@@ -77,3 +114,22 @@ class NotAJointPart(DomainError):
 class JointPartNeedsPartDecision(DomainError):
     def __init__(self) -> None:
         super().__init__("多地联办事项由各参与地就本地部分作出决定")
+
+
+class NotAnApprover(DomainError):
+    status = 403
+    field = "x-staff-role"
+
+    def __init__(self, role: str) -> None:
+        super().__init__(f"岗位“{role}”不能认领或决定办件")
+
+
+class ClaimedByAnother(DomainError):
+    def __init__(self, claimant: str) -> None:
+        super().__init__(f"该办件已由 {claimant} 认领")
+
+
+class NotClaimedByYou(DomainError):
+    def __init__(self, claimant: str | None) -> None:
+        super().__init__("请先认领该办件再作决定" if claimant is None
+                         else f"该办件由 {claimant} 认领，只能由其作出决定")

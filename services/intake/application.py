@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.approval import CaseDenied
 from contracts.base import Actor
 from contracts.delivery import ResultPushedOnline
 from contracts.identity import Applicant
@@ -117,15 +118,19 @@ class Intake:
                 ended += 1
         return ended
 
-    def on_result_pushed_online(self, delivery: Delivery) -> Effect:
+    def on_admitted(self, delivery: Delivery) -> Effect:
+        """The business site's outcome completes the case at the window: the result pushed
+        online, or the denial (the window then tells the applicant the reasons and rights)."""
         event = delivery.event
-        assert isinstance(event, ResultPushedOnline)
+        if not isinstance(event, ResultPushedOnline | CaseDenied):
+            return Effect()
         case = self.host.store.load(WindowCase, event.case_id)
         if case is None or event.receiving_site != self.host.site:
             raise Rejected(f"case {event.case_id} was not received at site {self.host.site}")
         ctx = Context(self.host.site, system_actor("intake"), self.host.clock(),
                       event.correlation_id)
-        case.complete(event.acting_site, ctx)
+        case.complete(event.acting_site, ctx,
+                      "denied" if isinstance(event, CaseDenied) else "approved")
         return Effect(aggregates=[case])
 
 

@@ -19,7 +19,7 @@ def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     add_guide_routes(host.api, GuideDesk(host, directory))
     add_window_routes(host.api, intake)
     site = settings.site
-    host.subscribe("intake-on-result-pushed-online", admitted_stream(site),
-                   f"tb.in.{site}.*.result_pushed_online.>", intake.on_result_pushed_online)
+    host.subscribe("intake-on-outcome", admitted_stream(site), f"tb.in.{site}.>",
+                   intake.on_admitted)
     host.every(settings.clock_tick_seconds, "intake-promise-watch", intake.terminate_overdue)
     return host

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.intake import CaseCompleted
 from services.directory import Matter
 from services.intake.domain.case import WindowCase
 
@@ -28,6 +29,8 @@ def next_step(case: WindowCase, matter: Matter) -> str:
         return "不予受理，详见不予受理通知书"
     if status == "terminated":
         return "办件已终止，详见终止说明"
+    if isinstance(case.ended, CaseCompleted) and case.ended.outcome == "denied":
+        return "已办结：不予许可，请领取不予许可决定书（含申请行政复议或提起诉讼的权利）"
     return "已办结"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Self
 
-from contracts.approval import CaseApproved, JointPartDecided
+from contracts.approval import CaseApproved, CaseDenied, JointPartDecided
 from contracts.base import DomainEvent
 from contracts.intake import CaseAccepted
 from contracts.routing import (
@@ -32,7 +32,8 @@ from services.runtime.workdays import china_date
 # What another party needs to see of a case. The window's steps before acceptance stay at the
 # receiving site: the routed case carries what the business site needs of them.
 CARRIED_EVENTS = frozenset({
-    "case_routed", "case_admitted", "case_received", "case_approved",
+    "case_routed", "case_admitted", "case_received", "case_claimed", "case_approved",
+    "case_denied",
     "result_issued", "result_pushed_online", "case_completed", "parcel_dispatched",
     "parcel_received", "joint_part_decided", "joint_case_decided", "joint_session_scheduled",
     "joint_session_held", "supervision_noted", "remote_consultation_requested",
@@ -99,10 +100,10 @@ class RoutedCase(JointCoordination, CustodyLegs):
         its decision, or its decision on its part of a joint case."""
         if isinstance(event, JointPartDecided):
             self.report_part(event, ctx)
-        if (isinstance(event, CaseApproved) and ctx.site == self.receiving_site
+        if (isinstance(event, CaseApproved | CaseDenied) and ctx.site == self.receiving_site
                 and self.decision_reported is None):
             self._trigger(DecisionReported, ctx, decided_by_site=event.acting_site,
-                          approved=True)
+                          approved=isinstance(event, CaseApproved))
         if (isinstance(event, ParcelReceived) and event.manifest_number in self.dispatched
                 and event.manifest_number not in self.confirmed):
             self._trigger(HandoverConfirmed, ctx, manifest_number=event.manifest_number,

@@ -154,7 +154,9 @@ async def test_no_decision_by_the_promised_date_is_supervised_until_the_decision
             return (await approval.get(f"/cases/{case_id}")).status_code == 200
 
         await eventually(in_qingdao_inbox)
-        approved = await approval.post(f"/cases/{case_id}/approve", headers=REGISTRY_CLERK,
+        approver = {"X-Staff-Id": "370202-A07", "X-Staff-Role": "approver"}
+        await approval.post(f"/cases/{case_id}/claim", headers=approver)
+        approved = await approval.post(f"/cases/{case_id}/approve", headers=approver,
                                        json={"document_number": "370202600123456"})
         assert approved.status_code == 200, approved.text
 

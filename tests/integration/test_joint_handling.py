@@ -49,6 +49,7 @@ async def decide(stack: Stack, site: str, case_id: str, approved: bool, reason: 
         async def received() -> bool:
             return (await approval.get(f"/cases/{case_id}")).status_code == 200
         await eventually(received)
+        await approval.post(f"/cases/{case_id}/claim", headers=approver(site))
         response = await approval.post(f"/cases/{case_id}/decide-part", headers=approver(site),
                                        json={"approved": approved, "reason": reason})
         assert response.status_code == 200, response.text

@@ -30,6 +30,8 @@ async def test_a_case_accepted_in_yantai_is_approved_in_qingdao_and_completed_ba
             return any(c["case_id"] == case_id for c in (await approval.get("/inbox")).json())
 
         await eventually(in_qingdao_inbox)
+        claimed = await approval.post(f"/cases/{case_id}/claim", headers=APPROVER)
+        assert claimed.json()["claimant"] == "370202-A07"
         approved = await approval.post(f"/cases/{case_id}/approve", headers=APPROVER,
                                        json={"document_number": "370202600123456"})
         assert approved.json()["status"] == "approved"
@@ -41,7 +43,7 @@ async def test_a_case_accepted_in_yantai_is_approved_in_qingdao_and_completed_ba
 
         async def archived() -> dict | None:
             body = (await ledger_a.get(f"/cases/{case_id}/timeline")).json()
-            return body if body.get("archived") and len(body["timeline"]) == 13 else None
+            return body if body.get("archived") and len(body["timeline"]) == 14 else None
 
         timeline = (await eventually(archived))["timeline"]
         steps = [(e["site"], e["service"], e["event"]) for e in timeline]
@@ -58,6 +60,7 @@ async def test_a_case_accepted_in_yantai_is_approved_in_qingdao_and_completed_ba
             (A, "routing", "case_routed"),
             (B, "routing", "case_admitted"),
             (B, "approval", "case_received"),
+            (B, "approval", "case_claimed"),
             (B, "approval", "case_approved"),
             (B, "delivery", "result_issued"),
             (B, "delivery", "result_pushed_online"),
@@ -65,15 +68,16 @@ async def test_a_case_accepted_in_yantai_is_approved_in_qingdao_and_completed_ba
             (A, "ledger", "case_archived"),
         ]
         assert timeline[0]["actor"] == "370671-W01"
-        assert timeline[7]["actor"] == "370202-A07"
+        assert timeline[8]["actor"] == "370202-A07"
 
         async def qingdao_knows_the_end() -> list[dict] | None:
             body = (await ledger_b.get(f"/cases/{case_id}/timeline")).json()
-            return body["timeline"] if len(body.get("timeline", [])) == 7 else None
+            return body["timeline"] if len(body.get("timeline", [])) == 8 else None
 
         qingdao = await eventually(qingdao_knows_the_end)
         assert [(e["site"], e["event"]) for e in qingdao] == [
-            (A, "case_routed"), (B, "case_admitted"), (B, "case_received"), (B, "case_approved"),
+            (A, "case_routed"), (B, "case_admitted"), (B, "case_received"), (B, "case_claimed"),
+            (B, "case_approved"),
             (B, "result_issued"), (B, "result_pushed_online"), (A, "case_completed")]
 
     js = two_sites.host(HARBIN, "routing").js
@@ -113,3 +117,38 @@ async def test_every_service_is_healthy_and_ready_once_started(two_sites: Stack)
             assert (await client.get("/healthz")).status_code == 200, name
             ready = await client.get("/readyz")
             assert ready.status_code == 200 and ready.json()["ready"] is True, name
+
+
+async def test_a_denial_in_qingdao_reaches_the_yantai_window_and_its_timeline(
+    two_sites: Stack,
+) -> None:
+    async with (two_sites.client(A, "intake") as intake, two_sites.client(B, "approval") as approval,
+                two_sites.client(A, "ledger") as ledger):
+        case_id = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
+
+        async def in_qingdao_inbox() -> bool:
+            return (await approval.get(f"/cases/{case_id}")).status_code == 200
+
+        await eventually(in_qingdao_inbox)
+        unclaimed = await approval.post(f"/cases/{case_id}/deny", headers=APPROVER,
+                                        json={"reasons": ["新经营场所位于规划禁止区域"]})
+        assert unclaimed.status_code == 409
+        await approval.post(f"/cases/{case_id}/claim", headers=APPROVER)
+        denied = await approval.post(f"/cases/{case_id}/deny", headers=APPROVER,
+                                     json={"reasons": ["新经营场所位于规划禁止区域"]})
+        again = await approval.post(f"/cases/{case_id}/approve", headers=APPROVER,
+                                    json={"document_number": "370202600123456"})
+        assert (denied.status_code, again.status_code) == (200, 409)
+
+        async def told_at_the_window() -> dict | None:
+            body = (await intake.get(f"/cases/{case_id}")).json()
+            return body if body["status"] == "completed" else None
+
+        window = await eventually(told_at_the_window)
+        assert "不予许可" in window["next_step"]
+
+        async def in_yantai_timeline() -> bool:
+            body = (await ledger.get(f"/cases/{case_id}/timeline")).json()
+            return (B, "case_denied") in [(e["site"], e["event"]) for e in body.get("timeline", [])]
+
+        await eventually(in_yantai_timeline)

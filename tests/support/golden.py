@@ -75,14 +75,20 @@ def story_events() -> list[DomainEvent]:
     route_a.take_note(admitted[-1], routing)
     routed += route_a.collect_events()
     approval = ApprovalCase.receive(admitted[0], qingdao)  # type: ignore[arg-type]
-    approval.approve("licence", "370202600123456", None, "材料齐全，准予变更",
-                     _ctx("370202", Actor(staff_id="370202-A07", role="approver")))
+    approver = _ctx("370202", Actor(staff_id="370202-A07", role="approver"))
+    approval.claim(approver)
+    approval.approve("licence", "370202600123456", None, "材料齐全，准予变更", approver)
     decided = approval.collect_events()
+    approved = decided[-1]
+    refusal = ApprovalCase.receive(admitted[0], qingdao)  # type: ignore[arg-type]
+    refusal.claim(approver)
+    refusal.deny(["新经营场所位于规划禁止区域", "未提交消防安全检查意见"], approver)
+    decided += refusal.collect_events()[1:]
     route_a.request_consultation("370202", "video", "新经营场所使用证明能否以租赁备案代替", clerk)
     route_a.record_consultation("370202-A07", "可以，租赁备案证明有效", clerk)
-    route_a.take_note(decided[-1], routing)
+    route_a.take_note(approved, routing)
     routed += route_a.collect_events()
-    result = CaseResult.issue(decided[-1], qingdao)  # type: ignore[arg-type]
+    result = CaseResult.issue(approved, qingdao)  # type: ignore[arg-type]
     result.push_online(qingdao)
     case.complete("370202", clerk)
     ledger = _ctx("370671", system_actor("ledger"))
@@ -158,6 +164,7 @@ def joint_story(matter, clerk: Context) -> list[DomainEvent]:  # type: ignore[no
     beijing = Actor(staff_id="110108-A02", role="approver")
     part = ApprovalCase.receive(RoutedCase.admit(routed, _ctx("110108", system_actor(  # type: ignore[arg-type]
         "routing"))).collect_events()[0], _ctx("110108", system_actor("approval")))  # type: ignore[arg-type]
+    part.claim(_ctx("110108", beijing))
     part.decide_part(True, "准予迁出", _ctx("110108", beijing))
     decided = part.collect_events()
     coordinator.take_note(decided[-1], _ctx("370671", system_actor("routing")))

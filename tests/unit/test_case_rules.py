@@ -9,7 +9,13 @@ import pytest
 
 from contracts.base import Actor
 from contracts.identity import Person
-from services.approval.domain import ApprovalCase, CaseAlreadyDecided
+from services.approval.domain import (
+    ApprovalCase,
+    CaseAlreadyDecided,
+    ClaimedByAnother,
+    NotAnApprover,
+    NotClaimedByYou,
+)
 from services.directory import load_directory
 from services.intake.domain.case import WindowCase
 from services.intake.domain.inputs import HandedOver
@@ -52,7 +58,47 @@ def test_a_decided_case_cannot_be_decided_again() -> None:
     routed = RoutedCase.route(accepted_event(), GT_CHANGE, YANTAI).collect_events()[0]
     admitted = RoutedCase.admit(routed, QINGDAO).collect_events()[0]  # type: ignore[arg-type]
     case = ApprovalCase.receive(admitted, QINGDAO)  # type: ignore[arg-type]
+    case.claim(QINGDAO)
     case.approve("licence", "370202600123456", None, "准予变更", QINGDAO)
     with pytest.raises(CaseAlreadyDecided):
         case.approve("licence", "370202600123457", None, "再次决定", QINGDAO)
-    assert [e.name for e in case.collect_events()] == ["case_received", "case_approved"]
+    with pytest.raises(CaseAlreadyDecided):
+        case.deny(["再次决定"], QINGDAO)
+    assert [e.name for e in case.collect_events()] == [
+        "case_received", "case_claimed", "case_approved"]
+
+
+def received_in_qingdao() -> ApprovalCase:
+    routed = RoutedCase.route(accepted_event(), GT_CHANGE, YANTAI).collect_events()[0]
+    admitted = RoutedCase.admit(routed, QINGDAO).collect_events()[0]  # type: ignore[arg-type]
+    return ApprovalCase.receive(admitted, QINGDAO)  # type: ignore[arg-type]
+
+
+def test_deciding_without_a_claim_is_refused() -> None:
+    with pytest.raises(NotClaimedByYou, match="请先认领"):
+        received_in_qingdao().deny(["经营场所不符合要求"], QINGDAO)
+
+
+def test_only_the_approver_who_claimed_the_case_decides_it() -> None:
+    case = received_in_qingdao()
+    case.claim(QINGDAO)
+    colleague = Context("370202", Actor(staff_id="370202-A09", role="approver"), AT)
+    with pytest.raises(ClaimedByAnother):
+        case.claim(colleague)
+    with pytest.raises(NotClaimedByYou):
+        case.approve("licence", "370202600123456", None, "准予", colleague)
+
+
+def test_window_staff_cannot_claim_an_approval() -> None:
+    clerk = Context("370202", Actor(staff_id="370202-W02", role="window"), AT)
+    with pytest.raises(NotAnApprover):
+        received_in_qingdao().claim(clerk)
+
+
+def test_a_denial_carries_every_reason_and_the_right_to_review_or_sue() -> None:
+    case = received_in_qingdao()
+    case.claim(QINGDAO)
+    case.deny(["新经营场所位于规划禁止区域", "未提交消防安全检查意见"], QINGDAO)
+    denied = case.collect_events()[-1]
+    assert denied.reasons == ["新经营场所位于规划禁止区域", "未提交消防安全检查意见"]  # type: ignore[attr-defined]
+    assert "行政复议" in denied.appeal_rights and "行政诉讼" in denied.appeal_rights  # type: ignore[attr-defined]

@@ -173,14 +173,15 @@ class WindowCase(WindowCaseState):
                       missing_materials=sorted(self.pending))
         return True
 
-    def complete(self, business_site: str, ctx: Context) -> None:
-        """Idempotent: a result reported twice completes the case once."""
+    def complete(self, business_site: str, ctx: Context,
+                 outcome: Literal["approved", "denied"] = "approved") -> None:
+        """Idempotent: a result or a denial reported twice completes the case once."""
         if self.status == "completed":
             return
         if self.status != "accepted":
             raise errors.CaseNotAccepted()
         self._trigger(CaseCompleted, ctx, business_site=business_site,
-                      delivery_channel=self.opened.delivery_channel)
+                      delivery_channel=self.opened.delivery_channel, outcome=outcome)
 
     # -- guards and helpers -----------------------------------------------------------------
 
