@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import Field
 
@@ -20,6 +21,11 @@ class CaseReceived(DomainEvent):
     matter_name: str
     department: str
     joint_role: str | None = None  # this site's part of a joint case (多地联办)
+    accepted_on: date | None = None
+    limit_days: int = 0  # the promised limit in working days, from acceptance
+    max_days: int = 0  # the most the norms allow with extensions
+    due_date: date | None = None
+    due_provisional: bool = False
     applicant: Applicant
     receiving_site: DivisionCode
     delivery_channel: DeliveryChannel
@@ -67,3 +73,57 @@ class CaseDenied(DomainEvent):
     reasons: list[str] = Field(min_length=1)
     appeal_rights: str
     receiving_site: DivisionCode
+
+
+class ClockPaused(DomainEvent):
+    """The legal clock stops: a supplement requested (补正) or a special procedure running."""
+
+    service = "approval"
+    cause: Literal["supplement", "special_procedure"]
+    detail: str
+
+
+class ClockResumed(DomainEvent):
+    service = "approval"
+    paused_working_days: int
+    due_date: date
+    due_provisional: bool
+
+
+class SupplementRequested(DomainEvent):
+    """补正: what the applicant must supply; travels back to the receiving window."""
+
+    service = "approval"
+    items: list[str] = Field(min_length=1)
+    receiving_site: DivisionCode
+
+
+class SpecialProcedureStarted(DomainEvent):
+    """听证、专家评审、检验检测…: excluded from the clock; the applicant is told the time needed."""
+
+    service = "approval"
+    kind: Literal["hearing", "expert_review", "inspection", "testing", "appraisal", "quarantine"]
+    expected_days: int = Field(ge=1)
+    notice: str
+
+
+class DeadlineExtended(DomainEvent):
+    """延期: with the head's approval and a reason, told to the applicant."""
+
+    service = "approval"
+    extra_days: int = Field(ge=1)
+    reason: str
+    approved_by: str
+    due_date: date
+    due_provisional: bool
+
+
+class DeadlineApproaching(DomainEvent):
+    service = "approval"
+    due_date: date
+    working_days_left: int
+
+
+class CaseOverdue(DomainEvent):
+    service = "approval"
+    due_date: date

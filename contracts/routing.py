@@ -54,6 +54,9 @@ class _RouteFacts(DomainEvent):
     manifests: list[Manifest] = Field(default_factory=list)  # none for 全程网办
     joint_parts: list[JointPart] = Field(default_factory=list)  # only for 多地联办
     decide_by: date | None = None  # the promised completion date
+    accepted_on: date | None = None  # the clock starts here (受理), the day itself not counted
+    promised_days: int = 0
+    statutory_days: int = 0
 
 
 class CaseRouted(_RouteFacts):

@@ -17,6 +17,7 @@ from services.directory import Directory
 from services.runtime.aggregate import CaseNotFound, Context, system_actor
 from services.runtime.consumer import Delivery, Effect
 from services.runtime.host import ServiceHost
+from services.runtime.workdays import WorkCalendar, china_date
 
 
 class ApproveCase(BaseModel):
@@ -47,8 +48,10 @@ class DenyCase(BaseModel):
 
 
 class Approval:
-    def __init__(self, host: ServiceHost, directory: Directory) -> None:
-        self.host, self.directory = host, directory
+    def __init__(self, host: ServiceHost, directory: Directory, calendar: WorkCalendar,
+                 lead_days: int = 2) -> None:
+        self.host, self.directory, self.calendar = host, directory, calendar
+        self.lead_days = lead_days
 
     def on_routing_event(self, delivery: Delivery) -> Effect:
         """A case admitted from another site, or routed here to a local part of a joint case."""
@@ -59,7 +62,32 @@ class Approval:
             return Effect()
         ctx = Context(self.host.site, system_actor("approval"), self.host.clock(),
                       routed.correlation_id)
-        return Effect(aggregates=[ApprovalCase.receive(routed, ctx)])  # type: ignore[arg-type]
+        received = ApprovalCase.receive(routed, ctx, self.calendar)  # type: ignore[arg-type]
+        return Effect(aggregates=[received])
+
+    def tick_all(self) -> int:
+        """The scheduler: every undecided case's clock, against the injected time."""
+        ctx = Context(self.host.site, system_actor("approval"), self.host.clock())
+        raised = 0
+        for case in self.open_cases():
+            raised += case.tick(self.calendar, self.lead_days, ctx)
+            self.host.store.record(case)
+        return raised
+
+    def open_cases(self) -> list[ApprovalCase]:
+        ids = {e.case_id for e in self.host.store.scan() if isinstance(e, CaseReceived)}
+        cases = [self.get(case_id) for case_id in ids]
+        return [c for c in cases if not c.decided]
+
+    def queue(self) -> list[dict[str, Any]]:
+        """Undecided cases, soonest due first, with the working days left (negative: late)."""
+        today = china_date(self.host.clock())
+        rows = [{**received_view(c.received), "claimant": c.claimant,
+                 "due_date": c.due.isoformat() if c.due else None,
+                 "due_provisional": c.provisional, "paused": c.paused is not None,
+                 "working_days_left": c.working_days_left(self.calendar, today)}
+                for c in self.open_cases()]
+        return sorted(rows, key=lambda r: (r["due_date"] or "9999", r["case_number"]))
 
     def change(self, case_id: UUID, actor: Actor, correlation_id: UUID,
                command: Callable[[ApprovalCase, Context], object]) -> ApprovalCase:
@@ -112,7 +140,10 @@ def received_view(e: CaseReceived) -> dict[str, Any]:
 
 
 def case_view(case: ApprovalCase) -> dict[str, Any]:
-    view = {**received_view(case.received), "status": case.status, "claimant": case.claimant}
+    view = {**received_view(case.received), "status": case.status, "claimant": case.claimant,
+            "due_date": case.due.isoformat() if case.due else None,
+            "due_provisional": case.provisional, "paused": case.paused is not None,
+            "limit_days": case.limit_days}
     if isinstance(case.decision, CaseApproved):
         view["document_number"] = case.decision.document_number
     return view

@@ -12,12 +12,18 @@ from contracts.approval import (
     CaseDenied,
     CaseReceived,
     JointPartDecided,
+    SpecialProcedureStarted,
+    SupplementRequested,
 )
 from contracts.delivery import ResultType
 from contracts.routing import CaseAdmitted, CaseRouted
-from services.runtime.aggregate import Aggregate, Context, DomainError
+from services.approval.clock import EXTENSION_DAYS, LegalClock
+from services.runtime.aggregate import Context, DomainError
+from services.runtime.workdays import WorkCalendar
 
 Status = Literal["received", "approved", "denied"]
+SpecialKind = Literal["hearing", "expert_review", "inspection", "testing", "appraisal",
+                      "quarantine"]
 
 
 class CaseAlreadyDecided(DomainError):
@@ -25,16 +31,20 @@ class CaseAlreadyDecided(DomainError):
         super().__init__("该办件已作出决定，不能再次决定")
 
 
-class ApprovalCase(Aggregate):
+class ApprovalCase(LegalClock):
     status: Status
     received: CaseReceived
     decision: CaseApproved | CaseDenied | JointPartDecided | None = None
     claimant: str | None = None
 
     @classmethod
-    def receive(cls, routed: CaseRouted | CaseAdmitted, ctx: Context) -> Self:
-        """Into this site's inbox: the whole case, or this site's part of a joint one."""
+    def receive(cls, routed: CaseRouted | CaseAdmitted, ctx: Context,
+                calendar: WorkCalendar | None = None) -> Self:
+        """Into this site's inbox: the whole case, or this site's part of a joint one; the
+        clock runs from the acceptance at the receiving site."""
         part = next((p for p in routed.joint_parts if p.site == ctx.site), None)
+        due = (calendar.due(routed.accepted_on, routed.promised_days)
+               if calendar is not None and routed.accepted_on is not None else None)
         case = cls(routed.case_id)
         case._trigger(
             CaseReceived, ctx, case_number=routed.case_number,
@@ -42,8 +52,29 @@ class ApprovalCase(Aggregate):
             department=part.department if part else routed.department,
             joint_role=part.role if part else None, applicant=routed.applicant,
             receiving_site=routed.receiving_site, delivery_channel=routed.delivery_channel,
+            accepted_on=routed.accepted_on, limit_days=routed.promised_days,
+            max_days=routed.statutory_days + EXTENSION_DAYS[bool(routed.joint_parts)],
+            due_date=due.day if due else None, due_provisional=due.provisional if due else False,
         )
         return case
+
+    @property
+    def decided(self) -> bool:
+        return self.decision is not None
+
+    def request_supplement(self, items: list[str], ctx: Context) -> None:
+        """补正: the list goes back to the receiving window and the clock stops."""
+        self.check_may_decide(ctx)
+        self._trigger(SupplementRequested, ctx, items=items,
+                      receiving_site=self.received.receiving_site)
+        self.pause("supplement", "；".join(items), ctx)
+
+    def start_special_procedure(self, kind: SpecialKind, expected_days: int, notice: str,
+                                ctx: Context) -> None:
+        self.check_may_decide(ctx)
+        self._trigger(SpecialProcedureStarted, ctx, kind=kind, expected_days=expected_days,
+                      notice=notice)
+        self.pause("special_procedure", notice, ctx)
 
     def claim(self, ctx: Context) -> None:
         """认领: only an approver, and only a case nobody else holds."""
@@ -92,6 +123,15 @@ class ApprovalCase(Aggregate):
 
     def apply_case_received(self, event: CaseReceived) -> None:
         self.received, self.status = event, "received"
+        self.accepted_on, self.limit_days = event.accepted_on, event.limit_days
+        self.max_days, self.due, self.provisional = (event.max_days, event.due_date,
+                                                     event.due_provisional)
+
+    def apply_supplement_requested(self, event: SupplementRequested) -> None:
+        pass
+
+    def apply_special_procedure_started(self, event: SpecialProcedureStarted) -> None:
+        pass
 
     def apply_case_claimed(self, event: CaseClaimed) -> None:
         self.claimant = event.approver_staff_id

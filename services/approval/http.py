@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.approval.application import (
     Approval,
@@ -14,7 +15,30 @@ from services.approval.application import (
     DenyCase,
     case_view,
 )
+from services.approval.domain import SpecialKind
 from services.runtime.http import ActingStaff, CorrelationId
+
+
+class SupplementList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1)
+
+
+class SpecialProcedure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: SpecialKind
+    expected_days: int = Field(ge=1, le=365)
+    notice: str = Field(min_length=1, max_length=500, description="书面告知所需时间")
+
+
+class Extension(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    extra_days: int = Field(ge=1, le=15)
+    reason: str = Field(min_length=1, max_length=500)
+    approved_by: str = Field(min_length=1, max_length=64, description="批准延期的负责人")
 
 
 def add_routes(api: FastAPI, approval: Approval) -> None:
@@ -38,6 +62,36 @@ def add_routes(api: FastAPI, approval: Approval) -> None:
                    cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: approval.change(
             case_id, actor, cid, lambda c, x: c.deny(body.reasons, x))))
+
+    @api.get("/queue", tags=["approver"], summary="待办队列: soonest due first")
+    async def queue() -> list[dict[str, Any]]:
+        return await host.query(approval.queue)
+
+    @api.post("/cases/{case_id}/supplement-requests", tags=["clock"], summary="补正: clock pauses")
+    async def supplement(case_id: UUID, body: SupplementList, actor: ActingStaff,
+                         cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: approval.change(
+            case_id, actor, cid, lambda c, x: c.request_supplement(body.items, x))))
+
+    @api.post("/cases/{case_id}/special-procedures", tags=["clock"], summary="特别程序: pauses")
+    async def special(case_id: UUID, body: SpecialProcedure, actor: ActingStaff,
+                      cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: approval.change(
+            case_id, actor, cid, lambda c, x: c.start_special_procedure(
+                body.kind, body.expected_days, body.notice, x))))
+
+    @api.post("/cases/{case_id}/clock/resume", tags=["clock"],
+              summary="the supplement arrived or the special procedure ended")
+    async def resume(case_id: UUID, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: approval.change(
+            case_id, actor, cid, lambda c, x: c.resume(approval.calendar, x))))
+
+    @api.post("/cases/{case_id}/extensions", tags=["clock"], summary="延期 with the head's approval")
+    async def extend(case_id: UUID, body: Extension, actor: ActingStaff,
+                     cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: approval.change(
+            case_id, actor, cid, lambda c, x: c.extend(body.extra_days, body.reason,
+                                                      body.approved_by, approval.calendar, x))))
 
     @api.post("/cases/{case_id}/decide-part", tags=["approver"],
               summary="多地联办: decide this site's part")

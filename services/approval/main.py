@@ -8,13 +8,16 @@ from services.approval.http import add_routes
 from services.directory import load_directory
 from services.runtime.host import Clock, ServiceHost, utc_now
 from services.runtime.settings import ServiceSettings
+from services.runtime.workdays import calendar_for
 
 
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("approval", settings, clock)
-    approval = Approval(host, load_directory(settings.catalogue_dir))
+    approval = Approval(host, load_directory(settings.catalogue_dir), calendar_for(settings),
+                        settings.deadline_lead_days)
     add_routes(host.api, approval)
     site = settings.site
     host.subscribe("approval-on-routing", own_stream(site), f"tb.{site}.routing.>",
                    approval.on_routing_event)
+    host.every(settings.clock_tick_seconds, "approval-clock", approval.tick_all)
     return host

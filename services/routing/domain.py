@@ -37,7 +37,8 @@ CARRIED_EVENTS = frozenset({
     "result_issued", "result_pushed_online", "case_completed", "parcel_dispatched",
     "parcel_received", "joint_part_decided", "joint_case_decided", "joint_session_scheduled",
     "joint_session_held", "supervision_noted", "remote_consultation_requested",
-    "remote_consultation_held",
+    "remote_consultation_held", "supplement_requested", "clock_paused", "clock_resumed",
+    "special_procedure_started", "deadline_extended", "deadline_approaching", "case_overdue",
 })
 
 
@@ -75,7 +76,8 @@ class RoutedCase(JointCoordination, CustodyLegs):
             delivery_channel=accepted.delivery_channel,
             manifests=manifests_for(accepted.case_number, accepted.paper_items, matter),
             joint_parts=[JointPart(**p.model_dump()) for p in matter.joint_parts],
-            decide_by=accepted.promised_date,
+            decide_by=accepted.promised_date, accepted_on=china_date(accepted.occurred_at),
+            promised_days=matter.promised_days, statutory_days=matter.statutory_days,
         )
         return case
 
@@ -86,7 +88,7 @@ class RoutedCase(JointCoordination, CustodyLegs):
         fields = routed.model_dump(include={
             "matter_code", "matter_name", "handling_mode", "applicant", "receiving_site",
             "business_sites", "department", "delivery_channel", "manifests", "joint_parts",
-            "decide_by",
+            "decide_by", "accepted_on", "promised_days", "statutory_days",
         })
         case._trigger(CaseAdmitted, ctx, case_number=routed.case_number, **fields)
         return case

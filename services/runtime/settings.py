@@ -41,6 +41,8 @@ class ServiceSettings(BaseSettings):
                                               "working days the package does not know")
     calendar_configured_years: list[int] = Field(default_factory=list, description="years "
                                                  "configured in full: their dates are final")
+    deadline_lead_days: int = Field(default=2, ge=0, description="working days before the due "
+                                    "date at which DeadlineApproaching is raised")
     handover_threshold_days: int = Field(default=3, ge=1, description="working days a parcel "
                                          "may travel before it is flagged")
     clock_tick_seconds: float = Field(default=60.0, gt=0, description="how often deadlines are checked")

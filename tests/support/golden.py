@@ -74,7 +74,7 @@ def story_events() -> list[DomainEvent]:
                                                     datetime(2026, 12, 7, 2, 0, tzinfo=UTC)))
     route_a.take_note(admitted[-1], routing)
     routed += route_a.collect_events()
-    approval = ApprovalCase.receive(admitted[0], qingdao)  # type: ignore[arg-type]
+    approval = ApprovalCase.receive(admitted[0], qingdao, WorkCalendar())  # type: ignore[arg-type]
     approver = _ctx("370202", Actor(staff_id="370202-A07", role="approver"))
     approval.claim(approver)
     approval.approve("licence", "370202600123456", None, "材料齐全，准予变更", approver)
@@ -84,6 +84,7 @@ def story_events() -> list[DomainEvent]:
     refusal.claim(approver)
     refusal.deny(["新经营场所位于规划禁止区域", "未提交消防安全检查意见"], approver)
     decided += refusal.collect_events()[1:]
+    decided += clock_story(admitted[0], approver)
     route_a.request_consultation("370202", "video", "新经营场所使用证明能否以租赁备案代替", clerk)
     route_a.record_consultation("370202-A07", "可以，租赁备案证明有效", clerk)
     route_a.take_note(approved, routing)
@@ -144,6 +145,24 @@ def write_missing() -> list[Path]:
 
 
 
+def clock_story(admitted: DomainEvent, approver: Context) -> list[DomainEvent]:
+    """Qingdao's approver asks for a supplement, holds an on-site inspection, extends the limit;
+    the clock warns, then finds the case late."""
+    calendar = WorkCalendar()
+    case = ApprovalCase.receive(admitted, approver, calendar)  # type: ignore[arg-type]
+    case.claim(approver)
+    case.request_supplement(["新经营场所租赁合同需加盖出租方公章"], approver)
+    later = Context("370202", approver.actor, datetime(2026, 11, 30, 2, 0, tzinfo=UTC))
+    case.resume(calendar, later)
+    case.start_special_procedure("inspection", 3, "需现场核查经营场所，约需3个工作日", later)
+    case.resume(calendar, Context("370202", approver.actor, datetime(2026, 12, 3, 2, 0,
+                                                                    tzinfo=UTC)))
+    case.extend(5, "现场核查发现需补充消防意见", "370202-H01", calendar, later)
+    case.tick(calendar, 2, Context("370202", system_actor("approval"),
+                                   datetime(2027, 2, 1, 2, 0, tzinfo=UTC)))
+    return case.collect_events()[2:]
+
+
 LIU = Person(name="刘洋", id_number="110108198501010011", phone="13701011234")
 
 
@@ -163,7 +182,7 @@ def joint_story(matter, clerk: Context) -> list[DomainEvent]:  # type: ignore[no
     routed = coordinated[0]
     beijing = Actor(staff_id="110108-A02", role="approver")
     part = ApprovalCase.receive(RoutedCase.admit(routed, _ctx("110108", system_actor(  # type: ignore[arg-type]
-        "routing"))).collect_events()[0], _ctx("110108", system_actor("approval")))  # type: ignore[arg-type]
+        "routing"))).collect_events()[0], _ctx("110108", system_actor("approval")), WorkCalendar())  # type: ignore[arg-type]
     part.claim(_ctx("110108", beijing))
     part.decide_part(True, "准予迁出", _ctx("110108", beijing))
     decided = part.collect_events()

@@ -1,0 +1,68 @@
+"""The approval scheduler on a real nats-server: the deadline warning and the overdue notice are
+raised once each, also when the approval service restarts between the two."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from contracts.approval import CaseOverdue, DeadlineApproaching
+from services.runtime.nats_server import LocalNatsServer
+from tests.integration.conftest import FakeClock
+from tests.support.stack import (
+    APPROVER,
+    GT_CHANGE,
+    WANG_QIANG,
+    Stack,
+    eventually,
+    settings_factory,
+    take_in_and_accept,
+)
+
+A, B = "370671", "370202"
+
+
+async def test_warning_and_overdue_fire_once_each_across_a_restart(
+    nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock,
+) -> None:
+    settings_for = settings_factory(nats_server.url, store_overrides)
+    stack = Stack(settings_for)
+    await stack.start([A], ["intake", "routing", "ledger"], clock)
+    await stack.start([B], ["routing", "approval"], clock)
+    try:
+        async with stack.client(A, "intake") as intake, stack.client(B, "approval") as approval:
+            case_id = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
+
+            async def queued() -> list[dict[str, Any]] | None:
+                rows = (await approval.get("/queue")).json()
+                return rows or None
+
+            [row] = await eventually(queued)
+            assert (row["due_date"], row["working_days_left"]) == ("2026-12-01", 3)
+            await approval.post(f"/cases/{case_id}/claim", headers=APPROVER)
+
+        def job(host: Any) -> Any:
+            return next(j for _, name, j in host.periodic if name == "approval-clock")
+
+        first = stack.host(B, "approval")
+        clock.now = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # two working days left
+        assert await first.command(job(first)) == 1
+        await first.stop()
+        stack.hosts.pop(f"{B}/approval")
+        await stack.start([B], ["approval"], clock)
+        second = stack.host(B, "approval")
+        clock.now = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # the day after the due date
+        assert await second.command(job(second)) == 1
+        assert await second.command(job(second)) == 0
+        events = list(second.store.events.get(UUID(case_id)))
+        assert sum(isinstance(e, DeadlineApproaching) for e in events) == 1
+        assert sum(isinstance(e, CaseOverdue) for e in events) == 1
+
+        async with stack.client(A, "ledger") as ledger:
+            async def known_in_yantai() -> bool:
+                body = (await ledger.get(f"/cases/{case_id}/timeline")).json()
+                return "case_overdue" in [e["event"] for e in body.get("timeline", [])]
+            await eventually(known_in_yantai)
+    finally:
+        await stack.stop()
