@@ -178,6 +178,22 @@ class CaseTerminated(DomainEvent):
     missing_materials: list[str]
 
 
+class BusinessSupplementRequested(DomainEvent):
+    """The business site asked for a supplement; the window tells the applicant (补正)."""
+
+    service = "intake"
+    requested_by_site: DivisionCode
+    items: list[str] = Field(min_length=1)
+
+
+class SupplementForwarded(DomainEvent):
+    """The window took the supplement from the applicant and sent it on to the business site."""
+
+    service = "intake"
+    to_site: DivisionCode
+    items: list[SubmittedItem] = Field(min_length=1)
+
+
 class CaseCompleted(DomainEvent):
     """办结: the receiving window learned that the result reached the applicant."""
 

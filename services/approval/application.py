@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.approval import CaseApproved, CaseDenied, CaseReceived, JointPartDecided
 from contracts.base import Actor
+from contracts.intake import SupplementForwarded
 from contracts.routing import CaseAdmitted, CaseRouted
 from services.approval.domain import ApprovalCase
 from services.directory import Directory
@@ -64,6 +65,18 @@ class Approval:
                       routed.correlation_id)
         received = ApprovalCase.receive(routed, ctx, self.calendar)  # type: ignore[arg-type]
         return Effect(aggregates=[received])
+
+    def on_admitted(self, delivery: Delivery) -> Effect:
+        """The receiving window forwarded the supplement this site asked for: the clock resumes."""
+        event = delivery.event
+        if not isinstance(event, SupplementForwarded) or event.to_site != self.host.site:
+            return Effect()
+        case = self.host.store.load(ApprovalCase, event.case_id)
+        if case is None or case.paused is None or case.paused.cause != "supplement":
+            return Effect()
+        case.resume(self.calendar, Context(self.host.site, system_actor("approval"),
+                                           self.host.clock(), event.correlation_id))
+        return Effect(aggregates=[case])
 
     def tick_all(self) -> int:
         """The scheduler: every undecided case's clock, against the injected time."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.subjects import own_stream
+from contracts.subjects import admitted_stream, own_stream
 from services.approval.application import Approval
 from services.approval.http import add_routes
 from services.directory import load_directory
@@ -19,5 +19,7 @@ def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     site = settings.site
     host.subscribe("approval-on-routing", own_stream(site), f"tb.{site}.routing.>",
                    approval.on_routing_event)
+    host.subscribe("approval-on-admitted", admitted_stream(site), f"tb.in.{site}.>",
+                   approval.on_admitted)
     host.every(settings.clock_tick_seconds, "approval-clock", approval.tick_all)
     return host

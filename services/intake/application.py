@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.approval import CaseDenied
+from contracts.approval import CaseDenied, SupplementRequested
 from contracts.base import Actor
 from contracts.delivery import ResultPushedOnline
 from contracts.identity import Applicant
@@ -122,15 +122,18 @@ class Intake:
         """The business site's outcome completes the case at the window: the result pushed
         online, or the denial (the window then tells the applicant the reasons and rights)."""
         event = delivery.event
-        if not isinstance(event, ResultPushedOnline | CaseDenied):
+        if not isinstance(event, ResultPushedOnline | CaseDenied | SupplementRequested):
             return Effect()
         case = self.host.store.load(WindowCase, event.case_id)
         if case is None or event.receiving_site != self.host.site:
             raise Rejected(f"case {event.case_id} was not received at site {self.host.site}")
         ctx = Context(self.host.site, system_actor("intake"), self.host.clock(),
                       event.correlation_id)
-        case.complete(event.acting_site, ctx,
-                      "denied" if isinstance(event, CaseDenied) else "approved")
+        if isinstance(event, SupplementRequested):
+            case.relay_supplement_request(event.acting_site, event.items, ctx)
+        else:
+            case.complete(event.acting_site, ctx,
+                          "denied" if isinstance(event, CaseDenied) else "approved")
         return Effect(aggregates=[case])
 
 

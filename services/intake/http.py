@@ -141,6 +141,13 @@ def add_window_routes(api: FastAPI, intake: Intake) -> None:
         return await change(case_id, actor, cid, lambda c, m, x: c.reject(
             body.reason, body.apply_instead, x))
 
+    @api.post("/cases/{case_id}/business-supplements", tags=["window"],
+              summary="补正 asked by the business site: take it in and send it on")
+    async def business_supplement(case_id: UUID, body: Materials, actor: ActingStaff,
+                                  cid: CorrelationId) -> dict[str, Any]:
+        return await change(case_id, actor, cid, lambda c, m, x: c.forward_supplement(
+            body.items, m, x))
+
     @api.post("/cases/{case_id}/promised-materials", tags=["window"], summary="容缺材料补齐")
     async def promised(case_id: UUID, body: Materials, actor: ActingStaff,
                        cid: CorrelationId) -> dict[str, Any]:

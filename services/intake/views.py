@@ -19,6 +19,8 @@ def next_step(case: WindowCase, matter: Matter) -> str:
         return "窗口审查材料，作出受理决定"
     if status == "awaiting_supplement":
         return f"请按第{len(case.notices)}次一次性告知书补正材料后到窗口提交"
+    if status == "accepted" and case.supplement_request is not None:
+        return f"业务属地要求补正：{'、'.join(case.supplement_request.items)}，请到窗口提交"
     if status == "accepted":
         assert case.accepted is not None
         if case.pending:

@@ -14,6 +14,7 @@ from tests.support.stack import (
     APPROVER,
     GT_CHANGE,
     WANG_QIANG,
+    WINDOW_CLERK,
     Stack,
     eventually,
     settings_factory,
@@ -64,5 +65,46 @@ async def test_warning_and_overdue_fire_once_each_across_a_restart(
                 body = (await ledger.get(f"/cases/{case_id}/timeline")).json()
                 return "case_overdue" in [e["event"] for e in body.get("timeline", [])]
             await eventually(known_in_yantai)
+    finally:
+        await stack.stop()
+
+
+async def test_a_supplement_asked_in_qingdao_is_taken_in_at_the_yantai_window_and_resumes_the_clock(
+    nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock,
+) -> None:
+    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    await stack.start([A], ["intake", "routing"], clock)
+    await stack.start([B], ["routing", "approval"], clock)
+    try:
+        async with stack.client(A, "intake") as intake, stack.client(B, "approval") as approval:
+            case_id = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
+
+            async def received() -> bool:
+                return (await approval.get(f"/cases/{case_id}")).status_code == 200
+
+            await eventually(received)
+            await approval.post(f"/cases/{case_id}/claim", headers=APPROVER)
+            clock.now = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+            asked = await approval.post(f"/cases/{case_id}/supplement-requests", headers=APPROVER,
+                                        json={"items": ["新经营场所租赁合同需加盖出租方公章"]})
+            assert asked.json()["paused"] is True
+
+            async def told_at_the_window() -> bool:
+                step = (await intake.get(f"/cases/{case_id}")).json()["next_step"]
+                return "租赁合同需加盖出租方公章" in step
+
+            await eventually(told_at_the_window)
+            clock.now = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # three working days later
+            brought = await intake.post(f"/cases/{case_id}/business-supplements",
+                                        headers=WINDOW_CLERK,
+                                        json={"items": [{"material_code": "M04", "pages": 3}]})
+            assert brought.status_code == 200, brought.text
+
+            async def resumed() -> dict[str, Any] | None:
+                body = (await approval.get(f"/cases/{case_id}")).json()
+                return body if not body["paused"] else None
+
+            body = await eventually(resumed)
+        assert body["due_date"] == "2026-12-04"  # 1 December + the 3 working days paused
     finally:
         await stack.stop()

@@ -91,6 +91,8 @@ def story_events() -> list[DomainEvent]:
     routed += route_a.collect_events()
     result = CaseResult.issue(approved, qingdao)  # type: ignore[arg-type]
     result.push_online(qingdao)
+    case.relay_supplement_request("370202", ["新经营场所租赁合同需加盖出租方公章"], clerk)
+    case.forward_supplement([HandedOver(material_code="M04", pages=3)], gt, clerk)
     case.complete("370202", clerk)
     ledger = _ctx("370671", system_actor("ledger"))
     archive = CaseFile(case.id)

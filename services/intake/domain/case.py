@@ -10,6 +10,7 @@ from uuid import UUID
 
 from contracts.identity import Applicant, Company
 from contracts.intake import (
+    BusinessSupplementRequested,
     CaseAccepted,
     CaseCompleted,
     CaseOpened,
@@ -26,6 +27,7 @@ from contracts.intake import (
     PromisedMaterialsDelivered,
     ProxyServiceAuthorized,
     SubmittedItem,
+    SupplementForwarded,
 )
 from services.directory import Material, Matter
 from services.intake.domain import errors
@@ -161,6 +163,18 @@ class WindowCase(WindowCaseState):
         delivered = self._items(items, matter)
         self._trigger(PromisedMaterialsDelivered, ctx, items=delivered,
                       all_delivered=self.pending <= {i.material_code for i in delivered})
+
+    def relay_supplement_request(self, from_site: str, items: list[str], ctx: Context) -> None:
+        if self.status != "accepted":
+            raise errors.CaseNotAccepted()
+        self._trigger(BusinessSupplementRequested, ctx, requested_by_site=from_site, items=items)
+
+    def forward_supplement(self, items: list[HandedOver], matter: Matter, ctx: Context) -> None:
+        """The applicant brought what the business site asked for; it goes on by the exchange."""
+        if self.supplement_request is None:
+            raise errors.NoOpenNotice()
+        self._trigger(SupplementForwarded, ctx, to_site=self.supplement_request.requested_by_site,
+                      items=self._items(items, matter))
 
     def terminate_if_overdue(self, ctx: Context) -> bool:
         """Fired by the clock: a promise not kept by its due date ends the case."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from contracts.intake import (
+    BusinessSupplementRequested,
     CaseAccepted,
     CaseCompleted,
     CaseOpened,
@@ -18,6 +19,7 @@ from contracts.intake import (
     PromisedMaterialsDelivered,
     ProxyServiceAuthorized,
     SubmittedItem,
+    SupplementForwarded,
 )
 from services.runtime.aggregate import Aggregate
 
@@ -42,6 +44,7 @@ class WindowCaseState(Aggregate):
         self.accepted: CaseAccepted | None = None
         self.pending: set[str] = set()
         self.ended: CaseRejected | CaseTerminated | CaseCompleted | None = None
+        self.supplement_request: BusinessSupplementRequested | None = None
 
     @property
     def status(self) -> str:
@@ -106,6 +109,13 @@ class WindowCaseState(Aggregate):
     def apply_promised_materials_delivered(self, event: PromisedMaterialsDelivered) -> None:
         self.submitted.update({i.material_code: i for i in event.items})
         self.pending -= {i.material_code for i in event.items}
+
+    def apply_business_supplement_requested(self, event: BusinessSupplementRequested) -> None:
+        self.supplement_request = event
+
+    def apply_supplement_forwarded(self, event: SupplementForwarded) -> None:
+        self.supplement_request = None
+        self.submitted.update({i.material_code: i for i in event.items})
 
     def apply_case_rejected(self, event: CaseRejected) -> None:
         self.ended = event
