@@ -92,6 +92,17 @@ class Approval:
         cases = [self.get(case_id) for case_id in ids]
         return [c for c in cases if not c.decided]
 
+    def sla(self) -> dict[str, dict[str, int]]:
+        """By department: open cases on time, due soon or overdue; decided ones on time or late."""
+        today = china_date(self.host.clock())
+        ids = {e.case_id for e in self.host.store.scan() if isinstance(e, CaseReceived)}
+        table: dict[str, dict[str, int]] = {}
+        for case in (self.get(case_id) for case_id in ids):
+            row = table.setdefault(case.received.department, dict.fromkeys(
+                ("on_time", "due_soon", "overdue", "decided_on_time", "decided_late"), 0))
+            row[sla_state(case, self.calendar, self.lead_days, today)] += 1
+        return table
+
     def queue(self) -> list[dict[str, Any]]:
         """Undecided cases, soonest due first, with the working days left (negative: late)."""
         today = china_date(self.host.clock())
@@ -160,3 +171,11 @@ def case_view(case: ApprovalCase) -> dict[str, Any]:
     if isinstance(case.decision, CaseApproved):
         view["document_number"] = case.decision.document_number
     return view
+
+
+def sla_state(case: ApprovalCase, calendar: WorkCalendar, lead_days: int, today: date) -> str:
+    if case.decision is not None:
+        decided_on = china_date(case.decision.occurred_at)
+        return "decided_on_time" if case.due is None or decided_on <= case.due else "decided_late"
+    left = case.working_days_left(calendar, today)
+    return "overdue" if left < 0 else "due_soon" if left <= lead_days else "on_time"

@@ -63,6 +63,10 @@ def add_routes(api: FastAPI, approval: Approval) -> None:
         return case_view(await host.command(lambda: approval.change(
             case_id, actor, cid, lambda c, x: c.deny(body.reasons, x))))
 
+    @api.get("/sla", tags=["supervision"], summary="时限执行: by department")
+    async def sla() -> dict[str, dict[str, int]]:
+        return await host.query(approval.sla)
+
     @api.get("/queue", tags=["approver"], summary="待办队列: soonest due first")
     async def queue() -> list[dict[str, Any]]:
         return await host.query(approval.queue)

@@ -68,6 +68,14 @@ async def test_a_case_accepted_in_yantai_is_approved_in_qingdao_and_completed_ba
             (A, "ledger", "case_archived"),
         ]
         assert timeline[0]["actor"] == "370671-W01"
+        legs = {row["leg"]: row for row in (await ledger_a.get(f"/cases/{case_id}/legs")).json()[
+            "legs"]}
+        assert all(legs[leg]["hours"] is not None and legs[leg]["hours"] >= 0
+                   for leg in ("receiving_check", "transit", "review", "delivery"))
+        assert legs["transit"]["responsible"] == "exchange"
+        sla = (await approval.get("/sla")).json()
+        assert sla == {"青岛市市南区市场监督管理局": {"on_time": 0, "due_soon": 0, "overdue": 0,
+                                                  "decided_on_time": 1, "decided_late": 0}}
         assert timeline[8]["actor"] == "370202-A07"
 
         async def qingdao_knows_the_end() -> list[dict] | None:
