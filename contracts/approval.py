@@ -127,3 +127,12 @@ class DeadlineApproaching(DomainEvent):
 class CaseOverdue(DomainEvent):
     service = "approval"
     due_date: date
+
+
+class DueDateRecomputed(DomainEvent):
+    """A provisional due date computed again once its year's calendar is installed or configured."""
+
+    service = "approval"
+    previous_due_date: date
+    due_date: date
+    due_provisional: bool

@@ -18,6 +18,7 @@ from contracts.approval import (
     ClockResumed,
     DeadlineApproaching,
     DeadlineExtended,
+    DueDateRecomputed,
 )
 from services.runtime.aggregate import Aggregate, Context, DomainError
 from services.runtime.workdays import WorkCalendar, china_date
@@ -83,7 +84,7 @@ class LegalClock(Aggregate):
         """Fired by the scheduler: raises what is due now and was not raised before."""
         if self.decided or self.paused is not None or self.due is None:
             return 0
-        today, raised = china_date(ctx.at), 0
+        today, raised = china_date(ctx.at), self.recompute_if_known(calendar, ctx)
         left = calendar.between(today, self.due) if today <= self.due else 0
         if left <= lead_days and not self.approaching_noted:
             self._trigger(DeadlineApproaching, ctx, due_date=self.due, working_days_left=left)
@@ -92,6 +93,17 @@ class LegalClock(Aggregate):
             self._trigger(CaseOverdue, ctx, due_date=self.due)
             raised += 1
         return raised
+
+    def recompute_if_known(self, calendar: WorkCalendar, ctx: Context) -> int:
+        """A provisional date whose year the calendar now knows is computed again, once."""
+        if not self.provisional or self.due is None:
+            return 0
+        due = self._due(calendar, self.limit_days, self.paused_days)
+        if due.provisional:
+            return 0
+        self._trigger(DueDateRecomputed, ctx, previous_due_date=self.due, due_date=due.day,
+                      due_provisional=False)
+        return 1
 
     def working_days_left(self, calendar: WorkCalendar, today: date) -> int:
         """Negative when overdue, for the approver's queue."""
@@ -115,6 +127,9 @@ class LegalClock(Aggregate):
 
     def apply_deadline_extended(self, event: DeadlineExtended) -> None:
         self.limit_days += event.extra_days
+        self.due, self.provisional = event.due_date, event.due_provisional
+
+    def apply_due_date_recomputed(self, event: DueDateRecomputed) -> None:
         self.due, self.provisional = event.due_date, event.due_provisional
 
     def apply_deadline_approaching(self, event: DeadlineApproaching) -> None:

@@ -162,7 +162,13 @@ def clock_story(admitted: DomainEvent, approver: Context) -> list[DomainEvent]:
     case.extend(5, "现场核查发现需补充消防意见", "370202-H01", calendar, later)
     case.tick(calendar, 2, Context("370202", system_actor("approval"),
                                    datetime(2027, 2, 1, 2, 0, tzinfo=UTC)))
-    return case.collect_events()[2:]
+    events = case.collect_events()[2:]
+    winter = admitted.model_copy(update={"accepted_on": date(2026, 12, 21), "promised_days": 20})
+    provisional = ApprovalCase.receive(winter, approver, calendar)  # type: ignore[arg-type]
+    provisional.tick(WorkCalendar(holidays=[date(2027, 1, 18)], configured_years=[2027]), 2,
+                     Context("370202", system_actor("approval"),
+                             datetime(2026, 12, 22, 2, 0, tzinfo=UTC)))
+    return events + provisional.collect_events()[1:]
 
 
 LIU = Person(name="刘洋", id_number="110108198501010011", phone="13701011234")

@@ -80,3 +80,17 @@ def test_a_paused_clock_raises_nothing() -> None:
     case = received()
     case.request_supplement(["租赁合同需加盖出租方公章"], on(27))
     assert case.tick(CALENDAR, 2, on(10, 12)) == 0
+
+
+def test_a_provisional_due_date_is_computed_again_once_its_year_is_configured() -> None:
+    late_december = sample("routing.case_admitted.v1", accepted_on="2026-12-21",
+                           promised_days=20, statutory_days=20)
+    case = ApprovalCase.receive(late_december, on(21, 12), CALENDAR)  # type: ignore[arg-type]
+    assert (case.due, case.provisional) == (date(2027, 1, 19), True)
+    assert case.tick(CALENDAR, 2, on(22, 12)) == 0  # nothing known yet about 2027
+
+    configured = WorkCalendar(holidays=[date(2027, 1, 1), date(2027, 1, 18)],
+                              configured_years=[2027])
+    assert case.tick(configured, 2, on(23, 12)) == 1
+    assert (case.due, case.provisional) == (date(2027, 1, 20), False)
+    assert case.tick(configured, 2, on(24, 12)) == 0
