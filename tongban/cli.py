@@ -25,13 +25,13 @@ def serve(
     data_dir: DataDir = Path("data"),
 ) -> None:
     """Run one service of one site until SIGTERM."""
-    from services.runtime.host import utc_now
+    from services.runtime.host import clock_for
     from tongban.registry import BUILDERS
 
     configure_logging()
     settings = for_service(service, site=site, http_port=port, nats_url=nats_url,  # type: ignore[arg-type]
                            data_dir=data_dir)
-    asyncio.run(BUILDERS[service](settings, utc_now).serve())
+    asyncio.run(BUILDERS[service](settings, clock_for(settings)).serve())
 
 
 @app.command()

@@ -167,7 +167,8 @@ def case_view(case: ApprovalCase) -> dict[str, Any]:
     view = {**received_view(case.received), "status": case.status, "claimant": case.claimant,
             "due_date": case.due.isoformat() if case.due else None,
             "due_provisional": case.provisional, "paused": case.paused is not None,
-            "limit_days": case.limit_days}
+            "limit_days": case.limit_days, "deadline_approaching": case.approaching_noted,
+            "overdue": case.overdue_noted}
     if isinstance(case.decision, CaseApproved):
         view["document_number"] = case.decision.document_number
     return view

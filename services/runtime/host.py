@@ -38,6 +38,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def clock_for(settings: ServiceSettings) -> Clock:
+    """The system clock, or the time written in `settings.clock_file` when one is set."""
+    path = settings.clock_file
+    if path is None:
+        return utc_now
+    return lambda: datetime.fromisoformat(path.read_text().strip())
+
+
 @dataclass(frozen=True)
 class Subscription:
     name: str

@@ -45,6 +45,9 @@ class ServiceSettings(BaseSettings):
                                     "date at which DeadlineApproaching is raised")
     handover_threshold_days: int = Field(default=3, ge=1, description="working days a parcel "
                                          "may travel before it is flagged")
+    clock_file: Path | None = Field(default=None, description="read the current time from this "
+                                    "file (ISO 8601) instead of the system clock: for drills "
+                                    "and tests; leave unset in production")
     clock_tick_seconds: float = Field(default=60.0, gt=0, description="how often deadlines are checked")
 
 

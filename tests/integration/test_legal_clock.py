@@ -3,13 +3,21 @@ raised once each, also when the approval service restarts between the two."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import httpx
+
 from contracts.approval import CaseOverdue, DeadlineApproaching
 from services.runtime.nats_server import LocalNatsServer
+from services.runtime.settings import for_service
+from services.runtime.store import CaseStore
 from tests.integration.conftest import FakeClock
+from tests.support.processes import serve
 from tests.support.stack import (
     APPROVER,
     GT_CHANGE,
@@ -67,6 +75,48 @@ async def test_warning_and_overdue_fire_once_each_across_a_restart(
             await eventually(known_in_yantai)
     finally:
         await stack.stop()
+
+
+async def test_warning_and_overdue_fire_once_each_when_the_approval_process_is_killed_between(
+    nats_server: LocalNatsServer, store_overrides: dict[str, Any], tmp_path: Path,
+) -> None:
+    now = tmp_path / "now"
+    now.write_text("2026-11-26T01:30:00+00:00")
+    approval_store = {**store_overrides, "clock_file": now}
+    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    await stack.start([A], ["intake", "routing"])
+    await stack.start([B], ["routing"])
+    process, url = await asyncio.to_thread(serve, "approval", B, nats_server.url, approval_store)
+    try:
+        async with stack.client(A, "intake") as intake:
+            case_id = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
+        async with httpx.AsyncClient(base_url=url) as approval:
+            async def received() -> bool:
+                return (await approval.get(f"/cases/{case_id}")).status_code == 200
+            await eventually(received)
+            await approval.post(f"/cases/{case_id}/claim", headers=APPROVER)
+            now.write_text("2026-11-27T02:00:00+00:00")  # two working days left
+            await eventually(lambda: _flag(approval, case_id, "deadline_approaching"))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        now.write_text("2026-12-02T02:00:00+00:00")  # the day after the due date
+        process, url = await asyncio.to_thread(serve, "approval", B, nats_server.url,
+                                               approval_store)
+        async with httpx.AsyncClient(base_url=url) as approval:
+            await eventually(lambda: _flag(approval, case_id, "overdue"))
+            await asyncio.sleep(1.0)  # several more ticks of the scheduler
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        await stack.stop()
+    store = CaseStore("approval", for_service("approval", site=B, **store_overrides))
+    names = [e.name for e in store.events.get(UUID(case_id))]
+    store.close()
+    assert names.count("deadline_approaching") == names.count("case_overdue") == 1
+
+
+async def _flag(approval: httpx.AsyncClient, case_id: str, flag: str) -> bool:
+    return bool((await approval.get(f"/cases/{case_id}")).json()[flag])
 
 
 async def test_a_supplement_asked_in_qingdao_is_taken_in_at_the_yantai_window_and_resumes_the_clock(
