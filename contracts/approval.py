@@ -116,6 +116,7 @@ class DeadlineExtended(DomainEvent):
     approved_by: str
     due_date: date
     due_provisional: bool
+    receiving_site: DivisionCode
 
 
 class DeadlineApproaching(DomainEvent):

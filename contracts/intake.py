@@ -194,6 +194,16 @@ class SupplementForwarded(DomainEvent):
     items: list[SubmittedItem] = Field(min_length=1)
 
 
+class ExtensionNotified(DomainEvent):
+    """The window tells the applicant the business site extended the limit, and why."""
+
+    service = "intake"
+    extended_by_site: DivisionCode
+    extra_days: int
+    reason: str
+    due_date: date
+
+
 class CaseCompleted(DomainEvent):
     """办结: the receiving window learned that the result reached the applicant."""
 

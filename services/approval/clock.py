@@ -58,6 +58,10 @@ class LegalClock(Aggregate):
     def decided(self) -> bool:
         raise NotImplementedError
 
+    @property
+    def receiving_site_of_case(self) -> str:
+        raise NotImplementedError
+
     def pause(self, cause: Literal["supplement", "special_procedure"], detail: str,
               ctx: Context) -> None:
         if self.paused is not None:
@@ -78,7 +82,8 @@ class LegalClock(Aggregate):
             raise ExtensionBeyondNorms(self.max_days)
         due = self._due(calendar, self.limit_days + extra_days, self.paused_days)
         self._trigger(DeadlineExtended, ctx, extra_days=extra_days, reason=reason,
-                      approved_by=approved_by, due_date=due.day, due_provisional=due.provisional)
+                      approved_by=approved_by, due_date=due.day, due_provisional=due.provisional,
+                      receiving_site=self.receiving_site_of_case)
 
     def tick(self, calendar: WorkCalendar, lead_days: int, ctx: Context) -> int:
         """Fired by the scheduler: raises what is due now and was not raised before."""

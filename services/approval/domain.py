@@ -62,6 +62,10 @@ class ApprovalCase(LegalClock):
     def decided(self) -> bool:
         return self.decision is not None
 
+    @property
+    def receiving_site_of_case(self) -> str:
+        return self.received.receiving_site
+
     def request_supplement(self, items: list[str], ctx: Context) -> None:
         """补正: the list goes back to the receiving window and the clock stops."""
         self.check_may_decide(ctx)
@@ -85,6 +89,14 @@ class ApprovalCase(LegalClock):
             raise ClaimedByAnother(self.claimant)
         if self.claimant is None:
             self._trigger(CaseClaimed, ctx, approver_staff_id=ctx.actor.staff_id)
+
+    def assign(self, approver_staff_id: str, ctx: Context) -> None:
+        """分办: the department head gives the case to an approver."""
+        self.check_not_decided()
+        if ctx.actor.role != "head":
+            raise NotAHead(ctx.actor.role)
+        if self.claimant != approver_staff_id:
+            self._trigger(CaseClaimed, ctx, approver_staff_id=approver_staff_id)
 
     def deny(self, reasons: list[str], ctx: Context) -> None:
         self.check_may_decide(ctx)
@@ -173,3 +185,11 @@ class NotClaimedByYou(DomainError):
     def __init__(self, claimant: str | None) -> None:
         super().__init__("请先认领该办件再作决定" if claimant is None
                          else f"该办件由 {claimant} 认领，只能由其作出决定")
+
+
+class NotAHead(DomainError):
+    status = 403
+    field = "x-staff-role"
+
+    def __init__(self, role: str) -> None:
+        super().__init__(f"岗位“{role}”不能分办，须由部门负责人分办")

@@ -19,6 +19,12 @@ from services.approval.domain import SpecialKind
 from services.runtime.http import ActingStaff, CorrelationId
 
 
+class Assignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approver_staff_id: str = Field(min_length=1, max_length=64)
+
+
 class SupplementList(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -56,6 +62,12 @@ def add_routes(api: FastAPI, approval: Approval) -> None:
     async def claim(case_id: UUID, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: approval.change(
             case_id, actor, cid, lambda c, x: c.claim(x))))
+
+    @api.post("/cases/{case_id}/assign", tags=["approver"], summary="分办: the head assigns")
+    async def assign(case_id: UUID, body: Assignment, actor: ActingStaff,
+                     cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: approval.change(
+            case_id, actor, cid, lambda c, x: c.assign(body.approver_staff_id, x))))
 
     @api.post("/cases/{case_id}/deny", tags=["approver"], summary="不予许可: deny a case")
     async def deny(case_id: UUID, body: DenyCase, actor: ActingStaff,

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.approval import CaseDenied, SupplementRequested
+from contracts.approval import CaseDenied, DeadlineExtended, SupplementRequested
 from contracts.base import Actor
 from contracts.delivery import ResultPushedOnline
 from contracts.identity import Applicant
@@ -122,7 +122,8 @@ class Intake:
         """The business site's outcome completes the case at the window: the result pushed
         online, or the denial (the window then tells the applicant the reasons and rights)."""
         event = delivery.event
-        if not isinstance(event, ResultPushedOnline | CaseDenied | SupplementRequested):
+        if not isinstance(event, ResultPushedOnline | CaseDenied | SupplementRequested
+                          | DeadlineExtended):
             return Effect()
         case = self.host.store.load(WindowCase, event.case_id)
         if case is None or event.receiving_site != self.host.site:
@@ -131,6 +132,9 @@ class Intake:
                       event.correlation_id)
         if isinstance(event, SupplementRequested):
             case.relay_supplement_request(event.acting_site, event.items, ctx)
+        elif isinstance(event, DeadlineExtended):
+            case.notify_extension(event.acting_site, event.extra_days, event.reason,
+                                  event.due_date, ctx)
         else:
             case.complete(event.acting_site, ctx,
                           "denied" if isinstance(event, CaseDenied) else "approved")

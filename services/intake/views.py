@@ -26,6 +26,9 @@ def next_step(case: WindowCase, matter: Matter) -> str:
         if case.pending:
             names = "、".join(m.name for m in matter.materials if m.code in case.pending)
             return f"请于{case.accepted.promise_due}前补交：{names}"
+        if case.extension is not None:
+            return (f"业务属地审批中，经批准延长{case.extension.extra_days}个工作日"
+                    f"（{case.extension.reason}），办结日期 {case.extension.due_date}")
         return f"业务属地审批中，承诺办结日期 {case.accepted.promised_date}"
     if status == "rejected":
         return "不予受理，详见不予受理通知书"

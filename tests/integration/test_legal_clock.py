@@ -155,6 +155,16 @@ async def test_a_supplement_asked_in_qingdao_is_taken_in_at_the_yantai_window_an
                 return body if not body["paused"] else None
 
             body = await eventually(resumed)
-        assert body["due_date"] == "2026-12-04"  # 1 December + the 3 working days paused
+            assert body["due_date"] == "2026-12-04"  # 1 December + the 3 working days paused
+            head = {"X-Staff-Id": "370202-H01", "X-Staff-Role": "head"}
+            extended = await approval.post(f"/cases/{case_id}/extensions", headers=APPROVER, json={
+                "extra_days": 5, "reason": "需补充消防意见", "approved_by": head["X-Staff-Id"]})
+            assert extended.json()["due_date"] == "2026-12-11"
+
+            async def applicant_told() -> bool:
+                step = (await intake.get(f"/cases/{case_id}")).json()["next_step"]
+                return "延长5个工作日" in step and "2026-12-11" in step
+
+            await eventually(applicant_told)
     finally:
         await stack.stop()

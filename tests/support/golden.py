@@ -93,6 +93,7 @@ def story_events() -> list[DomainEvent]:
     result.push_online(qingdao)
     case.relay_supplement_request("370202", ["新经营场所租赁合同需加盖出租方公章"], clerk)
     case.forward_supplement([HandedOver(material_code="M04", pages=3)], gt, clerk)
+    case.notify_extension("370202", 5, "现场核查发现需补充消防意见", date(2026, 12, 8), clerk)
     case.complete("370202", clerk)
     ledger = _ctx("370671", system_actor("ledger"))
     archive = CaseFile(case.id)

@@ -13,6 +13,7 @@ from services.approval.domain import (
     ApprovalCase,
     CaseAlreadyDecided,
     ClaimedByAnother,
+    NotAHead,
     NotAnApprover,
     NotClaimedByYou,
 )
@@ -102,3 +103,12 @@ def test_a_denial_carries_every_reason_and_the_right_to_review_or_sue() -> None:
     denied = case.collect_events()[-1]
     assert denied.reasons == ["新经营场所位于规划禁止区域", "未提交消防安全检查意见"]  # type: ignore[attr-defined]
     assert "行政复议" in denied.appeal_rights and "行政诉讼" in denied.appeal_rights  # type: ignore[attr-defined]
+
+
+def test_only_the_department_head_assigns_a_case_to_an_approver() -> None:
+    case = received_in_qingdao()
+    with pytest.raises(NotAHead):
+        case.assign("370202-A09", QINGDAO)
+    head = Context("370202", Actor(staff_id="370202-H01", role="head"), AT)
+    case.assign("370202-A09", head)
+    assert case.claimant == "370202-A09"

@@ -20,6 +20,7 @@ from contracts.intake import (
     CorrectionNoticeIssued,
     Defect,
     DeliveryChannel,
+    ExtensionNotified,
     FeeGuidanceGiven,
     FeeItem,
     IdentityVerified,
@@ -168,6 +169,12 @@ class WindowCase(WindowCaseState):
         if self.status != "accepted":
             raise errors.CaseNotAccepted()
         self._trigger(BusinessSupplementRequested, ctx, requested_by_site=from_site, items=items)
+
+    def notify_extension(self, from_site: str, extra_days: int, reason: str, due: date,
+                         ctx: Context) -> None:
+        if self.status == "accepted":
+            self._trigger(ExtensionNotified, ctx, extended_by_site=from_site,
+                          extra_days=extra_days, reason=reason, due_date=due)
 
     def forward_supplement(self, items: list[HandedOver], matter: Matter, ctx: Context) -> None:
         """The applicant brought what the business site asked for; it goes on by the exchange."""

@@ -13,6 +13,7 @@ from contracts.intake import (
     CaseTerminated,
     CommitmentSigned,
     CorrectionNoticeIssued,
+    ExtensionNotified,
     FeeGuidanceGiven,
     IdentityVerified,
     MaterialsSubmitted,
@@ -45,6 +46,7 @@ class WindowCaseState(Aggregate):
         self.pending: set[str] = set()
         self.ended: CaseRejected | CaseTerminated | CaseCompleted | None = None
         self.supplement_request: BusinessSupplementRequested | None = None
+        self.extension: ExtensionNotified | None = None
 
     @property
     def status(self) -> str:
@@ -112,6 +114,9 @@ class WindowCaseState(Aggregate):
 
     def apply_business_supplement_requested(self, event: BusinessSupplementRequested) -> None:
         self.supplement_request = event
+
+    def apply_extension_notified(self, event: ExtensionNotified) -> None:
+        self.extension = event
 
     def apply_supplement_forwarded(self, event: SupplementForwarded) -> None:
         self.supplement_request = None
