@@ -107,6 +107,13 @@ class SpecialProcedureStarted(DomainEvent):
     notice: str
 
 
+class SpecialProcedureEnded(DomainEvent):
+    """The special procedure is over, with what it found; the clock resumes."""
+
+    service = "approval"
+    outcome: str
+
+
 class DeadlineExtended(DomainEvent):
     """延期: with the head's approval and a reason, told to the applicant."""
 

@@ -62,10 +62,13 @@ class LegalClock(Aggregate):
     def receiving_site_of_case(self) -> str:
         raise NotImplementedError
 
-    def pause(self, cause: Literal["supplement", "special_procedure"], detail: str,
-              ctx: Context) -> None:
+    def check_running(self) -> None:
         if self.paused is not None:
             raise ClockAlreadyPaused()
+
+    def pause(self, cause: Literal["supplement", "special_procedure"], detail: str,
+              ctx: Context) -> None:
+        self.check_running()
         self._trigger(ClockPaused, ctx, cause=cause, detail=detail)
 
     def resume(self, calendar: WorkCalendar, ctx: Context) -> None:

@@ -12,6 +12,7 @@ from contracts.approval import (
     CaseDenied,
     CaseReceived,
     JointPartDecided,
+    SpecialProcedureEnded,
     SpecialProcedureStarted,
     SupplementRequested,
 )
@@ -69,6 +70,7 @@ class ApprovalCase(LegalClock):
     def request_supplement(self, items: list[str], ctx: Context) -> None:
         """补正: the list goes back to the receiving window and the clock stops."""
         self.check_may_decide(ctx)
+        self.check_running()
         self._trigger(SupplementRequested, ctx, items=items,
                       receiving_site=self.received.receiving_site)
         self.pause("supplement", "；".join(items), ctx)
@@ -76,6 +78,7 @@ class ApprovalCase(LegalClock):
     def start_special_procedure(self, kind: SpecialKind, expected_days: int, notice: str,
                                 ctx: Context) -> None:
         self.check_may_decide(ctx)
+        self.check_running()
         self._trigger(SpecialProcedureStarted, ctx, kind=kind, expected_days=expected_days,
                       notice=notice)
         self.pause("special_procedure", notice, ctx)
@@ -142,7 +145,16 @@ class ApprovalCase(LegalClock):
     def apply_supplement_requested(self, event: SupplementRequested) -> None:
         pass
 
+    def end_special_procedure(self, outcome: str, calendar: WorkCalendar, ctx: Context) -> None:
+        if self.paused is None or self.paused.cause != "special_procedure":
+            raise NoSpecialProcedure()
+        self._trigger(SpecialProcedureEnded, ctx, outcome=outcome)
+        self.resume(calendar, ctx)
+
     def apply_special_procedure_started(self, event: SpecialProcedureStarted) -> None:
+        pass
+
+    def apply_special_procedure_ended(self, event: SpecialProcedureEnded) -> None:
         pass
 
     def apply_case_claimed(self, event: CaseClaimed) -> None:
@@ -193,3 +205,8 @@ class NotAHead(DomainError):
 
     def __init__(self, role: str) -> None:
         super().__init__(f"岗位“{role}”不能分办，须由部门负责人分办")
+
+
+class NoSpecialProcedure(DomainError):
+    def __init__(self) -> None:
+        super().__init__("没有正在进行的特别程序")

@@ -39,6 +39,12 @@ class SpecialProcedure(BaseModel):
     notice: str = Field(min_length=1, max_length=500, description="书面告知所需时间")
 
 
+class ProcedureOutcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: str = Field(min_length=1, max_length=1000)
+
+
 class Extension(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -95,6 +101,14 @@ def add_routes(api: FastAPI, approval: Approval) -> None:
         return case_view(await host.command(lambda: approval.change(
             case_id, actor, cid, lambda c, x: c.start_special_procedure(
                 body.kind, body.expected_days, body.notice, x))))
+
+    @api.post("/cases/{case_id}/special-procedures/end", tags=["clock"],
+              summary="特别程序结束: the clock resumes")
+    async def special_end(case_id: UUID, body: ProcedureOutcome, actor: ActingStaff,
+                          cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: approval.change(
+            case_id, actor, cid, lambda c, x: c.end_special_procedure(
+                body.outcome, approval.calendar, x))))
 
     @api.post("/cases/{case_id}/clock/resume", tags=["clock"],
               summary="the supplement arrived or the special procedure ended")

@@ -39,7 +39,7 @@ CARRIED_EVENTS = frozenset({
     "joint_session_held", "supervision_noted", "remote_consultation_requested",
     "remote_consultation_held", "supplement_requested", "clock_paused", "clock_resumed",
     "special_procedure_started", "deadline_extended", "deadline_approaching", "case_overdue",
-    "supplement_forwarded", "due_date_recomputed",
+    "supplement_forwarded", "due_date_recomputed", "special_procedure_ended",
 })
 
 

@@ -158,8 +158,8 @@ def clock_story(admitted: DomainEvent, approver: Context) -> list[DomainEvent]:
     later = Context("370202", approver.actor, datetime(2026, 11, 30, 2, 0, tzinfo=UTC))
     case.resume(calendar, later)
     case.start_special_procedure("inspection", 3, "需现场核查经营场所，约需3个工作日", later)
-    case.resume(calendar, Context("370202", approver.actor, datetime(2026, 12, 3, 2, 0,
-                                                                    tzinfo=UTC)))
+    case.end_special_procedure("现场核查合格", calendar, Context(
+        "370202", approver.actor, datetime(2026, 12, 3, 2, 0, tzinfo=UTC)))
     case.extend(5, "现场核查发现需补充消防意见", "370202-H01", calendar, later)
     case.tick(calendar, 2, Context("370202", system_actor("approval"),
                                    datetime(2027, 2, 1, 2, 0, tzinfo=UTC)))

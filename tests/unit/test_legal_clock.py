@@ -48,8 +48,12 @@ def test_a_special_procedure_stops_the_clock_and_a_second_pause_waits_for_the_fi
     case.start_special_procedure("inspection", 3, "需现场核查经营场所，约需3个工作日", on(30))
     with pytest.raises(ClockAlreadyPaused):
         case.request_supplement(["补充消防意见"], on(30))
-    case.resume(CALENDAR, on(3, 12))  # Tue 1, Wed 2, Thu 3
+    case.end_special_procedure("现场核查合格", CALENDAR, on(3, 12))  # Tue 1, Wed 2, Thu 3
     assert case.due == date(2026, 12, 4)
+    names = [e.name for e in case.collect_events()]
+    assert names[-4:] == ["special_procedure_started", "clock_paused",
+                          "special_procedure_ended", "clock_resumed"]
+    assert "supplement_requested" not in names, "a refused command records nothing"
 
 
 def test_an_extension_adds_working_days_with_the_heads_approval() -> None:
