@@ -31,6 +31,9 @@ class ParcelOutOfOrder(DomainError):
         super().__init__(reason)
 
 
+LOCAL_HANDOVER = "本地移交"
+
+
 class CustodyLegs(Aggregate):
     receiving_site: str
 
@@ -50,6 +53,16 @@ class CustodyLegs(Aggregate):
             raise ParcelOutOfOrder(f"移交清单 {number} 已寄出")
         self._trigger(ParcelDispatched, ctx, manifest_number=number, to_site=manifest.to_site,
                       carrier=carrier, tracking_number=tracking_number)
+
+    def hand_over_locally(self, number: str, ctx: Context) -> None:
+        """A manifest for a department of this same site goes by hand, not by carrier."""
+        manifest = self.manifest(number)
+        if manifest.to_site != ctx.site:
+            raise ParcelOutOfOrder(f"移交清单 {number} 须寄往 {manifest.to_site}")
+        if number in self.dispatched:
+            raise ParcelOutOfOrder(f"移交清单 {number} 已移交")
+        self._trigger(ParcelDispatched, ctx, manifest_number=number, to_site=manifest.to_site,
+                      carrier=LOCAL_HANDOVER, tracking_number=number)
 
     def receive(self, number: str, received_pages: dict[str, int], ctx: Context) -> None:
         """The receiving department checks the parcel item by item and signs."""

@@ -79,6 +79,14 @@ def add_routes(api: FastAPI, exchange: Exchange) -> None:
             c.dispatch(number, body.carrier, body.tracking_number, x))))
         return {"custody": custody_view(case)}
 
+    @api.post("/cases/{case_id}/parcels/{number}/hand-over", tags=["custody"],
+              summary="本地移交: to a department of this site, by hand")
+    async def hand_over(case_id: UUID, number: str, actor: ActingStaff,
+                        cid: CorrelationId) -> dict[str, Any]:
+        case = await host.command(lambda: exchange.change(
+            case_id, actor, cid, lambda c, x: c.hand_over_locally(number, x)))
+        return {"custody": custody_view(case)}
+
     @api.post("/cases/{case_id}/parcels/{number}/receive", tags=["custody"], summary="签收核对")
     async def receive(case_id: UUID, number: str, body: Receipt, actor: ActingStaff,
                       cid: CorrelationId) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.routing.custody import custody_rows
+from services.routing.custody_legs import LOCAL_HANDOVER
 from services.routing.domain import RoutedCase
 
 
@@ -38,7 +39,8 @@ def custody_view(case: RoutedCase) -> list[dict[str, Any]]:
     for number, manifest in case.manifests.items():
         steps: list[dict[str, Any]] = []
         if (sent := case.dispatched.get(number)) is not None:
-            steps.append({"where": f"寄递中（{sent.carrier} {sent.tracking_number}）",
+            steps.append({"where": f"移交中（{sent.carrier}）" if sent.carrier == LOCAL_HANDOVER
+                          else f"寄递中（{sent.carrier} {sent.tracking_number}）",
                           "at": sent.occurred_at.isoformat(), "by": sent.actor.staff_id})
         if (done := case.confirmed.get(number)) is not None:
             steps.append({"where": f"{done.received_by_site} {manifest.department}",

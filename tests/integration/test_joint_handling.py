@@ -157,3 +157,31 @@ async def _parts_reported(routing: httpx.AsyncClient, case_id: str, count: int) 
     if response.status_code != 200:
         return False
     return sum(p["decided"] for p in response.json()["joint"]["parts"]) >= count
+
+
+async def test_the_receiving_sites_own_part_gets_its_paper_by_hand_and_signs_for_it(
+    sites: Stack,
+) -> None:
+    case_id = await open_joint_case(sites)
+    async with sites.client(A, "routing") as routing:
+        joint = await joint_of(routing, case_id)
+        assert joint["outcome"] is None
+        manifest = f"{(await routing.get(f'/cases/{case_id}')).json()['case_number']}-{A}"
+        handed = await routing.post(f"/cases/{case_id}/parcels/{manifest}/hand-over",
+                                    headers=approver(A))
+        assert handed.status_code == 200, handed.text
+        rows = [r for r in (await routing.get(f"/cases/{case_id}/custody")).json()
+                if r["manifest_number"] == manifest]
+        pages = {r["material_code"]: r["pages"] for r in rows}
+        signed = await routing.post(f"/cases/{case_id}/parcels/{manifest}/receive",
+                                    headers=approver(A), json={"items": [
+                                        {"material_code": c, "pages": p} for c, p in pages.items()]})
+        assert signed.status_code == 200, signed.text
+
+        async def closed() -> list[dict[str, Any]] | None:
+            rows = [r for r in (await routing.get(f"/cases/{case_id}/custody")).json()
+                    if r["manifest_number"] == manifest]
+            return rows if rows[0]["where"].startswith(f"{A} 烟台高新区公安分局") else None
+
+        rows = await eventually(closed)
+    assert all(r["discrepancy"] is None for r in rows)
