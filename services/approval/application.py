@@ -15,7 +15,7 @@ from contracts.intake import SupplementForwarded
 from contracts.routing import CaseAdmitted, CaseRouted
 from services.approval.domain import ApprovalCase
 from services.directory import Directory
-from services.runtime.aggregate import CaseNotFound, Context, system_actor
+from services.runtime.aggregate import Context, system_actor
 from services.runtime.consumer import Delivery, Effect
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import WorkCalendar, china_date
@@ -88,16 +88,16 @@ class Approval:
         return raised
 
     def open_cases(self) -> list[ApprovalCase]:
-        ids = {e.case_id for e in self.host.store.scan() if isinstance(e, CaseReceived)}
-        cases = [self.get(case_id) for case_id in ids]
-        return [c for c in cases if not c.decided]
+        return [c for c in self.received_cases() if not c.decided]
+
+    def received_cases(self) -> list[ApprovalCase]:
+        return [self.get(i) for i in self.host.store.case_ids(CaseReceived)]
 
     def sla(self) -> dict[str, dict[str, int]]:
         """By department: open cases on time, due soon or overdue; decided ones on time or late."""
         today = china_date(self.host.clock())
-        ids = {e.case_id for e in self.host.store.scan() if isinstance(e, CaseReceived)}
         table: dict[str, dict[str, int]] = {}
-        for case in (self.get(case_id) for case_id in ids):
+        for case in self.received_cases():
             row = table.setdefault(case.received.department, dict.fromkeys(
                 ("on_time", "due_soon", "overdue", "decided_on_time", "decided_late"), 0))
             row[sla_state(case, self.calendar, self.lead_days, today)] += 1
@@ -140,10 +140,7 @@ class Approval:
         return case
 
     def get(self, case_id: UUID) -> ApprovalCase:
-        case = self.host.store.load(ApprovalCase, case_id)
-        if case is None:
-            raise CaseNotFound(case_id)
-        return case
+        return self.host.store.get(ApprovalCase, case_id)
 
     def inbox(self) -> list[dict[str, Any]]:
         """Cases received and not yet decided, oldest first."""

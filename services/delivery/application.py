@@ -7,7 +7,7 @@ from uuid import UUID
 
 from contracts.approval import CaseApproved
 from services.delivery.domain import CaseResult
-from services.runtime.aggregate import CaseNotFound, Context, system_actor
+from services.runtime.aggregate import Context, system_actor
 from services.runtime.consumer import Delivery, Effect
 from services.runtime.host import ServiceHost
 
@@ -29,9 +29,7 @@ class ResultDelivery:
         return Effect(aggregates=[result])
 
     def get(self, case_id: UUID) -> dict[str, Any]:
-        result = self.host.store.load(CaseResult, case_id)
-        if result is None:
-            raise CaseNotFound(case_id)
+        result = self.host.store.get(CaseResult, case_id)
         issued = result.issued
         return {"case_id": str(case_id), "case_number": result.case_number,
                 "result_type": issued.result_type, "document_number": issued.document_number,

@@ -18,7 +18,7 @@ from services.directory import Directory, Matter
 from services.intake.domain.case import WindowCase
 from services.intake.domain.counters import Counter
 from services.intake.guide_desk import UnknownMatter
-from services.runtime.aggregate import CaseNotFound, Context, DomainError, system_actor
+from services.runtime.aggregate import Context, DomainError, system_actor
 from services.runtime.consumer import Delivery, Effect, Rejected
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import WorkCalendar, china_date
@@ -92,10 +92,7 @@ class Intake:
         return case
 
     def get(self, case_id: UUID) -> WindowCase:
-        case = self.host.store.load(WindowCase, case_id)
-        if case is None:
-            raise CaseNotFound(case_id)
-        return case
+        return self.host.store.get(WindowCase, case_id)
 
     def find(self, case_number: str, id_number: str) -> WindowCase:
         """For the applicant's progress query: the number and the ID must both match."""
@@ -107,7 +104,7 @@ class Intake:
 
     def terminate_overdue(self) -> int:
         """Fired by the clock: ends tolerant acceptances whose promise was not kept."""
-        due_cases = {e.case_id for e in self.host.store.scan()
+        due_cases = {e.case_id for e in self.host.store.scan()  # tolerant acceptances only
                      if isinstance(e, CaseAccepted) and e.promise_due is not None}
         ctx = Context(self.host.site, system_actor("intake"), self.host.clock())
         ended = 0

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from services.ledger.domain import CaseFile
 from services.ledger.legs import legs_of
-from services.runtime.aggregate import CaseNotFound, Context, system_actor
+from services.runtime.aggregate import Context, system_actor
 from services.runtime.consumer import Delivery, Effect
 from services.runtime.host import ServiceHost
 
@@ -25,16 +25,12 @@ class Ledger:
         return Effect(aggregates=[case])
 
     def legs(self, case_id: UUID) -> dict[str, Any]:
-        case = self.host.store.load(CaseFile, case_id)
-        if case is None:
-            raise CaseNotFound(case_id)
+        case = self.host.store.get(CaseFile, case_id)
         return {"case_id": str(case_id), "case_number": case.case_number,
                 "legs": legs_of(case.timeline())}
 
     def timeline(self, case_id: UUID) -> dict[str, Any]:
-        case = self.host.store.load(CaseFile, case_id)
-        if case is None:
-            raise CaseNotFound(case_id)
+        case = self.host.store.get(CaseFile, case_id)
         return {
             "case_id": str(case_id), "case_number": case.case_number, "archived": case.archived,
             "timeline": [

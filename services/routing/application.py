@@ -9,7 +9,7 @@ from uuid import UUID
 from contracts.base import Actor
 from contracts.routing import CaseAdmitted, CaseRouted, HandoverOverdue, SupervisionNoted
 from services.routing.domain import RoutedCase
-from services.runtime.aggregate import CaseNotFound, Context, system_actor
+from services.runtime.aggregate import Context, system_actor
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import WorkCalendar
 
@@ -19,10 +19,7 @@ class Exchange:
         self.host, self.calendar, self.threshold_days = host, calendar, threshold_days
 
     def get(self, case_id: UUID) -> RoutedCase:
-        case = self.host.store.load(RoutedCase, case_id)
-        if case is None:
-            raise CaseNotFound(case_id)
-        return case
+        return self.host.store.get(RoutedCase, case_id)
 
     def change(self, case_id: UUID, actor: Actor, correlation_id: UUID,
                command: Callable[[RoutedCase, Context], object]) -> RoutedCase:
@@ -45,9 +42,7 @@ class Exchange:
         return raised
 
     def cases(self) -> list[RoutedCase]:
-        ids = {e.case_id for e in self.host.store.scan()
-               if isinstance(e, (CaseRouted, CaseAdmitted))}
-        return [self.get(case_id) for case_id in ids]
+        return [self.get(i) for i in self.host.store.case_ids(CaseRouted, CaseAdmitted)]
 
     def supervision_list(self) -> list[dict[str, object]]:
         """Open supervision items: raised and not yet resolved by a decision or a signature."""

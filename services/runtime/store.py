@@ -15,7 +15,7 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
 from contracts.base import DomainEvent
-from services.runtime.aggregate import Aggregate
+from services.runtime.aggregate import Aggregate, CaseNotFound
 from services.runtime.mapper import ContractMapper
 from services.runtime.settings import ServiceSettings
 
@@ -69,6 +69,17 @@ class CaseStore(Application[UUID]):
     def load(self, cls: type[A], case_id: UUID) -> A | None:
         events: list[DomainEvent] = list(self.events.get(case_id))  # type: ignore[arg-type]
         return cls.replay(case_id, events) if events else None
+
+    def get(self, cls: type[A], case_id: UUID) -> A:
+        """The case, or CaseNotFound (a 404 over HTTP)."""
+        case = self.load(cls, case_id)
+        if case is None:
+            raise CaseNotFound(case_id)
+        return case
+
+    def case_ids(self, *event_types: type[DomainEvent]) -> set[UUID]:
+        """The cases that recorded any of these events: for small views until projections exist."""
+        return {e.case_id for e in self.scan() if isinstance(e, event_types)}
 
     def record(self, *aggregates: Any, tracking: Tracking | None = None) -> None:
         """Store the aggregates' pending events, and the tracking record if given, atomically."""
