@@ -79,11 +79,12 @@ class TrackedConsumer:
     def __init__(
         self, *, name: str, site: str, store: CaseStore, js: JetStreamContext, stream: str,
         subject: str, handler: Handler, dead_letters: DeadLetters, lock: asyncio.Lock,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = RetryPolicy(), on_recorded: Callable[[], None] = lambda: None,
     ) -> None:
         self.name, self.site, self.store, self.js = name, site, store, js
         self.stream, self.subject, self.handler = stream, subject, handler
         self.dead_letters, self.lock, self.retry = dead_letters, lock, retry
+        self.on_recorded = on_recorded  # wakes the relay: new events leave without a poll's wait
         self.processed = self.duplicates = self.dead_lettered = 0
         self.running = False
         self.subscribed = asyncio.Event()
@@ -187,6 +188,8 @@ class TrackedConsumer:
         await anyio.to_thread.run_sync(
             lambda: self.store.record(*effect.aggregates, tracking=tracking)
         )
+        if effect.aggregates:
+            self.on_recorded()
 
     def _handle(self, delivery: Delivery, tracking: Tracking) -> Effect:
         if self.store.is_tracked(tracking):

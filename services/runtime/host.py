@@ -116,7 +116,8 @@ class ServiceHost:
         self.consumers = [
             TrackedConsumer(name=s.name, site=self.site, store=self.store, js=self.js,
                             stream=s.stream, subject=s.subject, handler=s.handler,
-                            dead_letters=dead_letters, lock=self._lock, retry=retry)
+                            dead_letters=dead_letters, lock=self._lock, retry=retry,
+                            on_recorded=self.relay.wake)
             for s in self.subscriptions
         ]
         self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.service}-relay")]
