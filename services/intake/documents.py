@@ -11,7 +11,9 @@ from typing import Literal
 
 from contracts.intake import CaseRejected, CorrectionNoticeIssued
 from services.directory import Matter, Site
-from services.intake.document_parts import (
+from services.intake.domain.case import WindowCase
+from services.runtime.aggregate import DomainError
+from services.runtime.printing import (
     FORM_ZH,
     applicant_rows,
     china_day,
@@ -23,8 +25,6 @@ from services.intake.document_parts import (
     zh_date,
     zh_time,
 )
-from services.intake.domain.case import WindowCase
-from services.runtime.aggregate import DomainError
 
 DocumentKind = Literal["receipt", "one_time_notice", "acceptance_notice", "non_acceptance_notice",
                        "tolerant_acceptance_notice", "commitment"]

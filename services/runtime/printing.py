@@ -1,4 +1,4 @@
-"""The pieces window documents are printed from: an A4 page shell, field rows, tables and the
+"""The pieces every printed document is made of: an A4 page shell, field rows, tables and the
 Chinese forms of dates and material forms. Every value passes through `html.escape`."""
 
 from __future__ import annotations
