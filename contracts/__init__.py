@@ -1,6 +1,6 @@
 """The published language of tongban: events, subjects, versions. No I/O here."""
 
-from contracts import approval, delivery, intake, ledger, routing
+from contracts import approval, delivery, evaluation, intake, ledger, routing
 from contracts.base import Actor, DomainEvent, all_event_classes, event_class
 from contracts.identity import Applicant
 
@@ -11,6 +11,7 @@ __all__ = [
     "all_event_classes",
     "approval",
     "delivery",
+    "evaluation",
     "event_class",
     "intake",
     "ledger",

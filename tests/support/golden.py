@@ -14,9 +14,11 @@ from uuid import UUID, uuid5
 
 import contracts
 from contracts.base import Actor, DomainEvent
+from contracts.delivery import ResultIssued
 from contracts.identity import Company, Person
 from services.approval.domain import ApprovalCase
-from services.delivery.domain import CaseResult
+from services.delivery.domain.case import DeliveryCase
+from services.delivery.domain.rating import RatingRules, Units
 from services.directory import load_directory
 from services.intake.domain.case import WindowCase
 from services.intake.domain.inputs import HandedOver, NamedDefect
@@ -89,8 +91,10 @@ def story_events() -> list[DomainEvent]:
     route_a.record_consultation("370202-A07", "可以，租赁备案证明有效", clerk)
     route_a.take_note(approved, routing)
     routed += route_a.collect_events()
-    result = CaseResult.issue(approved, qingdao)  # type: ignore[arg-type]
-    result.push_online(qingdao)
+    result = DeliveryCase(approved.case_id)
+    for known in (decided[0], approved):  # CaseReceived, then CaseApproved
+        result.note(known, known.model_dump_json().encode(), qingdao)
+    result.issue(approved, qingdao)  # type: ignore[arg-type]
     case.relay_supplement_request("370202", ["新经营场所租赁合同需加盖出租方公章"], clerk)
     case.forward_supplement([HandedOver(material_code="M04", pages=3)], gt, clerk)
     case.notify_extension("370202", 5, "现场核查发现需补充消防意见", date(2026, 12, 8), clerk)
@@ -122,8 +126,9 @@ def story_events() -> list[DomainEvent]:
     late.accept_tolerantly(sp, WorkCalendar(), "370671受〔2026〕00014号", date(2026, 12, 1), clerk)
     late.deliver_promised([HandedOver(material_code=c) for c in late.pending], sp, clerk)
     joint = joint_story(catalogue.matters["370671GA0002"], clerk)
+    delivered = delivery_story([*taken_in, *completed], approved)
     return [*visit.collect_events(), *taken_in, *completed, *joint, *routed, *admitted, *decided,
-            *result.collect_events(),
+            *result.collect_events(), *delivered,
             *archive.collect_events(), *food.collect_events(), *other.collect_events(),
             *late.collect_events()]
 
@@ -202,6 +207,69 @@ def joint_story(matter, clerk: Context) -> list[DomainEvent]:  # type: ignore[no
                                             "reason": "随迁子女户口簿信息与出生医学证明不一致"})
     coordinator.take_note(denial, _ctx("370671", system_actor("routing")))
     return [*coordinated, *coordinator.collect_events(), *decided]
+
+
+def delivery_story(window_events: list[DomainEvent], approved: DomainEvent) -> list[DomainEvent]:
+    """Qingdao mails 王强's new licence to the Yantai window, where it waits, is collected with
+    his ID card, and he rates the service; a change of mind that came too late; a licence
+    mailed home, returned and mailed again; a result without paper explained."""
+    qingdao, yantai = _ctx("370202", system_actor("delivery")), _ctx("370671", system_actor(
+        "delivery"))
+    mailroom = _ctx("370202", Actor(staff_id="370202-D02", role="delivery"))
+    window = _ctx("370671", Actor(staff_id="370671-W01", role="window"))
+    calendar, home = WorkCalendar(), "山东省烟台市芝罘区南大街88号3单元502室"
+
+    def noted(case: DeliveryCase, events: list[DomainEvent], ctx: Context) -> None:
+        for event in events:
+            if event.published and DeliveryCase.learns(event):
+                case.note(event, event.model_dump_json().encode(), ctx)
+
+    paper = approved.model_copy(update={"delivery_channel": "pickup_at_window"})
+    b = DeliveryCase(approved.case_id)
+    noted(b, [paper], qingdao)
+    b.issue(paper, qingdao)  # type: ignore[arg-type]
+    a = DeliveryCase(approved.case_id)
+    issued = [e for e in b.collect_events() if e.published]
+    noted(a, [*window_events, *issued], yantai)
+    a.change_choice("mail_to_applicant", home, ["mail_to_applicant"], "370202", window)
+    b.mail("window", "中国邮政EMS", "1187654329901", "山东省烟台市高新区航天路101号", mailroom)
+    change = a.collect_events()
+    noted(b, change, qingdao)
+    b.answer_choice_change(change[-1], qingdao)  # type: ignore[arg-type]
+    sent = b.collect_events()
+    noted(a, sent, yantai)
+    sent = [*sent, *change]
+    a.record_arrival("1187654329901", True, "", window)
+    a.watch_collection(calendar, 5, 10, Context("370671", system_actor("delivery"),
+                                                datetime(2026, 12, 14, 2, 0, tzinfo=UTC)))
+    a.hand_over(WANG.id_number, "身份证读卡器", window)
+    a.rate_matter(WANG.id_number, 4, 2, "窗口没有告知邮寄需要多长时间",
+                  Units("烟台高新区政务服务中心跨域通办窗口", "青岛市市南区市场监督管理局"), calendar,
+                  RatingRules(5, 1, 5), window)
+    rating_id = next(iter(a.reviews))
+    a.call_back(rating_id, True, True, "属实：未告知邮寄时长", window)
+    a.appeal(rating_id, "已在公示栏告知", calendar, 5, window)
+    a.decide_appeal(rating_id, False, "公示不能代替当面告知，申诉不成立",
+                    _ctx("370671", Actor(staff_id="370671-S01", role="supervisor")))
+    a.resolve(rating_id, "rectification", "修改窗口告知模板", calendar, 5, window)
+    a.flag_late_reviews(Context("370671", system_actor("delivery"),
+                                datetime(2026, 12, 14, 2, 0, tzinfo=UTC)))
+    a.complete_rectification(rating_id, "告知模板已修改并培训", window)
+    mailed = approved.model_copy(update={"delivery_channel": "mail_to_applicant"})
+    c = DeliveryCase(approved.case_id)
+    noted(c, [mailed], qingdao)
+    c.issue(mailed, qingdao)  # type: ignore[arg-type]
+    c.mail("applicant", "顺丰速运", "SF1400012345678", "山东省烟台市芝罘区南大街8号", mailroom)
+    c.record_returned("SF1400012345678", "地址不详，收件人电话无人接听", mailroom)
+    c.mail("applicant", "顺丰速运", "SF1400012399999", home, mailroom)
+    c.record_delivered("SF1400012399999", "王强", mailroom)
+    plain = approved.model_copy(update={"result_type": "none"})
+    d = DeliveryCase(approved.case_id)
+    noted(d, [*window_events, plain], yantai)
+    noted(d, [ResultIssued.model_validate(
+        {**issued[0].model_dump(), "result_type": "none"})], yantai)
+    d.explain_form("备案信息登记于国家医保信息平台", "国家医保服务平台APP", window)
+    return [*issued, *sent, *a.collect_events(), *c.collect_events(), *d.collect_events()]
 
 
 if __name__ == "__main__":
