@@ -1,36 +1,144 @@
-"""Use cases of delivery: issue the result of an approved case and push it online."""
+"""Use cases of delivery at one site: what it learns from the window, the approver and the
+other party; what its staff record; the applicant's ratings; and the clock's sweep."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 from uuid import UUID
 
 from contracts.approval import CaseApproved
-from services.delivery.domain import CaseResult
-from services.runtime.aggregate import Context, system_actor
+from contracts.base import Actor, DomainEvent
+from contracts.delivery import DeliveryChoiceChanged, ResultArrivedAtWindow
+from contracts.evaluation import ReviewOpened, ServiceRated
+from contracts.intake import DeliveryChannel
+from services.delivery.domain.case import DeliveryCase
+from services.delivery.domain.rating import RatingRules, Units
+from services.directory import Directory
+from services.runtime.aggregate import Context, DomainError, system_actor
 from services.runtime.consumer import Delivery, Effect
 from services.runtime.host import ServiceHost
+from services.runtime.noted import EventNoted
+from services.runtime.workdays import WorkCalendar
+
+
+class UnknownCaseNumber(DomainError):
+    status = 404
+    field = "case_number"
+
+    def __init__(self) -> None:
+        super().__init__("未找到该办件编号")
+
+
+class RatedElsewhere(DomainError):
+    field = "case_number"
+
+    def __init__(self, site: str) -> None:
+        super().__init__(f"请在受理地 {site} 评价")
 
 
 class ResultDelivery:
-    def __init__(self, host: ServiceHost) -> None:
-        self.host = host
+    def __init__(self, host: ServiceHost, directory: Directory, calendar: WorkCalendar) -> None:
+        self.host, self.directory, self.calendar = host, directory, calendar
+        s = host.settings
+        self.rules = RatingRules(s.rating_window_days, s.review_callback_days, s.review_fix_days)
 
-    def on_case_approved(self, delivery: Delivery) -> Effect:
-        approved = delivery.event
-        assert isinstance(approved, CaseApproved)
-        if self.host.store.load(CaseResult, approved.case_id) is not None:
+    def _ctx(self, event: DomainEvent) -> Context:
+        return Context(self.host.site, system_actor("delivery"), self.host.clock(),
+                       event.correlation_id)
+
+    def _learn(self, delivery: Delivery) -> DeliveryCase | None:
+        event = delivery.event
+        if not DeliveryCase.learns(event):
+            return None
+        case = self.host.store.load(DeliveryCase, event.case_id) or DeliveryCase(event.case_id)
+        case.note(event, delivery.data, self._ctx(event))
+        return case
+
+    def on_site_event(self, delivery: Delivery) -> Effect:
+        """The window's and the approver's events at this site; an approval issues the result."""
+        if delivery.event.service == "delivery":
+            return Effect()  # our own
+        case = self._learn(delivery)
+        if case is None:
             return Effect()
-        ctx = Context(self.host.site, system_actor("delivery"), self.host.clock(),
-                      approved.correlation_id)
-        result = CaseResult.issue(approved, ctx)
-        if approved.delivery_channel == "online":
-            result.push_online(ctx)
-        return Effect(aggregates=[result])
+        if isinstance(delivery.event, CaseApproved):
+            case.issue(delivery.event, self._ctx(delivery.event))
+        return Effect(aggregates=[case])
 
-    def get(self, case_id: UUID) -> dict[str, Any]:
-        result = self.host.store.get(CaseResult, case_id)
-        issued = result.issued
-        return {"case_id": str(case_id), "case_number": result.case_number,
-                "result_type": issued.result_type, "document_number": issued.document_number,
-                "pushed_online": result.pushed_online}
+    def on_admitted(self, delivery: Delivery) -> Effect:
+        """What the other party's delivery recorded about a case of ours."""
+        event = delivery.event
+        if event.service != "delivery":
+            return Effect()
+        case = self._learn(delivery)
+        if case is None:
+            return Effect()
+        ctx = self._ctx(event)
+        if isinstance(event, DeliveryChoiceChanged):
+            case.answer_choice_change(event, ctx)
+        if isinstance(event, ServiceRated) and event.rated_site == self.host.site:
+            owner = case.decided_by or f"{case.department}负责人"
+            case.open_review_if_bad(event, owner, self.calendar, self.rules, ctx)
+        return Effect(aggregates=[case])
+
+    # -- commands --------------------------------------------------------------------------
+
+    def get(self, case_id: UUID) -> DeliveryCase:
+        return self.host.store.get(DeliveryCase, case_id)
+
+    def change(self, case_id: UUID, actor: Actor, correlation_id: UUID,
+               command: Callable[[DeliveryCase, Context], object]) -> DeliveryCase:
+        """Load a case, run one domain command on it as this person, store what it recorded."""
+        case = self.get(case_id)
+        command(case, Context(self.host.site, actor, self.host.clock(), correlation_id))
+        self.host.store.record(case)
+        return case
+
+    def offered(self, case: DeliveryCase) -> list[DeliveryChannel]:
+        matter = self.directory.matter(case.matter_code)
+        return list(matter.delivery_options) if matter else [case.choice]
+
+    def owner_site(self, case: DeliveryCase) -> str:
+        matter = self.directory.matter(case.matter_code)
+        return case.business_site or (matter.owner_site if matter else "")
+
+    def window_address(self, case: DeliveryCase) -> str:
+        site = self.directory.sites.get(case.receiving_site)
+        return f"{site.address} {site.hall}跨域通办窗口" if site else case.receiving_site
+
+    def units(self, case: DeliveryCase) -> Units:
+        matter = self.directory.matter(case.matter_code)
+        window = self.directory.sites.get(case.receiving_site)
+        return Units(window=f"{window.hall if window else case.receiving_site}跨域通办窗口",
+                     department=matter.department if matter else case.department)
+
+    def find(self, case_number: str) -> UUID:
+        for event in self.host.store.scan():
+            if isinstance(event, EventNoted) and event.case_number == case_number:
+                return event.case_id
+        raise UnknownCaseNumber()
+
+    def rate(self, case_number: str, command: Callable[[DeliveryCase, Context], object],
+             correlation_id: UUID) -> DeliveryCase:
+        """The applicant rates: not staff, so the actor is the evaluation channel."""
+        case_id = self.find(case_number)
+        receiving_site = self.get(case_id).receiving_site
+        if receiving_site != self.host.site:
+            raise RatedElsewhere(receiving_site)
+        actor = Actor(staff_id="applicant", role="applicant")
+        return self.change(case_id, actor, correlation_id, command)
+
+    def sweep(self) -> int:
+        """Fired by the clock: results waiting at the window, bad reviews past a deadline."""
+        ctx = Context(self.host.site, system_actor("delivery"), self.host.clock())
+        s, raised = self.host.settings, 0
+        for case_id in self.host.store.case_ids(ResultArrivedAtWindow, ReviewOpened):
+            case = self.get(case_id)
+            raised += case.watch_collection(self.calendar, s.pickup_reminder_days,
+                                            s.pickup_supervision_days, ctx)
+            raised += case.flag_late_reviews(ctx)
+            self.host.store.record(case)
+        return raised
+
+    def cases(self, *event_types: type[DomainEvent]) -> list[DeliveryCase]:
+        return [self.get(i) for i in self.host.store.case_ids(*event_types)]

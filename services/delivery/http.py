@@ -1,16 +1,283 @@
-"""HTTP routes of delivery."""
+"""HTTP routes of delivery (结果送达) and evaluation (好差评)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any, Self
 from uuid import UUID
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contracts.delivery import Recipient, ResultArrivedAtWindow, ResultIssued
+from contracts.evaluation import Resolution, ReviewOpened, Scope, ServiceRated
+from contracts.identity import ResidentIdNumber
+from contracts.intake import DeliveryChannel
 from services.delivery.application import ResultDelivery
+from services.delivery.domain.rating import RatingRules
+from services.delivery.receipt import delivery_receipt
+from services.delivery.views import (
+    case_view,
+    rating_view,
+    ratings_summary,
+    result_status,
+    review_view,
+)
+from services.runtime.http import ActingStaff, CorrelationId
+from services.runtime.noted import EventNoted
+
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+Level = Annotated[int, Field(ge=1, le=5, description="1 非常满意 … 5 非常不满意")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeliveryChoice(_Body):
+    channel: DeliveryChannel
+    address: str | None = Field(default=None, min_length=4, max_length=200)
+
+    @model_validator(mode="after")
+    def _address_for_mail(self) -> Self:
+        if self.channel == "mail_to_applicant" and not self.address:
+            raise ValueError("邮寄给申请人须填写收件地址")
+        return self
+
+
+class Mailing(_Body):
+    recipient: Recipient
+    carrier: str = Field(min_length=1, max_length=40)
+    tracking_number: str = Field(pattern=r"^[0-9A-Za-z]{4,40}$")
+    address: str | None = Field(default=None, min_length=4, max_length=200,
+                                description="to the applicant: the address; by default the one "
+                                            "given at the window")
+
+
+class Delivered(_Body):
+    signed_by: str = Field(min_length=1, max_length=64)
+
+
+class Returned(_Body):
+    reason: Text
+
+
+class Arrival(_Body):
+    tracking_number: str = Field(pattern=r"^[0-9A-Za-z]{4,40}$")
+    intact: bool = True
+    note: str = Field(default="", max_length=500)
+
+
+class Pickup(_Body):
+    id_number: ResidentIdNumber
+    identity_method: str = Field(default="身份证读卡器", min_length=1, max_length=40)
+
+
+class FormExplained(_Body):
+    form: Text
+    lookup_at: Text
+
+
+class Rating(_Body):
+    case_number: str = Field(min_length=1, max_length=50)
+    id_number: ResidentIdNumber
+    scope: Scope
+    visit_day: date | None = Field(default=None, description="for a visit: the day served")
+    window_level: Level
+    department_level: Level | None = Field(default=None, description="for a matter only")
+    comment: str = Field(default="", max_length=500)
+
+    @model_validator(mode="after")
+    def _fits_scope(self) -> Self:
+        if self.scope == "visit" and self.visit_day is None:
+            raise ValueError("对窗口服务的评价须写明服务日期（visit_day）")
+        if self.scope == "visit" and self.department_level is not None:
+            raise ValueError("一次一评只评价窗口，不评价业务部门")
+        return self
+
+
+class Callback(_Body):
+    reached: bool
+    verified: bool
+    notes: Text
+
+
+class Resolve(_Body):
+    resolution: Resolution
+    detail: Text
+
+
+class Detail(_Body):
+    detail: Text
+
+
+class Appeal(_Body):
+    reason: Text
+
+
+class AppealDecision(_Body):
+    upheld: bool
+    opinion: Text
 
 
 def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
-    @api.get("/cases/{case_id}", tags=["delivery"], summary="the result of a case")
-    async def read_result(case_id: UUID) -> dict[str, Any]:
-        return await delivery.host.query(lambda: delivery.get(case_id))
+    host, calendar = delivery.host, delivery.calendar
+    rules: RatingRules = delivery.rules
+
+    @api.get("/cases/{case_id}", tags=["delivery"], summary="the result and its way")
+    async def read_case(case_id: UUID) -> dict[str, Any]:
+        return case_view(await host.query(lambda: delivery.get(case_id)))
+
+    @api.post("/cases/{case_id}/delivery-choice", tags=["window"],
+              summary="变更送达方式: until the result is dispatched")
+    async def change_choice(case_id: UUID, body: DeliveryChoice, actor: ActingStaff,
+                            cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: delivery.change(
+            case_id, actor, cid, lambda c, x: c.change_choice(
+                body.channel, body.address, delivery.offered(c), delivery.owner_site(c), x))))
+
+    @api.post("/cases/{case_id}/mailings", tags=["business site"],
+              summary="邮寄: the paper result to the applicant or to the receiving window")
+    async def mail(case_id: UUID, body: Mailing, actor: ActingStaff,
+                   cid: CorrelationId) -> dict[str, Any]:
+        def address(c: Any) -> str:
+            if body.recipient == "window":
+                return delivery.window_address(c)
+            return body.address or c.address or ""
+        return case_view(await host.command(lambda: delivery.change(
+            case_id, actor, cid, lambda c, x: c.mail(
+                body.recipient, body.carrier, body.tracking_number, address(c), x))))
+
+    @api.post("/cases/{case_id}/mailings/{tracking_number}/delivered", tags=["business site"],
+              summary="妥投: the carrier's proof of delivery to the applicant")
+    async def delivered(case_id: UUID, tracking_number: str, body: Delivered,
+                        actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: delivery.change(
+            case_id, actor, cid, lambda c, x: c.record_delivered(
+                tracking_number, body.signed_by, x))))
+
+    @api.post("/cases/{case_id}/mailings/{tracking_number}/returned", tags=["business site"],
+              summary="退件: the parcel came back; the result may be mailed again")
+    async def returned(case_id: UUID, tracking_number: str, body: Returned,
+                       actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: delivery.change(
+            case_id, actor, cid, lambda c, x: c.record_returned(tracking_number, body.reason, x))))
+
+    @api.post("/cases/{case_id}/arrival", tags=["window"],
+              summary="结果到达窗口: the window signs for the result parcel")
+    async def arrival(case_id: UUID, body: Arrival, actor: ActingStaff,
+                      cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: delivery.change(
+            case_id, actor, cid, lambda c, x: c.record_arrival(
+                body.tracking_number, body.intact, body.note, x))))
+
+    @api.post("/cases/{case_id}/pickup", tags=["window"],
+              summary="领取: after an identity check, once")
+    async def pickup(case_id: UUID, body: Pickup, actor: ActingStaff,
+                     cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: delivery.change(
+            case_id, actor, cid, lambda c, x: c.hand_over(body.id_number, body.identity_method, x))))
+
+    @api.post("/cases/{case_id}/form-explained", tags=["window"],
+              summary="告知结果形式: a result without licence or document")
+    async def form_explained(case_id: UUID, body: FormExplained, actor: ActingStaff,
+                             cid: CorrelationId) -> dict[str, Any]:
+        return case_view(await host.command(lambda: delivery.change(
+            case_id, actor, cid, lambda c, x: c.explain_form(body.form, body.lookup_at, x))))
+
+    @api.get("/cases/{case_id}/receipt", tags=["delivery"], response_class=HTMLResponse,
+             summary="送达回证: printable, for a paper delivery")
+    async def receipt(case_id: UUID) -> HTMLResponse:
+        case = await host.query(lambda: delivery.get(case_id))
+        return HTMLResponse(delivery_receipt(case, delivery.directory))
+
+    @api.get("/window/awaiting-pickup", tags=["window"], summary="结果待领取")
+    async def awaiting_pickup() -> list[dict[str, Any]]:
+        cases = await host.query(lambda: delivery.cases(ResultArrivedAtWindow))
+        return [case_view(c) for c in cases if result_status(c) == "at_window"]
+
+    @api.get("/dispatch", tags=["business site"], summary="待寄出: paper results to send")
+    async def to_dispatch() -> list[dict[str, Any]]:
+        cases = await host.query(lambda: delivery.cases(ResultIssued))
+        return [case_view(c) for c in cases
+                if result_status(c) in ("awaiting_dispatch", "returned")]
+
+    @api.post("/ratings", tags=["evaluation"], status_code=201,
+              summary="好差评: the applicant rates a visit or the matter")
+    async def rate(body: Rating, cid: CorrelationId) -> list[dict[str, Any]]:
+        made: list[ServiceRated] = []
+
+        def command(c: Any, x: Any) -> None:
+            if body.scope == "visit":
+                assert body.visit_day is not None
+                made.extend(c.rate_visit(body.id_number, body.visit_day, body.window_level,
+                                         body.comment, delivery.units(c), calendar, rules, x))
+            else:
+                made.extend(c.rate_matter(body.id_number, body.window_level,
+                                          body.department_level, body.comment,
+                                          delivery.units(c), calendar, rules, x))
+        case = await host.command(lambda: delivery.rate(body.case_number, command, cid))
+        return [rating_view(r, case) for r in made]
+
+    @api.get("/ratings", tags=["evaluation"], summary="ratings of this site's units")
+    async def ratings() -> dict[str, Any]:
+        def listed() -> list[dict[str, Any]]:
+            return [rating_view(r, c) for c in delivery.cases(ServiceRated, EventNoted)
+                    for r in c.ratings.values() if r.rated_site == host.site]
+        rows = await host.query(listed)
+        return {"summary": ratings_summary(rows), "ratings": rows}
+
+    @api.get("/reviews", tags=["evaluation"], summary="差评处理: open follow-ups")
+    async def reviews(actor: ActingStaff) -> list[dict[str, Any]]:
+        def listed() -> list[dict[str, Any]]:
+            return [review_view(c, rating_id, actor) for c in delivery.cases(ReviewOpened)
+                    for rating_id, review in c.reviews.items()
+                    if review.status not in ("closed", "voided")]
+        return await host.query(listed)
+
+    @api.get("/cases/{case_id}/reviews/{rating_id}", tags=["evaluation"],
+             summary="a bad rating's follow-up; the evaluator only for its owner and supervisors")
+    async def read_review(case_id: UUID, rating_id: UUID, actor: ActingStaff) -> dict[str, Any]:
+        case = await host.query(lambda: delivery.get(case_id))
+        return review_view(case, rating_id, actor)
+
+    async def review_step(case_id: UUID, rating_id: UUID, actor: Any, cid: UUID,
+                          command: Any) -> dict[str, Any]:
+        case = await host.command(lambda: delivery.change(case_id, actor, cid, command))
+        return review_view(case, rating_id, actor)
+
+    @api.post("/cases/{case_id}/reviews/{rating_id}/callback", tags=["evaluation"],
+              summary="回访核实")
+    async def callback(case_id: UUID, rating_id: UUID, body: Callback, actor: ActingStaff,
+                       cid: CorrelationId) -> dict[str, Any]:
+        return await review_step(case_id, rating_id, actor, cid, lambda c, x: c.call_back(
+            rating_id, body.reached, body.verified, body.notes, x))
+
+    @api.post("/cases/{case_id}/reviews/{rating_id}/resolution", tags=["evaluation"],
+              summary="立行立改 / 整改台账 / 解释说明")
+    async def resolution(case_id: UUID, rating_id: UUID, body: Resolve, actor: ActingStaff,
+                         cid: CorrelationId) -> dict[str, Any]:
+        return await review_step(case_id, rating_id, actor, cid, lambda c, x: c.resolve(
+            rating_id, body.resolution, body.detail, calendar, rules.fix_days, x))
+
+    @api.post("/cases/{case_id}/reviews/{rating_id}/rectified", tags=["evaluation"],
+              summary="整改完成")
+    async def rectified(case_id: UUID, rating_id: UUID, body: Detail, actor: ActingStaff,
+                        cid: CorrelationId) -> dict[str, Any]:
+        return await review_step(case_id, rating_id, actor, cid, lambda c, x:
+                                 c.complete_rectification(rating_id, body.detail, x))
+
+    @api.post("/cases/{case_id}/reviews/{rating_id}/appeal", tags=["evaluation"],
+              summary="申诉: the rating is wrong or malicious")
+    async def appeal(case_id: UUID, rating_id: UUID, body: Appeal, actor: ActingStaff,
+                     cid: CorrelationId) -> dict[str, Any]:
+        return await review_step(case_id, rating_id, actor, cid, lambda c, x: c.appeal(
+            rating_id, body.reason, calendar, rules.fix_days, x))
+
+    @api.post("/cases/{case_id}/reviews/{rating_id}/appeal-decision", tags=["evaluation"],
+              summary="申诉复核: by a supervisor")
+    async def appeal_decision(case_id: UUID, rating_id: UUID, body: AppealDecision,
+                              actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+        return await review_step(case_id, rating_id, actor, cid, lambda c, x: c.decide_appeal(
+            rating_id, body.upheld, body.opinion, x))

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from contracts.subjects import own_stream
+from contracts.subjects import admitted_stream, own_stream
 from services.delivery.application import ResultDelivery
 from services.delivery.http import add_routes
+from services.directory import load_directory
 from services.runtime.host import Clock, ServiceHost, utc_now
 from services.runtime.settings import ServiceSettings
+from services.runtime.workdays import calendar_for
 
 
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("delivery", settings, clock)
-    delivery = ResultDelivery(host)
+    delivery = ResultDelivery(host, load_directory(settings.catalogue_dir), calendar_for(settings))
     add_routes(host.api, delivery)
     site = settings.site
-    host.subscribe("delivery-on-case-approved", own_stream(site),
-                   f"tb.{site}.approval.case_approved.>", delivery.on_case_approved)
+    host.subscribe("delivery-on-site-event", own_stream(site), f"tb.{site}.>",
+                   delivery.on_site_event)
+    host.subscribe("delivery-on-admitted", admitted_stream(site), f"tb.in.{site}.>",
+                   delivery.on_admitted)
+    host.every(settings.clock_tick_seconds, "delivery-watch", delivery.sweep)
     return host

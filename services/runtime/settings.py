@@ -48,6 +48,16 @@ class ServiceSettings(BaseSettings):
     clock_file: Path | None = Field(default=None, description="read the current time from this "
                                     "file (ISO 8601) instead of the system clock: for drills "
                                     "and tests; leave unset in production")
+    rating_window_days: int = Field(default=5, ge=1, description="working days after a service "
+                                    "in which it may be rated (Shandong: 5)")
+    review_callback_days: int = Field(default=1, ge=1, description="working days to call back "
+                                      "a bad rating")
+    review_fix_days: int = Field(default=5, ge=1, description="working days to rectify a bad "
+                                 "rating, or to review an appeal (Dezhou: 5)")
+    pickup_reminder_days: int = Field(default=5, ge=1, description="working days a result may "
+                                      "wait at the window before the applicant is reminded")
+    pickup_supervision_days: int = Field(default=10, ge=1, description="working days a result "
+                                         "may wait at the window before it is supervised")
     clock_tick_seconds: float = Field(default=60.0, gt=0, description="how often deadlines are checked")
 
 
