@@ -11,7 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.approval import CaseDenied, DeadlineExtended, SupplementRequested
 from contracts.base import Actor
-from contracts.delivery import ResultPushedOnline
+from contracts.delivery import (
+    MailDelivered,
+    ResultFormExplained,
+    ResultHandedToApplicant,
+    ResultPushedOnline,
+)
 from contracts.identity import Applicant
 from contracts.intake import CaseAccepted, CaseOpened, DeliveryChannel
 from services.directory import Directory, Matter
@@ -117,10 +122,11 @@ class Intake:
 
     def on_admitted(self, delivery: Delivery) -> Effect:
         """The business site's outcome completes the case at the window: the result pushed
-        online, or the denial (the window then tells the applicant the reasons and rights)."""
+        online or delivered by mail, or the denial (the window then tells the applicant the
+        reasons and rights)."""
         event = delivery.event
-        if not isinstance(event, ResultPushedOnline | CaseDenied | SupplementRequested
-                          | DeadlineExtended):
+        if not isinstance(event, ResultPushedOnline | MailDelivered | CaseDenied
+                          | SupplementRequested | DeadlineExtended):
             return Effect()
         case = self.host.store.load(WindowCase, event.case_id)
         if case is None or event.receiving_site != self.host.site:
@@ -135,6 +141,20 @@ class Intake:
         else:
             case.complete(event.acting_site, ctx,
                           "denied" if isinstance(event, CaseDenied) else "approved")
+        return Effect(aggregates=[case])
+
+    def on_window_delivery(self, delivery: Delivery) -> Effect:
+        """This window handed the result over, or explained a result without paper: done."""
+        event = delivery.event
+        if not isinstance(event, ResultHandedToApplicant | ResultFormExplained):
+            return Effect()
+        case = self.host.store.load(WindowCase, event.case_id)
+        if case is None:
+            raise Rejected(f"case {event.case_id} was not received at site {self.host.site}")
+        business_site = (event.from_site if isinstance(event, ResultHandedToApplicant)
+                         else event.business_site)
+        case.complete(business_site, Context(self.host.site, system_actor("intake"),
+                                             self.host.clock(), event.correlation_id))
         return Effect(aggregates=[case])
 
 

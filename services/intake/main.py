@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.subjects import admitted_stream
+from contracts.subjects import admitted_stream, own_stream
 from services.directory import load_directory
 from services.intake.application import Intake
 from services.intake.guide_desk import GuideDesk
@@ -21,5 +21,7 @@ def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     site = settings.site
     host.subscribe("intake-on-outcome", admitted_stream(site), f"tb.in.{site}.>",
                    intake.on_admitted)
+    host.subscribe("intake-on-window-delivery", own_stream(site), f"tb.{site}.delivery.>",
+                   intake.on_window_delivery)
     host.every(settings.clock_tick_seconds, "intake-promise-watch", intake.terminate_overdue)
     return host

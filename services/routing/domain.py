@@ -10,6 +10,7 @@ from typing import Any, Literal, Self
 
 from contracts.approval import CaseApproved, CaseDenied, JointPartDecided
 from contracts.base import DomainEvent
+from contracts.evaluation import ServiceRated
 from contracts.intake import CaseAccepted
 from contracts.routing import (
     CaseAdmitted,
@@ -40,6 +41,9 @@ CARRIED_EVENTS = frozenset({
     "remote_consultation_held", "supplement_requested", "clock_paused", "clock_resumed",
     "special_procedure_started", "deadline_extended", "deadline_approaching", "case_overdue",
     "supplement_forwarded", "due_date_recomputed", "special_procedure_ended",
+    "delivery_choice_changed", "delivery_choice_too_late", "result_mailed", "mail_delivered",
+    "mail_returned", "result_arrived_at_window", "result_handed_to_applicant",
+    "result_form_explained", "service_rated",
 })
 
 
@@ -152,11 +156,14 @@ class RoutedCase(JointCoordination, CustodyLegs):
         if site not in self.parties:
             raise NotAParty(f"{site} 不是办件 {self.case_number} 的当事方")
 
-    def recipients(self, event_name: str, from_site: str) -> list[str]:
-        """The parties other than the sender that need this event."""
-        if event_name not in CARRIED_EVENTS:
+    def recipients(self, event: DomainEvent) -> list[str]:
+        """The parties other than the sender that need this event; a rating goes only to
+        the site whose unit was rated (好差评 is nobody else's business)."""
+        if event.name not in CARRIED_EVENTS:
             return []
-        return [site for site in self.parties if site != from_site]
+        if isinstance(event, ServiceRated):
+            return [event.rated_site] if event.rated_site != event.acting_site else []
+        return [site for site in self.parties if site != event.acting_site]
 
     def apply_case_routed(self, event: CaseRouted) -> None:
         self._know(event)

@@ -43,7 +43,7 @@ class Routing:
         case.take_note(event, self._ctx(delivery))  # our own part of a joint case, say
         return Effect(aggregates=[case], forwards=[
             Forward(inbox_subject(party, event), delivery.data, f"{event.event_id}>{party}")
-            for party in case.recipients(event.name, event.acting_site)
+            for party in case.recipients(event)
         ])
 
     def on_inbound(self, delivery: Delivery) -> Effect:

@@ -84,3 +84,20 @@ async def take_in_and_accept(intake: httpx.AsyncClient, matter_code: str,
         response = await intake.post(f"/cases/{case_id}/{path}", headers=WINDOW_CLERK, json=body)
         assert response.status_code == 200, response.text
     return str(case_id)
+
+
+def periodic_job(host: ServiceHost, name: str) -> Callable[[], Any]:
+    """A service's clock-driven job, to fire by hand where the test moves the clock."""
+    return next(job for _, job_name, job in host.periodic if job_name == name)
+
+
+async def approve(approval: httpx.AsyncClient, case_id: str,
+                  document_number: str = "370202600123456") -> None:
+    """The Qingdao approver finds the case in the inbox, claims it and approves it."""
+    async def in_inbox() -> bool:
+        return (await approval.get(f"/cases/{case_id}")).status_code == 200
+
+    await eventually(in_inbox)
+    for path, body in [("claim", None), ("approve", {"document_number": document_number})]:
+        response = await approval.post(f"/cases/{case_id}/{path}", headers=APPROVER, json=body)
+        assert response.status_code == 200, response.text

@@ -42,10 +42,11 @@ def accepted_event():  # type: ignore[no-untyped-def]
 
 
 def test_routing_sends_the_case_to_the_site_that_owns_the_matter() -> None:
-    routed = RoutedCase.route(accepted_event(), GT_CHANGE, YANTAI)
+    accepted = accepted_event()
+    routed = RoutedCase.route(accepted, GT_CHANGE, YANTAI)
     assert routed.parties == ["370671", "370202"]
-    assert routed.recipients("case_routed", "370671") == ["370202"]
-    assert routed.recipients("case_opened", "370671") == []
+    assert routed.recipients(routed.collect_events()[0]) == ["370202"]
+    assert routed.recipients(accepted) == []  # the window's own steps stay at the window
 
 
 def test_a_site_that_is_not_a_business_site_of_the_case_does_not_admit_it() -> None:

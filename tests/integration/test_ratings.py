@@ -1,0 +1,161 @@
+"""好差评 over HTTP on a real nats-server: 王强 rates his visit and the matter at the Yantai
+window; the department's bad rating travels to Qingdao only, where the approver who decided
+calls him back; a window's bad rating is fixed at once (story 6); ratings past their window,
+twice, by a stranger or at the wrong site are refused."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from contracts.subjects import admitted_stream
+from services.runtime.nats_server import LocalNatsServer
+from tests.integration.conftest import FakeClock
+from tests.integration.test_delivery_paths import (
+    CHEN_JING_ID,
+    PICKUP_CLERK,
+    QINGDAO_MAILROOM,
+    approved,
+    state,
+    window_status,
+)
+from tests.support.stack import APPROVER, WANG_QIANG, Stack, eventually, settings_factory
+
+A, B, C = "370671", "370202", "230102"
+TODAY = "2026-11-26"
+
+
+@pytest.fixture
+async def sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock
+                ) -> AsyncIterator[Stack]:
+    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    await stack.start([A], ["intake", "routing", "delivery"], clock)
+    await stack.start([B], ["routing", "approval", "delivery"], clock)
+    await stack.start([C], ["routing", "delivery"], clock)
+    yield stack
+    await stack.stop()
+
+
+async def collected(stack: Stack) -> tuple[str, str]:
+    """王强 collected his licence at the Yantai window today: (case id, case number)."""
+    case_id = await approved(stack, "pickup_at_window")
+    async with stack.client(B, "delivery") as qingdao, stack.client(A, "delivery") as yantai:
+        await qingdao.post(f"/cases/{case_id}/mailings", headers=QINGDAO_MAILROOM, json={
+            "recipient": "window", "carrier": "中国邮政EMS", "tracking_number": "1187654329911"})
+        await state(yantai, case_id, lambda b: b["status"] == "mailed_to_window")
+        await yantai.post(f"/cases/{case_id}/arrival", headers=PICKUP_CLERK,
+                          json={"tracking_number": "1187654329911"})
+        body = (await yantai.post(f"/cases/{case_id}/pickup", headers=PICKUP_CLERK,
+                                  json={"id_number": WANG_QIANG["id_number"]})).json()
+    await window_status(stack, case_id, "completed")
+    return case_id, body["case_number"]
+
+
+def rating(case_number: str, **fields: Any) -> dict[str, Any]:
+    return {"case_number": case_number, "id_number": WANG_QIANG["id_number"], **fields}
+
+
+async def test_a_department_rating_is_followed_up_at_the_business_site_and_nowhere_else(
+    sites: Stack,
+) -> None:
+    case_id, number = await collected(sites)
+    async with sites.client(A, "delivery") as yantai, sites.client(B, "delivery") as qingdao:
+        visit = await yantai.post("/ratings", json=rating(number, scope="visit", visit_day=TODAY,
+                                                           window_level=1))
+        assert visit.status_code == 201, visit.text
+        twice = await yantai.post("/ratings", json=rating(number, scope="visit",
+                                                           visit_day=TODAY, window_level=2))
+        assert twice.status_code == 409 and twice.json()["errors"][0]["rule"] == "already_rated"
+        stranger = await yantai.post("/ratings", json={**rating(number, scope="matter",
+                                                                window_level=1),
+                                                       "id_number": CHEN_JING_ID})
+        assert stranger.status_code == 403
+        matter = await yantai.post("/ratings", json=rating(
+            number, scope="matter", window_level=2, department_level=5,
+            comment="审批人员电话里态度生硬"))
+        assert [(r["unit"], r["level_zh"]) for r in matter.json()] == [
+            ("window", "满意"), ("department", "非常不满意")]
+        elsewhere = await qingdao.post("/ratings", json=rating(number, scope="matter",
+                                                               window_level=1))
+        assert elsewhere.status_code == 409
+
+        async def opened_in_qingdao() -> list[dict[str, Any]]:
+            return (await qingdao.get("/reviews", headers=APPROVER)).json()
+
+        [review] = await eventually(opened_in_qingdao)
+        assert review["owner"] == "370202-A07" and review["evaluator"]["name"] == "王强"
+        colleague = {"X-Staff-Id": "370202-A09", "X-Staff-Role": "approver"}
+        hidden = (await qingdao.get(f"/cases/{case_id}/reviews/{review['rating_id']}",
+                                    headers=colleague)).json()
+        assert hidden["evaluator"] == "（评价人信息保密）"
+        path = f"/cases/{case_id}/reviews/{review['rating_id']}"
+        not_theirs = await qingdao.post(f"{path}/callback", headers=colleague, json={
+            "reached": True, "verified": True, "notes": "代为回访"})
+        assert not_theirs.status_code == 403
+        await qingdao.post(f"{path}/callback", headers=APPROVER, json={
+            "reached": True, "verified": False, "notes": "申请人要求电话中直接告知审批结果，按规定须书面送达"})
+        done = await qingdao.post(f"{path}/resolution", headers=APPROVER, json={
+            "resolution": "explained", "detail": "已解释审批结果须书面送达的规定"})
+        assert done.json()["status"] == "closed"
+        at_qingdao = (await qingdao.get("/ratings")).json()
+        at_yantai = (await yantai.get("/ratings")).json()
+    assert [r["level"] for r in at_qingdao["ratings"]] == [5]
+    assert sorted(r["level"] for r in at_yantai["ratings"]) == [1, 2]
+    assert "evaluator" not in at_qingdao["ratings"][0]
+    async with sites.client(C, "delivery") as harbin:
+        assert (await harbin.get("/ratings")).json()["ratings"] == []
+    rated = f"tb.in.{B}.{A}.service_rated.v1"  # the window's ratings never leave Yantai
+    info = await sites.host(B, "routing").js.stream_info(admitted_stream(B), subjects_filter=rated)
+    assert info.state.subjects == {rated: 1}
+
+
+async def test_a_bad_window_rating_is_called_back_and_fixed_at_once(sites: Stack) -> None:
+    """Story 6: the window did not say how long mailing takes."""
+    case_id, number = await collected(sites)
+    async with sites.client(A, "delivery") as yantai:
+        [bad] = (await yantai.post("/ratings", json=rating(
+            number, scope="visit", visit_day=TODAY, window_level=4,
+            comment="窗口没有告诉我邮寄要多久"))).json()
+        path = f"/cases/{case_id}/reviews/{bad['rating_id']}"
+        review = (await yantai.get(path, headers=PICKUP_CLERK)).json()
+        assert (review["owner"], review["status"]) == ("370671-W03", "awaiting_callback")
+        assert review["deadlines"]["callback_due"] == "2026-11-27"
+        for step, body in [("callback", {"reached": True, "verified": True,
+                                         "notes": "属实：领证时未告知邮寄约需3个工作日"}),
+                           ("resolution", {"resolution": "fixed",
+                                           "detail": "已当场致歉，并在窗口公示邮寄时长"})]:
+            response = await yantai.post(f"{path}/{step}", headers=PICKUP_CLERK, json=body)
+            assert response.status_code == 200, response.text
+        after = (await yantai.get(path, headers=PICKUP_CLERK)).json()
+        ratings = (await yantai.get("/ratings")).json()
+    assert after["status"] == "closed" and [s["event"] for s in after["steps"]] == [
+        "review_called_back", "review_resolved"]
+    assert ratings["summary"]["by_level"]["不满意"] == 1  # the rating stays
+
+
+async def test_a_rating_after_five_working_days_is_refused_and_changes_nothing(
+    sites: Stack, clock: FakeClock,
+) -> None:
+    _, number = await collected(sites)
+    clock.now += timedelta(days=8)  # Friday 4 Dec: the sixth working day after the visit
+    async with sites.client(A, "delivery") as yantai:
+        late = await yantai.post("/ratings", json=rating(number, scope="visit",
+                                                          visit_day=TODAY, window_level=1))
+        assert late.status_code == 409 and late.json()["errors"][0]["rule"] == "rating_closed"
+        unknown = await yantai.post("/ratings", json=rating("37067120261126FFFFFF",
+                                                             scope="matter", window_level=1))
+        assert unknown.status_code == 404
+        assert (await yantai.get("/ratings")).json()["ratings"] == []
+
+
+async def test_ratings_with_bad_input_are_refused_with_the_field(sites: Stack) -> None:
+    async with sites.client(A, "delivery") as yantai:
+        no_day = await yantai.post("/ratings", json=rating("37067120261126A1B2C3", scope="visit",
+                                                            window_level=1))
+        level = await yantai.post("/ratings", json=rating("37067120261126A1B2C3", scope="matter",
+                                                           window_level=6))
+    assert no_day.status_code == 422 and "visit_day" in no_day.json()["errors"][0]["reason"]
+    assert level.status_code == 422 and level.json()["errors"][0]["field"] == "window_level"
