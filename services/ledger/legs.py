@@ -14,6 +14,9 @@ LEGS = (  # name, responsible party, from the first of, to the first of
     ("transit", "exchange", ("case_accepted",), ("case_received",)),
     ("review", "business_site", ("case_received",), DECIDED),
     ("delivery", "business_site", DECIDED, ("case_completed",)),
+    ("dispatch", "business_site", DECIDED, ("result_pushed_online", "result_mailed")),
+    ("carriage", "carrier", ("result_mailed",), ("mail_delivered", "result_arrived_at_window")),
+    ("collection", "applicant", ("result_arrived_at_window",), ("result_handed_to_applicant",)),
 )
 
 

@@ -27,7 +27,20 @@ def test_each_leg_is_timed_and_the_pause_is_not_counted_against_the_reviewer() -
     ]
     legs = {row["leg"]: row["hours"] for row in legs_of(timeline)}
     assert legs == {"receiving_check": 1.0, "transit": 2.0, "review": 48.0, "delivery": 2.0,
-                    "paused": 24.0}
+                    "dispatch": None, "carriage": None, "collection": None, "paused": 24.0}
+
+
+def test_a_paper_result_is_timed_at_the_business_site_with_the_carrier_and_at_the_window() -> None:
+    timeline = [
+        sample("approval.case_approved.v1", CASE, occurred_at=at(27, 1)),
+        sample("delivery.result_mailed.v1", CASE, occurred_at=at(27, 3)),
+        sample("delivery.result_arrived_at_window.v1", CASE, occurred_at=at(28, 3)),
+        sample("delivery.result_handed_to_applicant.v1", CASE, occurred_at=at(29, 3)),
+        sample("intake.case_completed.v1", CASE, occurred_at=at(29, 4)),
+    ]
+    legs = {row["leg"]: row["hours"] for row in legs_of(timeline)}
+    assert (legs["dispatch"], legs["carriage"], legs["collection"], legs["delivery"]) == (
+        2.0, 24.0, 24.0, 51.0)
 
 
 def test_a_leg_not_reached_yet_has_no_duration() -> None:
