@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from contracts.base import DivisionCode
 from contracts.delivery import ResultType
@@ -36,6 +36,16 @@ class Window(_Frozen):
     matters: list[str] = []  # a dedicated window's matters; empty for a comprehensive one
 
 
+class SiteKey(_Frozen):
+    """One of a site's signing keys (Ed25519, raw public key in base64), valid for a period:
+    several per site, so that a key can be rotated and retired."""
+
+    id: str = Field(pattern=r"^[0-9A-Za-z._-]{1,40}$")
+    public_key: str = Field(pattern=r"^[A-Za-z0-9+/]{43}=$")
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime | None = None
+
+
 class Site(_Frozen):
     code: DivisionCode
     name: str
@@ -45,6 +55,7 @@ class Site(_Frozen):
     phone: Phone = ""
     credit_code: CreditCode | Literal[""] = ""  # the receiving unit's, printed on notices
     windows: list[Window] = []
+    keys: list[SiteKey] = []
 
 
 class Material(_Frozen):

@@ -45,6 +45,11 @@ class ServiceSettings(BaseSettings):
                                     "date at which DeadlineApproaching is raised")
     handover_threshold_days: int = Field(default=3, ge=1, description="working days a parcel "
                                          "may travel before it is flagged")
+    signing_key_id: str | None = Field(default=None, description="the site key this service "
+                                       "seals with; by default the directory's newest valid one")
+    signing_key_seed: SecretStr | None = Field(default=None, description="the Ed25519 private "
+                                               "key (32-byte seed, base64); without it a "
+                                               "development key, which anyone can derive")
     clock_file: Path | None = Field(default=None, description="read the current time from this "
                                     "file (ISO 8601) instead of the system clock: for drills "
                                     "and tests; leave unset in production")

@@ -1,0 +1,145 @@
+"""Site keys: a site seals what it publishes with its private key; every receiver checks seals
+against the public keys in the site directory, each valid for a period.
+
+Batch sealing keeps the per-event cost low: one Ed25519 signature per relay batch, and a
+receiver checks each batch's signature once (a small cache of verified roots), the rest is
+hashing. Without a configured key a site signs with a development key derived from the key id —
+the directory ships those public keys; a real deployment sets its own (TB_<SERVICE>_SIGNING_KEY_SEED).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import structlog
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from contracts.base import DomainEvent
+from contracts.seal import Seal, digest, leaf, merkle, signed_message
+from services.directory import Directory
+
+log = structlog.get_logger()
+
+
+class SealBroken(Exception):
+    """A seal that does not hold: the reason names what is wrong."""
+
+
+def dev_seed(key_id: str) -> bytes:
+    """A development key, derivable by anyone: never for a real deployment."""
+    return hashlib.sha256(b"tongban-dev-key|" + key_id.encode()).digest()
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    site: str
+    key_id: str
+    key: Ed25519PublicKey
+    valid_from: datetime
+    valid_until: datetime | None
+
+    def valid_at(self, at: datetime) -> bool:
+        return self.valid_from <= at and (self.valid_until is None or at < self.valid_until)
+
+
+class KeyRing:
+    def __init__(self, keys: list[PublicKey]) -> None:
+        self.keys = {k.key_id: k for k in keys}
+
+    @classmethod
+    def of(cls, directory: Directory) -> KeyRing:
+        return cls([
+            PublicKey(site.code, k.id, Ed25519PublicKey.from_public_bytes(
+                base64.b64decode(k.public_key)), k.valid_from, k.valid_until)
+            for site in directory.sites.values() for k in site.keys])
+
+    def current(self, site: str, at: datetime) -> PublicKey:
+        valid = [k for k in self.keys.values() if k.site == site and k.valid_at(at)]
+        if not valid:
+            raise LookupError(f"no valid signing key for site {site} at {at.isoformat()}")
+        return max(valid, key=lambda k: k.valid_from)
+
+
+@dataclass(frozen=True)
+class Sealable:
+    chain: str
+    case_id: UUID
+    prev: str
+    data: bytes
+
+
+class Sealer:
+    """Seals batches of events with one site key."""
+
+    def __init__(self, key_id: str, private: Ed25519PrivateKey) -> None:
+        self.key_id, self.private = key_id, private
+        self.signatures = 0
+
+    def seal(self, items: list[Sealable], at: datetime) -> list[Seal]:
+        if not items:
+            return []
+        hashes = [digest(i.data) for i in items]
+        root, proofs = merkle([leaf(i.chain, i.case_id, i.prev, h)
+                               for i, h in zip(items, hashes, strict=True)])
+        signed_at = at.isoformat()
+        signature = base64.b64encode(
+            self.private.sign(signed_message(root, self.key_id, signed_at))).decode()
+        self.signatures += 1
+        return [Seal(h, i.prev, i.chain, self.key_id, signed_at, signature, p)
+                for i, h, p in zip(items, hashes, proofs, strict=True)]
+
+
+def sealer_for(site: str, ring: KeyRing, at: datetime, key_id: str | None = None,
+               seed: bytes | None = None) -> Sealer:
+    key_id = key_id or ring.current(site, at).key_id
+    if seed is None:
+        log.warning("development_signing_key", site=site, key_id=key_id)
+        seed = dev_seed(key_id)
+    return Sealer(key_id, Ed25519PrivateKey.from_private_bytes(seed))
+
+
+class Verifier:
+    """Checks seals; a batch's signature is verified once and remembered."""
+
+    def __init__(self, ring: KeyRing, cache_size: int = 4096) -> None:
+        self.ring, self.cache_size = ring, cache_size
+        self._verified: OrderedDict[tuple[bytes, str, str, str], None] = OrderedDict()
+        self.signatures_checked = 0
+
+    def check(self, seal: Seal | None, data: bytes, event: DomainEvent) -> None:
+        if seal is None:
+            raise SealBroken("unsealed: no signature headers")
+        if digest(data) != seal.event_hash:
+            raise SealBroken("hash mismatch: the event is not the one that was signed")
+        signer = seal.chain.split(">")[0].split(".")[0]
+        if signer != event.acting_site:
+            raise SealBroken(f"chain {seal.chain} is not the acting site {event.acting_site}'s")
+        key = self.ring.keys.get(seal.key_id)
+        if key is None or key.site != signer:
+            raise SealBroken(f"unknown key {seal.key_id} for site {signer}")
+        try:
+            signed_at = datetime.fromisoformat(seal.signed_at)
+        except ValueError:
+            raise SealBroken(f"bad signing time {seal.signed_at!r}") from None
+        if signed_at.tzinfo is None or not key.valid_at(signed_at):
+            raise SealBroken(f"key {seal.key_id} not valid at {seal.signed_at}")
+        root = seal.root(event.case_id)
+        memo = (root, seal.key_id, seal.signed_at, seal.signature)
+        if memo in self._verified:
+            self._verified.move_to_end(memo)
+            return
+        try:
+            key.key.verify(base64.b64decode(seal.signature),
+                           signed_message(root, seal.key_id, seal.signed_at))
+        except (InvalidSignature, ValueError):
+            raise SealBroken(f"bad signature by key {seal.key_id}") from None
+        self.signatures_checked += 1
+        self._verified[memo] = None
+        if len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)
