@@ -23,6 +23,7 @@ from contracts.routing import (
     RemoteConsultationRequested,
     SupervisionNoted,
 )
+from contracts.seal import GENESIS
 from services.directory import Matter
 from services.routing.custody import manifests_for
 from services.routing.custody_legs import CustodyLegs
@@ -47,6 +48,16 @@ CARRIED_EVENTS = frozenset({
 })
 
 
+class EventCarried(DomainEvent):
+    """Private bookkeeping, never published: the hash of the last event of the case this site
+    sent a party, which the next one sent there links to."""
+
+    service = "routing"
+    published = False
+    party: str
+    event_hash: str
+
+
 class NotAParty(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -69,6 +80,7 @@ class RoutedCase(JointCoordination, CustodyLegs):
         super().__init__(case_id)
         self.consultation: RemoteConsultationRequested | None = None
         self.decision_reported: DecisionReported | None = None
+        self.carried: dict[str, str] = {}
 
     @classmethod
     def route(cls, accepted: CaseAccepted, matter: Matter, ctx: Context) -> Self:
@@ -164,6 +176,15 @@ class RoutedCase(JointCoordination, CustodyLegs):
         if isinstance(event, ServiceRated):
             return [event.rated_site] if event.rated_site != event.acting_site else []
         return [site for site in self.parties if site != event.acting_site]
+
+    def carried_head(self, party: str) -> str:
+        return self.carried.get(party, GENESIS)
+
+    def record_carried(self, party: str, event_hash: str, ctx: Context) -> None:
+        self._trigger(EventCarried, ctx, party=party, event_hash=event_hash)
+
+    def apply_event_carried(self, event: EventCarried) -> None:
+        self.carried[event.party] = event.event_hash
 
     def apply_case_routed(self, event: CaseRouted) -> None:
         self._know(event)

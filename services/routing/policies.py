@@ -11,6 +11,7 @@ from services.routing.domain import NotAParty, RoutedCase
 from services.runtime.aggregate import Context, system_actor
 from services.runtime.consumer import Delivery, Effect, Forward, Rejected
 from services.runtime.host import ServiceHost
+from services.runtime.keys import Sealable
 
 
 class Routing:
@@ -36,14 +37,23 @@ class Routing:
         return Effect(aggregates=[RoutedCase.route(accepted, matter, self._ctx(delivery))])
 
     def _carry(self, delivery: Delivery) -> Effect:
+        """Each party gets the event under this site's seal, linked to the previous event of
+        the case this site sent that party."""
         event = delivery.event
         case = self.host.store.load(RoutedCase, event.case_id)
         if case is None:
             return Effect()  # not a cross-site case (yet): nothing to carry
-        case.take_note(event, self._ctx(delivery))  # our own part of a joint case, say
+        ctx = self._ctx(delivery)
+        case.take_note(event, ctx)  # our own part of a joint case, say
+        parties = case.recipients(event)
+        seals = self.host.sealer.seal([
+            Sealable(f"{self.host.site}>{party}", event.case_id, case.carried_head(party),
+                     delivery.data) for party in parties], self.host.clock())
+        for party, seal in zip(parties, seals, strict=True):
+            case.record_carried(party, seal.event_hash, ctx)
         return Effect(aggregates=[case], forwards=[
-            Forward(inbox_subject(party, event), delivery.data, f"{event.event_id}>{party}")
-            for party in case.recipients(event)
+            Forward(inbox_subject(party, event), delivery.data, f"{event.event_id}>{party}", seal)
+            for party, seal in zip(parties, seals, strict=True)
         ])
 
     def on_inbound(self, delivery: Delivery) -> Effect:
@@ -62,6 +72,6 @@ class Routing:
         except NotAParty as refusal:
             raise Rejected(refusal.reason) from None
         admit = Forward(admitted_subject(self.host.site, event), delivery.data,
-                        f"{event.event_id}<{self.host.site}")
+                        f"{event.event_id}<{self.host.site}", delivery.seal)  # as sealed
         return Effect(aggregates=[case], forwards=[admit])
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import anyio
 import nats.errors
@@ -25,8 +27,10 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from contracts.base import DomainEvent, UnknownEventType
+from contracts.seal import Seal
 from contracts.subjects import BadSubject, Envelope, parse_subject
 from services.runtime.dead_letters import DeadLetter, DeadLetters
+from services.runtime.keys import SealBroken, Verifier
 from services.runtime.store import AlreadyProcessed, CaseStore
 
 log = structlog.get_logger()
@@ -44,6 +48,7 @@ class Delivery:
     stream: str
     seq: int
     data: bytes
+    seal: Seal | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Forward:
     subject: str
     data: bytes
     msg_id: str
+    seal: Seal | None = None
 
 
 @dataclass(frozen=True)
@@ -79,12 +85,14 @@ class TrackedConsumer:
     def __init__(
         self, *, name: str, site: str, store: CaseStore, js: JetStreamContext, stream: str,
         subject: str, handler: Handler, dead_letters: DeadLetters, lock: asyncio.Lock,
-        retry: RetryPolicy = RetryPolicy(), on_recorded: Callable[[], None] = lambda: None,
+        verifier: Verifier, retry: RetryPolicy = RetryPolicy(),
+        on_recorded: Callable[[], None] = lambda: None,
     ) -> None:
         self.name, self.site, self.store, self.js = name, site, store, js
         self.stream, self.subject, self.handler = stream, subject, handler
         self.dead_letters, self.lock, self.retry = dead_letters, lock, retry
         self.on_recorded = on_recorded  # wakes the relay: new events leave without a poll's wait
+        self.verifier, self.heads = verifier, ChainHeads()
         self.processed = self.duplicates = self.dead_lettered = 0
         self.running = False
         self.subscribed = asyncio.Event()
@@ -149,6 +157,9 @@ class TrackedConsumer:
             return await self._dead_letter(msg, seq, tracking, f"unreadable: {error}")
         except Rejected as error:
             return await self._dead_letter(msg, seq, tracking, f"refused: {error}")
+        except SealBroken as error:
+            return await self._dead_letter(msg, seq, tracking, f"seal broken: {error}")
+        self.heads.advance(delivery)
         structlog.contextvars.bind_contextvars(
             case_id=str(delivery.event.case_id), event_id=str(delivery.event.event_id),
             correlation_id=str(delivery.event.correlation_id),
@@ -177,13 +188,18 @@ class TrackedConsumer:
         envelope = parse_subject(msg.subject)
         event = envelope.event_type.model_validate_json(msg.data)
         check_envelope(envelope, event, self.site)
-        return Delivery(event, envelope, msg.subject, self.stream, seq, msg.data)
+        seal = Seal.from_headers(msg.headers)
+        self.verifier.check(seal, msg.data, event)
+        delivery = Delivery(event, envelope, msg.subject, self.stream, seq, msg.data, seal)
+        self.heads.check(delivery)
+        return delivery
 
     async def _apply(self, delivery: Delivery, tracking: Tracking) -> None:
         effect = await anyio.to_thread.run_sync(self._handle, delivery, tracking)
         for forward in effect.forwards:
+            seal = forward.seal.headers() if forward.seal else {}
             await self.js.publish(
-                forward.subject, forward.data, headers={"Nats-Msg-Id": forward.msg_id}
+                forward.subject, forward.data, headers={**seal, "Nats-Msg-Id": forward.msg_id}
             )
         await anyio.to_thread.run_sync(
             lambda: self.store.record(*effect.aggregates, tracking=tracking)
@@ -208,6 +224,32 @@ class TrackedConsumer:
                 pass
         self.dead_lettered += 1
         return "dead_lettered"
+
+
+class ChainHeads:
+    """The last hash seen per chain and case, so that a message that does not follow it (one
+    lost, reordered or inserted upstream) is refused. Known from this run on: after a restart
+    the first message of each chain is taken as the head; the ledger checks chains in full."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._heads: OrderedDict[tuple[str, UUID], str] = OrderedDict()
+
+    def check(self, delivery: Delivery) -> None:
+        seal = delivery.seal
+        assert seal is not None
+        head = self._heads.get((seal.chain, delivery.event.case_id))
+        if head is not None and head != seal.prev and head != seal.event_hash:
+            raise SealBroken(f"broken link in chain {seal.chain}: follows {seal.prev[:12]}…, "
+                             f"last seen {head[:12]}…")
+
+    def advance(self, delivery: Delivery) -> None:
+        if delivery.seal is not None:
+            key = (delivery.seal.chain, delivery.event.case_id)
+            self._heads[key] = delivery.seal.event_hash
+            self._heads.move_to_end(key)
+            if len(self._heads) > self.size:
+                self._heads.popitem(last=False)
 
 
 def check_envelope(envelope: Envelope, event: DomainEvent, my_site: str) -> None:

@@ -8,6 +8,7 @@ per store, so a case is never loaded and saved by two writers at once.
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,9 +22,11 @@ import uvicorn
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
+from services.directory import load_directory
 from services.runtime.consumer import Handler, RetryPolicy, TrackedConsumer
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.http import service_api
+from services.runtime.keys import KeyRing, Verifier, sealer_for
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings
 from services.runtime.store import CaseStore
@@ -60,6 +63,11 @@ class ServiceHost:
     ) -> None:
         self.service, self.settings, self.site, self.clock = service, settings, settings.site, clock
         self.store = CaseStore(service, settings)
+        ring = KeyRing.of(load_directory(settings.catalogue_dir))
+        seed = settings.signing_key_seed
+        self.sealer = sealer_for(settings.site, ring, clock(), settings.signing_key_id,
+                                 base64.b64decode(seed.get_secret_value()) if seed else None)
+        self.verifier = Verifier(ring)
         self.api = service_api(f"tongban {service} {settings.site}", self.readiness)
         self.subscriptions: list[Subscription] = []
         self.periodic: list[tuple[float, str, Callable[[], object]]] = []
@@ -108,8 +116,8 @@ class ServiceHost:
         self.nc = await nats.connect(self.settings.nats_url, name=f"{self.service}-{self.site}",
                                      max_reconnect_attempts=-1)
         await ensure_site_streams(self.js, self.site)
-        self.relay = OutboxRelay(self.store, self.js, self.site, self.service,
-                                 poll_seconds=self.settings.relay_poll_seconds)
+        self.relay = OutboxRelay(self.store, self.js, self.site, self.service, self.sealer,
+                                 self.clock, poll_seconds=self.settings.relay_poll_seconds)
         dead_letters = DeadLetters(self.js, self.site)
         retry = RetryPolicy(self.settings.retry_initial_seconds, self.settings.retry_max_seconds,
                             self.settings.retry_attempts)
@@ -117,6 +125,7 @@ class ServiceHost:
             TrackedConsumer(name=s.name, site=self.site, store=self.store, js=self.js,
                             stream=s.stream, subject=s.subject, handler=s.handler,
                             dead_letters=dead_letters, lock=self._lock, retry=retry,
+                            verifier=self.verifier,
                             on_recorded=self.relay.wake)
             for s in self.subscriptions
         ]

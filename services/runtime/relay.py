@@ -9,6 +9,10 @@ stream's duplicate window drop a re-send (two relays of one store, a restart mid
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
 
 import anyio
 import structlog
@@ -16,8 +20,10 @@ from eventsourcing.persistence import Notification
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from contracts.base import DomainEvent
+from contracts.base import DomainEvent, event_class
+from contracts.seal import GENESIS, Seal, digest
 from contracts.subjects import own_stream, own_subject
+from services.runtime.keys import Sealable, Sealer
 from services.runtime.mapper import decode_event
 from services.runtime.store import CaseStore
 
@@ -25,12 +31,39 @@ NOTIFICATION_ID_HEADER = "Tb-Notification-Id"
 log = structlog.get_logger()
 
 
+class ChainLinks:
+    """The hash of each case's last published event, to link the next one to it. Found in the
+    store when not remembered, so a restarted relay links exactly as before."""
+
+    def __init__(self, store: CaseStore, size: int = 100_000) -> None:
+        self.store, self.size = store, size
+        self._last: OrderedDict[UUID, str] = OrderedDict()
+
+    def follow(self, event: DomainEvent, data: bytes) -> str:
+        """The previous hash for `event`, and remember `event` as the case's last."""
+        prev = self._last.pop(event.case_id, None) or self._stored_before(event)
+        self._last[event.case_id] = digest(data)
+        if len(self._last) > self.size:
+            self._last.popitem(last=False)
+        return prev
+
+    def _stored_before(self, event: DomainEvent) -> str:
+        for stored in self.store.recorder.select_events(event.case_id, lte=event.version - 1,
+                                                        desc=True):
+            if event_class(stored.topic).published:
+                return digest(stored.state)
+        return GENESIS
+
+
 class OutboxRelay:
     def __init__(
-        self, store: CaseStore, js: JetStreamContext, site: str, service: str,
-        poll_seconds: float = 0.05, batch: int = 200,
+        self, store: CaseStore, js: JetStreamContext, site: str, service: str, sealer: Sealer,
+        clock: Callable[[], datetime], poll_seconds: float = 0.05, batch: int = 200,
     ) -> None:
         self.store, self.js, self.site, self.service = store, js, site, service
+        self.sealer, self.clock = sealer, clock
+        self.chain = f"{site}.{service}"
+        self.heads = ChainLinks(store)
         self.poll_seconds, self.batch = poll_seconds, batch
         self.position = 0
         self.published = 0
@@ -80,18 +113,28 @@ class OutboxRelay:
         notifications: list[Notification] = await anyio.to_thread.run_sync(
             lambda: list(self.store.recorder.select_notifications(self.position + 1, self.batch))
         )
-        for notification in notifications:
-            event = decode_event(notification.topic, notification.state)
-            if event.published:
-                await self._publish(event, notification)
+        events = [decode_event(n.topic, n.state) for n in notifications]
+        outgoing = [(n, e) for n, e in zip(notifications, events, strict=True) if e.published]
+        seals = await anyio.to_thread.run_sync(self._seal, outgoing)
+        sealed = dict(zip((n.id for n, _ in outgoing), seals, strict=True))
+        for notification, event in zip(notifications, events, strict=True):
+            if notification.id in sealed:
+                await self._publish(event, notification, sealed[notification.id])
             self.position = notification.id
         return len(notifications)
 
-    async def _publish(self, event: DomainEvent, notification: Notification) -> None:
+    def _seal(self, outgoing: list[tuple[Notification, DomainEvent]]) -> list[Seal]:
+        """One signature for the whole batch; each event linked to its case's previous one."""
+        items = [Sealable(self.chain, e.case_id, self.heads.follow(e, n.state), n.state)
+                 for n, e in outgoing]
+        return self.sealer.seal(items, self.clock())
+
+    async def _publish(self, event: DomainEvent, notification: Notification, seal: Seal) -> None:
         await self.js.publish(
             own_subject(event),
             notification.state,
             headers={
+                **seal.headers(),
                 "Nats-Msg-Id": str(event.event_id),
                 NOTIFICATION_ID_HEADER: str(notification.id),
             },

@@ -21,6 +21,7 @@ from services.runtime.nats_server import LocalNatsServer
 from services.runtime.settings import for_service
 from services.runtime.streams import ensure_site_streams
 from tests.support.events import sample
+from tests.support.sealing import HandSealer, verifier
 from tests.support.stack import eventually
 
 YANTAI = "370671"
@@ -46,13 +47,17 @@ async def run_consumer(js: JetStreamContext, ledger: Ledger,
         stream=own_stream(YANTAI), subject=f"tb.{YANTAI}.>", handler=handler,
         dead_letters=DeadLetters(js, YANTAI), lock=asyncio.Lock(),
         retry=RetryPolicy(initial_seconds=0.01, max_seconds=0.05, attempts=4),
+        verifier=verifier(),
     )
     return consumer, asyncio.create_task(consumer.run())
 
 
+SEALS = HandSealer()
+
+
 async def publish(js: JetStreamContext, event) -> None:  # type: ignore[no-untyped-def]
     await js.publish(own_subject(event), event.model_dump_json().encode(),
-                     headers={"Nats-Msg-Id": str(event.event_id)})
+                     headers={**SEALS.headers(event), "Nats-Msg-Id": str(event.event_id)})
 
 
 def case_events(case_id):  # type: ignore[no-untyped-def]

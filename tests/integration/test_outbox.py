@@ -24,15 +24,18 @@ from services.directory import load_directory
 from services.intake.application import Intake, OpenCase
 from services.intake.domain.inputs import HandedOver
 from services.runtime.host import ServiceHost
+from services.runtime.keys import sealer_for
 from services.runtime.nats_server import LocalNatsServer, free_port
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings, for_service
 from services.runtime.store import CaseStore
 from services.runtime.streams import ensure_site_streams
 from services.runtime.workdays import WorkCalendar
+from tests.support.sealing import RING, SIGNED_AT
 from tests.support.stack import Stack, eventually, settings_factory
 
 YANTAI, QINGDAO = "370671", "370202"
+SEALER = sealer_for(YANTAI, RING, SIGNED_AT)
 CLERK = Actor(staff_id="370671-W01", role="window")
 INTAKE_EVENTS = f"tb.{YANTAI}.intake.>"
 EVENTS_PER_CASE = 4  # opened, materials submitted, identity verified, accepted
@@ -151,7 +154,7 @@ async def test_two_relays_over_one_store_publish_each_event_once(
     saved_cases: tuple[CaseStore, JetStreamContext, int],
 ) -> None:
     store, js, total = saved_cases
-    relays = [OutboxRelay(store, js, YANTAI, "intake") for _ in range(2)]
+    relays = [OutboxRelay(store, js, YANTAI, "intake", SEALER, lambda: SIGNED_AT) for _ in range(2)]
     await asyncio.gather(*(drain(r) for r in relays))
 
     assert sum(r.published for r in relays) == 2 * total, "both relays sent every event"
@@ -163,9 +166,9 @@ async def test_a_relay_restarted_later_resumes_from_what_the_stream_holds(
     saved_cases: tuple[CaseStore, JetStreamContext, int],
 ) -> None:
     store, js, total = saved_cases
-    await drain(OutboxRelay(store, js, YANTAI, "intake"))
+    await drain(OutboxRelay(store, js, YANTAI, "intake", SEALER, lambda: SIGNED_AT))
 
-    restarted = OutboxRelay(store, js, YANTAI, "intake")
+    restarted = OutboxRelay(store, js, YANTAI, "intake", SEALER, lambda: SIGNED_AT)
     restarted.position = await restarted.read_position()
     assert restarted.position > 0
     await drain(restarted)

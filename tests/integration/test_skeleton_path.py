@@ -7,6 +7,7 @@ from uuid import UUID
 from contracts.subjects import admitted_stream, inbox_stream, inbox_subject, own_stream
 from services.runtime.dead_letters import DeadLetters
 from tests.support.events import sample
+from tests.support.sealing import HandSealer
 from tests.support.stack import (
     APPROVER,
     GT_CHANGE,
@@ -107,7 +108,9 @@ async def test_an_event_from_a_site_that_is_no_party_is_dead_lettered_with_the_r
     js = two_sites.host(A, "routing").js
     gateway = next(c for c in two_sites.host(A, "routing").consumers if c.name == "routing-gateway")
     forged = sample("delivery.result_pushed_online.v1", UUID(case_id), acting_site=HARBIN)
-    await js.publish(inbox_subject(A, forged), forged.model_dump_json().encode())
+    sealed_by_harbin = HandSealer().headers(forged, chain=f"{HARBIN}>{A}")
+    await js.publish(inbox_subject(A, forged), forged.model_dump_json().encode(),
+                     headers=sealed_by_harbin)
 
     await eventually(lambda: gateway.dead_lettered == 1)
     letters = await DeadLetters(js, A).read_all()
