@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from contracts.base import DomainEvent
 
 
@@ -10,3 +12,11 @@ class CaseArchived(DomainEvent):
 
     service = "ledger"
     event_count: int
+
+
+class PersonalDataRead(DomainEvent):
+    """An auditor read personal data of a case unmasked: who (the actor), what, and why."""
+
+    service = "ledger"
+    fields: list[str] = Field(min_length=1)
+    reason: str = Field(min_length=2, max_length=500)

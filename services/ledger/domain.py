@@ -6,9 +6,11 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from pydantic import Field
+
 from contracts.base import DomainEvent
 from contracts.intake import CaseCompleted
-from contracts.ledger import CaseArchived
+from contracts.ledger import CaseArchived, PersonalDataRead
 from services.runtime.aggregate import Aggregate, Context
 from services.runtime.mapper import decode_event
 
@@ -23,6 +25,7 @@ class EventObserved(DomainEvent):
     subject: str
     observed_type: str
     observed_json: str
+    seal: dict[str, str] = Field(default_factory=dict)  # as it arrived: see contracts.seal
 
     @cached_property
     def observed(self) -> DomainEvent:
@@ -36,17 +39,21 @@ class CaseFile(Aggregate):
         self.archived = False
 
     def observe(self, event: DomainEvent, stream: str, seq: int, subject: str, raw: bytes,
-                ctx: Context) -> None:
+                seal: dict[str, str], ctx: Context, archiving: bool = True) -> None:
         self._trigger(
             EventObserved, ctx, case_number=event.case_number, stream=stream, stream_seq=seq,
             subject=subject, observed_type=event.type_key(), observed_json=raw.decode(),
+            seal=seal,
         )
-        if isinstance(event, CaseCompleted) and event.acting_site == ctx.site:
+        if archiving and isinstance(event, CaseCompleted) and event.acting_site == ctx.site:
             self.archive(ctx)
 
     def archive(self, ctx: Context) -> None:
         if not self.archived:
             self._trigger(CaseArchived, ctx, event_count=len(self.entries))
+
+    def read_personal_data(self, fields: list[str], reason: str, ctx: Context) -> None:
+        self._trigger(PersonalDataRead, ctx, fields=fields, reason=reason)
 
     def timeline(self) -> list[DomainEvent]:
         """Events in the order they happened; ties keep the order the ledger saw them in."""
@@ -57,3 +64,6 @@ class CaseFile(Aggregate):
 
     def apply_case_archived(self, event: CaseArchived) -> None:
         self.archived = True
+
+    def apply_personal_data_read(self, event: PersonalDataRead) -> None:
+        pass  # a fact for the audit trail; the file itself does not change

@@ -104,7 +104,10 @@ def story_events() -> list[DomainEvent]:
     completed = case.collect_events()
     for n, event in enumerate([*taken_in, *completed], 1):
         archive.observe(event, "TB_370671", n, f"tb.370671.intake.{event.name}.v1",
-                        event.model_dump_json().encode(), ledger)
+                        event.model_dump_json().encode(), {}, ledger)
+    archive.read_personal_data(["applicant.id_number", "applicant.phone"],
+                               "核查申请人投诉所涉办件，需核对身份信息",
+                               _ctx("370671", Actor(staff_id="370671-AU01", role="auditor")))
     food = WindowCase.open(uuid5(UUID(int=0), "haian"), "370671202611269F3E21", sp, HAIAN,
                            "pickup_at_window", clerk)
     food.submit([HandedOver(material_code=m.code) for m in sp.materials

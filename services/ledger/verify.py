@@ -1,0 +1,83 @@
+"""Verify a ledger without trusting it: every stored event against its seal (hash, key and its
+validity, the batch signature) and every chain link, in the order the ledger recorded them.
+The first thing that does not hold is reported by event, case and what is wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts.seal import GENESIS, Seal
+from services.ledger.domain import EventObserved
+from services.runtime.keys import SealBroken, Verifier
+from services.runtime.mapper import decode_event
+from services.runtime.store import CaseStore
+
+
+@dataclass
+class Broken:
+    event_id: str
+    case_number: str
+    event_type: str
+    position: int
+    reason: str
+
+
+@dataclass
+class Report:
+    events: int = 0
+    signatures: int = 0
+    broken: Broken | None = None
+    heads: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"intact": self.intact, "events": self.events,
+                                "chains": len(self.heads), "signatures": self.signatures}
+        if self.broken is not None:
+            body["broken"] = self.broken.__dict__
+        return body
+
+
+def verify_ledger(store: CaseStore, verifier: Verifier, batch: int = 2000) -> Report:
+    report = Report()
+    position = 0
+    while notifications := store.recorder.select_notifications(position + 1, batch):
+        for n in notifications:
+            position = n.id
+            if n.topic != EventObserved.type_key():
+                continue
+            broken = _check(n.id, n.state, verifier, report)
+            if broken is not None:
+                report.broken = broken
+                report.signatures = verifier.signatures_checked
+                return report
+            report.events += 1
+    report.signatures = verifier.signatures_checked
+    return report
+
+
+def _check(position: int, state: bytes, verifier: Verifier, report: Report) -> Broken | None:
+    try:
+        entry = decode_event(EventObserved.type_key(), state)
+        assert isinstance(entry, EventObserved)
+        event = entry.observed
+    except Exception as error:  # noqa: BLE001 - a stored record we cannot even read
+        return Broken("?", "?", "?", position, f"unreadable stored record: {error}")
+    seal = Seal.from_headers(entry.seal)
+    try:
+        verifier.check(seal, entry.observed_json.encode(), event)
+        assert seal is not None
+        key = (seal.chain, str(event.case_id))
+        head = report.heads.get(key, GENESIS)
+        if seal.prev != head:
+            raise SealBroken(f"broken link in chain {seal.chain}: follows {seal.prev[:16]}…, "
+                             f"the ledger's previous is {head[:16]}…")
+        report.heads[key] = seal.event_hash
+    except SealBroken as error:
+        return Broken(str(event.event_id), event.case_number, event.type_key(), position,
+                      str(error))
+    return None
