@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from contracts.subjects import admitted_stream, own_stream
+from services.directory import load_directory
 from services.ledger.application import Ledger
 from services.ledger.http import add_routes
+from services.ledger.projections import Projector
 from services.runtime.host import Clock, ServiceHost, utc_now
 from services.runtime.settings import ServiceSettings
 
+PROJECTION_SECONDS = 0.2
 
-def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
+
+def projections_path(settings: ServiceSettings) -> Path:
+    return settings.data_dir / settings.site / "ledger_projections.sqlite3"
+
+
+def build(settings: ServiceSettings, clock: Clock = utc_now, archiving: bool = True
+          ) -> ServiceHost:
     host = ServiceHost("ledger", settings, clock)
-    ledger = Ledger(host)
-    add_routes(host.api, ledger)
-    site = settings.site
-    host.subscribe("ledger-on-site-event", own_stream(site), f"tb.{site}.>", ledger.on_event)
-    host.subscribe("ledger-on-admitted-event", admitted_stream(site), f"tb.in.{site}.>",
+    projector = Projector(projections_path(settings))
+    host.closers.append(projector.close)
+    ledger = Ledger(host, projector, archiving)
+    site = load_directory(settings.catalogue_dir).sites.get(settings.site)
+    add_routes(host.api, ledger, site.name if site else settings.site)
+    host.subscribe("ledger-on-site-event", own_stream(settings.site), f"tb.{settings.site}.>",
                    ledger.on_event)
+    host.subscribe("ledger-on-admitted-event", admitted_stream(settings.site),
+                   f"tb.in.{settings.site}.>", ledger.on_event)
+    host.every(PROJECTION_SECONDS, "ledger-projections", ledger.project)
     return host

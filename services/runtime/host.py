@@ -76,6 +76,7 @@ class ServiceHost:
         self.nc: Client | None = None
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
+        self.closers: list[Callable[[], object]] = []  # closed with the store, at stop
 
     def subscribe(self, name: str, stream: str, subject: str, handler: Handler) -> None:
         """One subscription per upstream stream: the stream's name keys the tracking records."""
@@ -155,6 +156,8 @@ class ServiceHost:
             except (TimeoutError, nats.errors.Error):
                 await self.nc.close()
         self.store.close()
+        for close in self.closers:
+            close()
         log.info("service_stopped")
 
     def readiness(self) -> dict[str, bool]:

@@ -23,12 +23,13 @@ class HandSealer:
         self.heads: dict[tuple[str, object], str] = {}
 
     def headers(self, event: DomainEvent, data: bytes | None = None, chain: str | None = None,
-                key_id: str | None = None) -> dict[str, str]:
+                key_id: str | None = None, at: str | None = None) -> dict[str, str]:
         """The seal of `event` as the acting site's own service would publish it."""
         data = data if data is not None else event.model_dump_json().encode()
         chain = chain or f"{event.acting_site}.{event.service}"
         sealer = sealer_for(event.acting_site, RING, SIGNED_AT, key_id)
         prev = self.heads.get((chain, event.case_id), GENESIS)
         self.heads[(chain, event.case_id)] = digest(data)
-        [seal] = sealer.seal([Sealable(chain, event.case_id, prev, data)], SIGNED_AT)
+        signed_at = datetime.fromisoformat(at) if at else SIGNED_AT
+        [seal] = sealer.seal([Sealable(chain, event.case_id, prev, data)], signed_at)
         return seal.headers()

@@ -1,0 +1,46 @@
+"""The work ledger (工作台账) as files an office opens: CSV (UTF-8 with BOM, so that Excel
+reads the Chinese) and XLSX, one row per case, headers in Chinese."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from services.ledger.projections.work_ledger import HEADERS_ZH
+
+Row = dict[str, Any]
+
+
+def cells(row: Row) -> list[str]:
+    values = {**row, "business_sites": "、".join(row["business_sites"]),
+              "status": row["status_zh"]}
+    return ["" if values.get(k) is None else str(values[k]) for k in HEADERS_ZH]
+
+
+def work_ledger_csv(rows: list[Row]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADERS_ZH.values())
+    writer.writerows(cells(r) for r in rows)
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def work_ledger_xlsx(rows: list[Row], site_name: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "工作台账"
+    sheet.append([f"{site_name} 跨域通办工作台账"])
+    sheet.append(list(HEADERS_ZH.values()))
+    for row in rows:
+        sheet.append(cells(row))
+    for n, header in enumerate(HEADERS_ZH.values(), 1):
+        sheet.column_dimensions[get_column_letter(n)].width = max(12, len(header) * 2 + 4)
+    sheet.freeze_panes = "A3"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

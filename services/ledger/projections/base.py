@@ -1,0 +1,41 @@
+"""A projection: rows keyed by a string, built by folding events one at a time, with a digest
+that two builds of the same events share exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from contracts.base import DomainEvent
+
+Row = dict[str, Any]
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str)
+
+
+class Projection:
+    name: str
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Row] = {}
+
+    def apply(self, event: DomainEvent, position: int) -> set[str]:
+        """Fold one event seen at `position` of the ledger; returns the keys it changed."""
+        handler = getattr(self, f"on_{event.name}", None)
+        if handler is None:
+            return set()
+        changed: str | set[str] | None = handler(event, position)
+        if changed is None:
+            return set()
+        return {changed} if isinstance(changed, str) else changed
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for key in sorted(self.rows):
+            h.update(canonical([key, self.rows[key]]).encode())
+            h.update(b"\n")
+        return h.hexdigest()

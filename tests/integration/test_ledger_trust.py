@@ -1,0 +1,240 @@
+"""The ledger as an auditor checks it: after real cases across two sites on a real nats-server,
+`tongban ledger verify` finds every seal and link intact, and names the event when one stored
+byte or one signature is changed; `tongban ledger rebuild` replays the events into projections
+equal to the ones built as they came; the work ledger opens in a spreadsheet; personal data is
+read unmasked only by an auditor, on the record."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from contracts.subjects import inbox_subject
+from services.runtime.dead_letters import DeadLetters
+from services.runtime.nats_server import LocalNatsServer
+from tests.integration.conftest import FakeClock
+from tests.support.events import sample
+from tests.support.sealing import HandSealer
+from tests.support.stack import (
+    GT_CHANGE,
+    WANG_QIANG,
+    Stack,
+    approve,
+    eventually,
+    periodic_job,
+    settings_factory,
+    take_in_and_accept,
+)
+from tongban.cli import app
+
+A, B = "370671", "370202"
+AUDITOR = {"X-Staff-Id": "370671-AU01", "X-Staff-Role": "auditor"}
+
+
+async def run_cases(stack: Stack, clock: FakeClock) -> list[str]:
+    """Two cases of 王强's, accepted an hour apart, approved in Qingdao, their e-licences pushed."""
+    cases = []
+    async with stack.client(A, "intake") as intake, stack.client(B, "approval") as approval:
+        for number in ("370202600123456", "370202600123457"):
+            case_id = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
+            clock.now += timedelta(hours=1)
+            await approve(approval, case_id, number)
+            cases.append(case_id)
+    async with stack.client(A, "ledger") as yantai, stack.client(B, "ledger") as qingdao:
+        for case_id in cases:
+            async def archived(case_id: str = case_id) -> bool:
+                body = (await yantai.get(f"/cases/{case_id}/timeline")).json()
+                return bool(body.get("archived"))
+
+            async def completed_at_qingdao(case_id: str = case_id) -> bool:
+                body = (await qingdao.get(f"/cases/{case_id}/timeline")).json()
+                return "case_completed" in [e["event"] for e in body.get("timeline", [])]
+
+            await eventually(archived)
+            await eventually(completed_at_qingdao)
+    return cases
+
+
+@pytest.fixture
+async def run(nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock
+              ) -> AsyncIterator[tuple[Stack, list[str], dict[str, Any]]]:
+    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    await stack.start([A, B], ["intake", "routing", "approval", "delivery", "ledger"], clock)
+    try:
+        yield stack, await run_cases(stack, clock), store_overrides
+    finally:
+        await stack.stop()
+
+
+def ledger_cli(store: dict[str, Any], *args: str) -> Any:
+    env = {f"TB_LEDGER_{k.upper()}": str(v) for k, v in store.items() if k != "data_dir"}
+    return CliRunner().invoke(app, ["ledger", *args, "--data-dir", str(store["data_dir"])],
+                              env=env)
+
+
+async def test_after_real_cases_both_ledgers_verify_intact_and_rebuild_to_the_same_digests(
+    run: tuple[Stack, list[str], dict[str, Any]],
+) -> None:
+    stack, _, store = run
+    for site in (A, B):
+        host = stack.host(site, "ledger")
+        await host.command(periodic_job(host, "ledger-projections"))
+    await stack.stop()
+    for site in (A, B):
+        verified = ledger_cli(store, "verify", "--site", site)
+        assert verified.exit_code == 0, verified.output
+        assert verified.output.startswith("intact: ")
+        rebuilt = ledger_cli(store, "rebuild", "--site", site)
+        assert rebuilt.exit_code == 0, rebuilt.output
+        assert "equal" in rebuilt.output and "≠" not in rebuilt.output
+        for name in ("timeline", "work_ledger", "custody", "legs", "ratings"):
+            assert name in rebuilt.output
+
+
+def stored_entries(data_dir: Path) -> list[tuple[bytes, int, dict[str, Any]]]:
+    with sqlite3.connect(data_dir / A / "ledger.sqlite3") as db:
+        rows = db.execute("SELECT originator_id, originator_version, state FROM stored_events "
+                          "WHERE topic = 'ledger.event_observed.v1'").fetchall()
+    return [(r[0], r[1], json.loads(r[2])) for r in rows]
+
+
+def overwrite(data_dir: Path, originator: bytes, version: int, state: dict[str, Any]) -> None:
+    with sqlite3.connect(data_dir / A / "ledger.sqlite3") as db:
+        db.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND "
+                   "originator_version = ?", (json.dumps(state, ensure_ascii=False).encode(),
+                                              originator, version))
+
+
+@pytest.mark.parametrize("store_overrides", ["sqlite"], indirect=True)
+async def test_one_changed_byte_and_one_forged_signature_are_each_found_and_named(
+    run: tuple[Stack, list[str], dict[str, Any]],
+) -> None:
+    stack, _, store = run
+    await stack.stop()
+    data_dir = store["data_dir"]
+    originator, version, entry = stored_entries(data_dir)[5]
+    observed = json.loads(entry["observed_json"])
+    tampered = dict(entry, observed_json=entry["observed_json"].replace(
+        f'"version":{observed["version"]}', f'"version":{observed["version"] + 1}', 1))
+    assert sum(a != b for a, b in zip(tampered["observed_json"], entry["observed_json"],
+                                      strict=True)) == 1
+    overwrite(data_dir, originator, version, tampered)
+    broken = ledger_cli(store, "verify", "--site", A)
+    assert broken.exit_code == 1
+    assert f"BROKEN at event {observed['event_id']}" in broken.output
+    assert "hash mismatch" in broken.output
+
+    overwrite(data_dir, originator, version, entry)
+    assert ledger_cli(store, "verify", "--site", A).exit_code == 0
+    originator, version, entry = stored_entries(data_dir)[9]
+    forged = dict(entry, seal={**entry["seal"], "Tb-Signature": base64.b64encode(
+        bytes(64)).decode()})
+    overwrite(data_dir, originator, version, forged)
+    broken = ledger_cli(store, "verify", "--site", A)
+    assert broken.exit_code == 1 and "bad signature" in broken.output
+    assert json.loads(entry["observed_json"])["event_id"] in broken.output
+
+    overwrite(data_dir, originator, version, entry)
+    with sqlite3.connect(data_dir / A / "ledger.sqlite3") as db:  # an event goes missing
+        db.execute("DELETE FROM stored_events WHERE originator_id = ? AND originator_version = ?",
+                   (originator, version))
+    broken = ledger_cli(store, "verify", "--site", A)
+    assert broken.exit_code == 1 and "broken link" in broken.output
+
+
+@pytest.mark.parametrize("store_overrides", ["sqlite"], indirect=True)
+async def test_the_work_ledger_opens_in_a_spreadsheet_with_one_row_per_case(
+    run: tuple[Stack, list[str], dict[str, Any]],
+) -> None:
+    stack, cases, _ = run
+    async with stack.client(A, "ledger") as ledger:
+        async def both_listed() -> list[dict[str, Any]] | None:
+            rows = (await ledger.get("/audit/cases", params={"site": B})).json()
+            return rows if len(rows) == 2 else None
+        listed = await eventually(both_listed)
+        book = openpyxl.load_workbook(io.BytesIO(
+            (await ledger.get("/audit/work-ledger.xlsx")).content))
+        csv_text = (await ledger.get("/audit/work-ledger.csv")).content.decode("utf-8-sig")
+        none_overdue = (await ledger.get("/audit/cases", params={"overdue": True})).json()
+    sheet = book["工作台账"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:4] == ("办件编号", "申请人", "事项名称", "受理地")
+    assert len(rows) == 2 + len(cases)
+    by_number = {r[0]: r for r in rows[2:]}
+    for row in listed:
+        cells = by_number[row["case_number"]]
+        assert cells[1] == "王* 370602********1233" and "370602198803141233" not in str(cells)
+        assert (cells[2], cells[3], cells[4]) == ("个体工商户变更登记", A, B)
+        assert (cells[8], cells[11], cells[12]) == ("准予", "已办结", "按时")
+    assert csv_text.splitlines()[0].startswith("办件编号,申请人,事项名称")
+    assert none_overdue == []
+
+
+@pytest.mark.parametrize("store_overrides", ["sqlite"], indirect=True)
+async def test_personal_data_is_read_unmasked_only_by_an_auditor_and_the_read_is_recorded(
+    run: tuple[Stack, list[str], dict[str, Any]],
+) -> None:
+    stack, cases, _ = run
+    path = f"/audit/cases/{cases[0]}/applicant"
+    async with stack.client(A, "ledger") as ledger:
+        clerk = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
+        refused = await ledger.post(path, params={"reason": "想看看"}, headers=clerk)
+        assert refused.status_code == 403
+        read = await ledger.post(path, params={"reason": "核查投诉所涉办件"}, headers=AUDITOR)
+        assert read.json()["applicant"]["id_number"] == "370602198803141233"
+
+        async def logged() -> list[dict[str, Any]]:
+            return (await ledger.get("/audit/personal-data-reads")).json()
+
+        [entry] = await eventually(logged)
+        timeline = (await ledger.get(f"/cases/{cases[0]}/timeline")).json()["timeline"]
+    assert (entry["reader"], entry["reason"]) == ("370671-AU01", "核查投诉所涉办件")
+    assert "applicant.id_number" in entry["fields"]
+    assert all("370602198803141233" not in json.dumps(e, ensure_ascii=False) for e in timeline)
+
+
+@pytest.mark.parametrize("store_overrides", ["sqlite"], indirect=True)
+async def test_the_state_of_a_case_as_of_a_past_moment(
+    run: tuple[Stack, list[str], dict[str, Any]], clock: FakeClock,
+) -> None:
+    stack, cases, _ = run
+    async with stack.client(A, "ledger") as ledger:
+        before = (clock.now - timedelta(hours=2) + timedelta(minutes=30)).isoformat()
+        then = (await ledger.get(f"/cases/{cases[0]}/state", params={"at": before})).json()
+        now = (await ledger.get(f"/cases/{cases[0]}/state",
+                                params={"at": clock.now.isoformat()})).json()
+    assert then["work_ledger"]["status"] == "accepted" and then["events"] < now["events"]
+    assert now["work_ledger"]["status"] == "completed"
+
+
+@pytest.mark.parametrize("store_overrides", ["sqlite"], indirect=True)
+async def test_an_event_sealed_with_a_retired_key_is_refused_after_its_validity(
+    run: tuple[Stack, list[str], dict[str, Any]],
+) -> None:
+    stack, _, _ = run
+    js = stack.host(A, "routing").js
+    gateway = next(c for c in stack.host(A, "routing").consumers if c.name == "routing-gateway")
+    before = gateway.dead_lettered
+    retired = "370202-2025"
+    for signed_at, case_id in (("2026-11-26T01:30:00+00:00", UUID(int=1)),
+                               ("2025-06-30T01:30:00+00:00", UUID(int=2))):
+        event = sample("delivery.result_pushed_online.v1", case_id, acting_site=B)
+        sealer = HandSealer()
+        sealer_at = sealer.headers(event, chain=f"{B}>{A}", key_id=retired, at=signed_at)
+        await js.publish(inbox_subject(A, event), event.model_dump_json().encode(),
+                         headers=sealer_at)
+    await eventually(lambda: gateway.dead_lettered == before + 2)
+    reasons = [letter.reason for letter in (await DeadLetters(js, A).read_all())[-2:]]
+    assert reasons[0].startswith("seal broken: key 370202-2025 not valid at 2026-11-26")
+    assert reasons[1].startswith("refused:")  # the seal held: refused for another reason
