@@ -18,6 +18,9 @@ up: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/pytest
 
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench.ledger_rates
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 

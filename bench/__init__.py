@@ -1,0 +1,1 @@
+"""Benchmarks: run with `make bench`; speed is measured here, never asserted in tests."""
