@@ -57,7 +57,7 @@ class Ledger:
         row = self._row("timeline", case_id)
         archived = self._row("work_ledger", case_id)["archived"] if self._known(case_id) else False
         return {"case_id": str(case_id), "case_number": row["case_number"], "archived": archived,
-                "timeline": [{k: v for k, v in e.items() if k != "position"}
+                "timeline": [{k: v for k, v in e.items() if k != "version"}
                              for e in row["events"]]}
 
     def _known(self, case_id: UUID) -> bool:
@@ -74,7 +74,8 @@ class Ledger:
             self._row("timeline", case_id)  # 404 for a case never seen
             return {"case_id": str(case_id), "steps": []}
         return {"case_id": str(case_id), "case_number": row["case_number"],
-                "steps": [{k: v for k, v in s.items() if k != "position"} for s in row["steps"]]}
+                "steps": [{k: v for k, v in s.items() if k not in ("service", "version")}
+                          for s in row["steps"]]}
 
     def work_ledger(self, today: date | None = None) -> list[Row]:
         today = today or china_date(self.host.clock())

@@ -6,6 +6,7 @@ read unmasked only by an auditor, on the record."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -20,7 +21,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from contracts.subjects import inbox_subject
+from contracts.subjects import admitted_stream, inbox_subject, own_stream
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.nats_server import LocalNatsServer
 from tests.integration.conftest import FakeClock
@@ -238,3 +239,34 @@ async def test_an_event_sealed_with_a_retired_key_is_refused_after_its_validity(
     reasons = [letter.reason for letter in (await DeadLetters(js, A).read_all())[-2:]]
     assert reasons[0].startswith("seal broken: key 370202-2025 not valid at 2026-11-26")
     assert reasons[1].startswith("refused:")  # the seal held: refused for another reason
+
+
+@pytest.mark.parametrize("store_overrides", ["sqlite"], indirect=True)
+async def test_a_lost_ledger_store_is_refilled_from_the_streams_with_the_same_projections(
+    run: tuple[Stack, list[str], dict[str, Any]], nats_server: LocalNatsServer,
+) -> None:
+    stack, _, store = run
+    host = stack.host(A, "ledger")
+    streams = (own_stream(A), admitted_stream(A))
+
+    async def caught_up() -> bool:
+        last = [(await host.js.stream_info(s)).state.last_seq for s in streams]
+        return all(host.store.position(s) >= n for s, n in zip(streams, last, strict=True))
+
+    await eventually(caught_up)
+    await host.command(periodic_job(host, "ledger-projections"))
+    async with stack.client(A, "ledger") as ledger:
+        before = (await ledger.get("/audit/digests")).json()
+    await host.stop()
+    del stack.hosts[f"{A}/ledger"]
+    for lost in (store["data_dir"] / A).glob("ledger*.sqlite3"):
+        lost.unlink()
+
+    refilled = await asyncio.to_thread(  # the command runs its own event loop
+        ledger_cli, store, "rebuild", "--site", A, "--from-streams", "--nats-url", nats_server.url)
+    assert refilled.exit_code == 0, refilled.output
+    assert "refilled the store from" in refilled.output
+    for name in ("timeline", "work_ledger", "custody", "legs", "ratings", "personal_data_reads"):
+        line = next(x for x in refilled.output.splitlines() if x.startswith(name + " "))
+        assert line.split()[2] == before[name][:16], f"{name} differs after the refill"
+    assert ledger_cli(store, "verify", "--site", A).output.startswith("intact: ")

@@ -1,5 +1,9 @@
 """Per case: its timeline (every event: what, who, which site, when), the custody of its paper
-(materials out, the result back) and the time per leg."""
+(materials out, the result back) and the time per leg.
+
+Events are ordered by when they happened, ties by site, service and version — never by the
+order the ledger happened to receive two streams in, so a ledger refilled from the streams
+projects exactly the same rows."""
 
 from __future__ import annotations
 
@@ -20,17 +24,21 @@ CUSTODY_STEPS = {
 }
 
 
+def order(entry: dict[str, Any]) -> tuple[str, str, str, int]:
+    return entry["at"], entry["site"], entry["service"], entry["version"]
+
+
 class Timeline(Projection):
     name = "timeline"
 
     def apply(self, event: DomainEvent, position: int) -> set[str]:
         key = str(event.case_id)
         row = self.rows.setdefault(key, {"case_number": event.case_number, "events": []})
-        entry = {"at": event.occurred_at.isoformat(), "position": position,
-                 "site": event.acting_site, "service": event.service, "event": event.name,
+        entry = {"at": event.occurred_at.isoformat(), "site": event.acting_site,
+                 "service": event.service, "version": event.version, "event": event.name,
                  "actor": event.actor.staff_id, "role": event.actor.role,
                  "event_id": str(event.event_id)}
-        insort(row["events"], entry, key=lambda e: (e["at"], e["position"]))
+        insort(row["events"], entry, key=order)
         return {key}
 
 
@@ -47,10 +55,9 @@ class Custody(Projection):
                   if k in ("manifest_number", "to_site", "from_site", "carrier",
                            "tracking_number", "complete", "recipient", "reason", "intact",
                            "collected_by")}
-        insort(row["steps"], {"at": event.occurred_at.isoformat(), "position": position,
-                              "step": step, "site": event.acting_site,
-                              "by": event.actor.staff_id, **detail},
-               key=lambda s: (s["at"], s["position"]))
+        insort(row["steps"], {"at": event.occurred_at.isoformat(), "site": event.acting_site,
+                              "service": event.service, "version": event.version,
+                              "step": step, "by": event.actor.staff_id, **detail}, key=order)
         return {key}
 
 
@@ -69,8 +76,9 @@ class Legs(Projection):
     def apply(self, event: DomainEvent, position: int) -> set[str]:
         key = str(event.case_id)
         row = self.rows.setdefault(key, {"case_number": event.case_number, "marks": []})
-        insort(row["marks"], [event.occurred_at.isoformat(), position, event.name])
-        marks = [_Mark(datetime.fromisoformat(at), name) for at, _, name in row["marks"]]
+        insort(row["marks"], [event.occurred_at.isoformat(), event.acting_site, event.service,
+                              event.version, event.name])
+        marks = [_Mark(datetime.fromisoformat(m[0]), m[-1]) for m in row["marks"]]
         legs: list[dict[str, Any]] = legs_of(marks)  # type: ignore[arg-type]
         row["legs"] = legs
         return {key}

@@ -26,9 +26,11 @@ class Ratings(Projection):
         if event.name in REVIEW_STEPS:
             key = str(event.rating_id)  # type: ignore[attr-defined]
             if key in self.rows:
-                self.rows[key]["follow_up"].append(
-                    {"step": event.name, "at": event.occurred_at.isoformat(),
-                     "by": event.actor.staff_id, "site": event.acting_site})
+                steps = self.rows[key]["follow_up"]
+                steps.append({"step": event.name, "at": event.occurred_at.isoformat(),
+                              "by": event.actor.staff_id, "site": event.acting_site,
+                              "version": event.version})
+                steps.sort(key=lambda s: (s["at"], s["version"]))
                 return {key}
             return set()
         return super().apply(event, position)

@@ -1,5 +1,8 @@
 """工作台账: one row per case — who applied (masked), for what, where it was received and
-handled, when it was accepted, decided and delivered, who owns it, on time or late."""
+handled, when it was accepted, decided and delivered, who owns it, on time or late.
+
+Every field folds the same whatever order two streams' events arrive in: dates keep the
+earliest, the status only moves forward."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from services.runtime.workdays import china_date
 
 STATUS_ZH = {"opened": "收件", "accepted": "已受理", "decided": "已决定", "completed": "已办结",
              "rejected": "不予受理", "terminated": "已终止"}
+RANK = {status: n for n, status in enumerate(STATUS_ZH)}  # a row only moves forward
 DELIVERED = ("result_pushed_online", "mail_delivered", "result_handed_to_applicant",
              "result_form_explained")
 HEADERS_ZH = {
@@ -54,27 +58,24 @@ class WorkLedger(Projection):
 
     def on_case_accepted(self, row: Row, event: DomainEvent) -> None:
         self._application(row, event)
-        row["accepted_on"] = _day(event)
+        _earliest(row, "accepted_on", _day(event))
         row["promised_date"] = event.promised_date.isoformat()  # type: ignore[attr-defined]
-        row["status"] = "accepted"
+        _advance(row, "accepted")
 
     def on_case_routed(self, row: Row, event: DomainEvent) -> None:
         self._application(row, event)
         row["business_sites"] = list(event.business_sites)  # type: ignore[attr-defined]
-        row["accepted_on"] = row["accepted_on"] or (
-            event.accepted_on.isoformat() if event.accepted_on else None)  # type: ignore[attr-defined]
-        row["promised_date"] = row["promised_date"] or (
-            event.decide_by.isoformat() if event.decide_by else None)  # type: ignore[attr-defined]
-        if row["status"] == "opened":
-            row["status"] = "accepted"
+        accepted, due = event.accepted_on, event.decide_by  # type: ignore[attr-defined]
+        _earliest(row, "accepted_on", accepted.isoformat() if accepted else None)
+        row["promised_date"] = row["promised_date"] or (due.isoformat() if due else None)
+        _advance(row, "accepted")
 
     on_case_admitted = on_case_routed
 
     def _decided(self, row: Row, event: DomainEvent, outcome: str) -> None:
-        if row["decided_on"] is None:
+        if row["decided_on"] is None or _day(event) < row["decided_on"]:
             row["decided_on"], row["outcome"] = _day(event), outcome
-        if row["status"] in ("opened", "accepted"):
-            row["status"] = "decided"
+        _advance(row, "decided")
 
     def on_case_approved(self, row: Row, event: DomainEvent) -> None:
         self._decided(row, event, "准予")
@@ -86,14 +87,16 @@ class WorkLedger(Projection):
         self._decided(row, event, "准予" if event.approved else "不予许可")  # type: ignore[attr-defined]
 
     def on_case_completed(self, row: Row, event: DomainEvent) -> None:
-        row["status"] = "completed"
-        row["delivered_on"] = row["delivered_on"] or _day(event)
+        _advance(row, "completed")
+        _earliest(row, "delivered_on", _day(event))
 
     def on_case_rejected(self, row: Row, event: DomainEvent) -> None:
-        row["status"], row["outcome"] = "rejected", "不予受理"
+        _advance(row, "rejected")
+        row["outcome"] = "不予受理"
 
     def on_case_terminated(self, row: Row, event: DomainEvent) -> None:
-        row["status"], row["outcome"] = "terminated", "终止"
+        _advance(row, "terminated")
+        row["outcome"] = "终止"
 
     def on_case_overdue(self, row: Row, event: DomainEvent) -> None:
         row["overdue"] = True
@@ -102,10 +105,20 @@ class WorkLedger(Projection):
         row["archived"] = True
 
     def _delivered(self, row: Row, event: DomainEvent) -> None:
-        row["delivered_on"] = row["delivered_on"] or _day(event)
+        _earliest(row, "delivered_on", _day(event))
 
     on_result_pushed_online = on_mail_delivered = _delivered
     on_result_handed_to_applicant = on_result_form_explained = _delivered
+
+
+def _earliest(row: Row, field: str, day: str | None) -> None:
+    if day is not None and (row[field] is None or day < row[field]):
+        row[field] = day
+
+
+def _advance(row: Row, status: str) -> None:
+    if RANK[status] > RANK[row["status"]]:
+        row["status"] = status
 
 
 def _day(event: DomainEvent) -> str:
