@@ -114,6 +114,29 @@ class Ledger:
                 "work_ledger": {**row, "timeliness": timeliness(row, china_date(at))}
                 if row else None}
 
+    def legs_by_unit(self) -> list[Row]:
+        """Time per leg per site and department: how many cases, and their mean hours."""
+        with self.projector.lock:
+            legs = {k: r["legs"] for k, r in self.projector.rows("legs")}
+            cases = {k: dict(r) for k, r in self.projector.rows("work_ledger")}
+        groups: dict[tuple[str, str, str, str], list[float]] = {}
+        for key, rows in legs.items():
+            case = cases.get(key)
+            if case is None:
+                continue
+            business = case["business_sites"][0] if case["business_sites"] else ""
+            for leg in rows:
+                if leg["hours"] is None or leg["leg"] == "paused":
+                    continue
+                at_window = leg["responsible"] in ("receiving_site", "applicant")
+                site = case["receiving_site"] if at_window else business
+                unit = "跨域通办窗口" if at_window else case["department"]
+                groups.setdefault((leg["leg"], leg["responsible"], site, unit), []).append(
+                    leg["hours"])
+        return [{"leg": leg, "responsible": who, "site": site, "unit": unit,
+                 "cases": len(hours), "mean_hours": round(sum(hours) / len(hours), 2)}
+                for (leg, who, site, unit), hours in sorted(groups.items())]
+
     def ratings(self) -> list[Row]:
         with self.projector.lock:
             return [{"rating_id": k, **r} for k, r in self.projector.rows("ratings")]

@@ -59,6 +59,11 @@ def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
         return Response(work_ledger_xlsx(rows, site_name), media_type=XLSX, headers={
             "Content-Disposition": f'attachment; filename="work-ledger-{host.site}.xlsx"'})
 
+    @api.get("/audit/legs", tags=["auditor"],
+             summary="time per leg per site and department (mean hours, cases)")
+    async def legs_by_unit() -> list[dict[str, Any]]:
+        return await host.query(ledger.legs_by_unit)
+
     @api.get("/audit/ratings", tags=["auditor"], summary="好差评 and their follow-up, no evaluator")
     async def ratings() -> list[dict[str, Any]]:
         return await host.query(ledger.ratings)

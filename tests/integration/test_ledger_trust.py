@@ -168,6 +168,7 @@ async def test_the_work_ledger_opens_in_a_spreadsheet_with_one_row_per_case(
             (await ledger.get("/audit/work-ledger.xlsx")).content))
         csv_text = (await ledger.get("/audit/work-ledger.csv")).content.decode("utf-8-sig")
         none_overdue = (await ledger.get("/audit/cases", params={"overdue": True})).json()
+        legs = (await ledger.get("/audit/legs")).json()
     sheet = book["工作台账"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:4] == ("办件编号", "申请人", "事项名称", "受理地")
@@ -177,9 +178,12 @@ async def test_the_work_ledger_opens_in_a_spreadsheet_with_one_row_per_case(
         cells = by_number[row["case_number"]]
         assert cells[1] == "王* 370602********1233" and "370602198803141233" not in str(cells)
         assert (cells[2], cells[3], cells[4]) == ("个体工商户变更登记", A, B)
-        assert (cells[8], cells[11], cells[12]) == ("准予", "已办结", "按时")
+        assert (cells[5], cells[9], cells[12], cells[13]) == (
+            "青岛市市南区市场监督管理局", "准予", "已办结", "按时")
     assert csv_text.splitlines()[0].startswith("办件编号,申请人,事项名称")
     assert none_overdue == []
+    review = next(r for r in legs if r["leg"] == "review")
+    assert (review["site"], review["unit"], review["cases"]) == (B, "青岛市市南区市场监督管理局", 2)
 
 
 @pytest.mark.parametrize("store_overrides", ["sqlite"], indirect=True)

@@ -19,7 +19,8 @@ DELIVERED = ("result_pushed_online", "mail_delivered", "result_handed_to_applica
              "result_form_explained")
 HEADERS_ZH = {
     "case_number": "办件编号", "applicant": "申请人", "matter_name": "事项名称",
-    "receiving_site": "受理地", "business_sites": "业务属地", "accepted_on": "受理日期",
+    "receiving_site": "受理地", "business_sites": "业务属地", "department": "承办部门",
+    "accepted_on": "受理日期",
     "promised_date": "承诺办结日期", "decided_on": "决定日期", "outcome": "办理结果",
     "delivered_on": "送达日期", "owner": "首问负责人", "status": "状态", "timeliness": "是否按时",
 }
@@ -27,7 +28,8 @@ HEADERS_ZH = {
 
 def blank(event: DomainEvent) -> Row:
     return {"case_number": event.case_number, "applicant": "", "matter_code": "",
-            "matter_name": "", "receiving_site": "", "business_sites": [], "accepted_on": None,
+            "matter_name": "", "receiving_site": "", "business_sites": [], "department": "",
+            "accepted_on": None,
             "promised_date": None, "decided_on": None, "outcome": None, "delivered_on": None,
             "owner": "", "status": "opened", "overdue": False, "archived": False}
 
@@ -65,6 +67,7 @@ class WorkLedger(Projection):
     def on_case_routed(self, row: Row, event: DomainEvent) -> None:
         self._application(row, event)
         row["business_sites"] = list(event.business_sites)  # type: ignore[attr-defined]
+        row["department"] = event.department  # type: ignore[attr-defined]
         accepted, due = event.accepted_on, event.decide_by  # type: ignore[attr-defined]
         _earliest(row, "accepted_on", accepted.isoformat() if accepted else None)
         row["promised_date"] = row["promised_date"] or (due.isoformat() if due else None)
