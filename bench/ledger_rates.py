@@ -47,12 +47,12 @@ def case_events() -> list[DomainEvent]:
             for n, key in enumerate(STORY, 1)]
 
 
-def fill(store: CaseStore, total: int) -> float:
-    """Seal and store `total` observed events; returns seconds spent storing."""
+def fill(store: CaseStore, total: int) -> tuple[float, float]:
+    """Seal and store `total` observed events; returns seconds spent sealing and storing."""
     ring = KeyRing.of(load_directory())
     sealer = sealer_for(SITE, ring, AT)
     ctx = Context(SITE, system_actor("ledger"), AT)
-    stored, seconds = 0, 0.0
+    stored, seconds, sealing = 0, 0.0, 0.0
     while stored < total:
         files, pending = [], []
         for _ in range(RELAY_BATCH // len(STORY)):
@@ -65,8 +65,10 @@ def fill(store: CaseStore, total: int) -> float:
             chain = f"{SITE}.{event.service}"
             prevs.append(heads.get((chain, event.case_id), GENESIS))
             heads[(chain, event.case_id)] = digest(body)
+        started = time.perf_counter()
         seals = iter(sealer.seal([Sealable(f"{SITE}.{e.service}", e.case_id, p, d)
                                   for e, p, d in zip(pending, prevs, data, strict=True)], AT))
+        sealing += time.perf_counter() - started
         bodies = iter(data)
         for file, events in files:
             for n, event in enumerate(events):
@@ -76,7 +78,7 @@ def fill(store: CaseStore, total: int) -> float:
         store.record(*(f for f, _ in files))
         seconds += time.perf_counter() - started
         stored += len(pending)
-    return seconds
+    return sealing, seconds
 
 
 def rate(events: int, seconds: float) -> float:
@@ -112,7 +114,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = CaseStore("ledger", for_service("ledger", site=SITE, data_dir=Path(tmp)))
-        store_seconds = fill(store, args.events)
+        seal_seconds, store_seconds = fill(store, args.events)
         observed, read_seconds = raw_read(store)
         started = time.perf_counter()
         report = verify_ledger(store, Verifier(KeyRing.of(load_directory())))
@@ -125,6 +127,7 @@ def main() -> None:
         store.close()
     figures = {
         "events": report.events,
+        "seal_events_per_s": rate(report.events, seal_seconds),
         "store_events_per_s": rate(report.events, store_seconds),
         "raw_read_events_per_s": rate(observed, read_seconds),
         "verify_events_per_s": rate(report.events, verify_seconds),
