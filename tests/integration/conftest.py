@@ -1,5 +1,5 @@
 """Fixtures of the integration tests: the intake service on either store, with a clock the test
-moves by hand."""
+moves by hand; and three sites for the result's way home (Yantai, Qingdao, Harbin)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import pytest
 
 from services.intake.main import build
 from services.runtime.host import ServiceHost
+from services.runtime.nats_server import LocalNatsServer
 from services.runtime.settings import for_service
+from tests.support.stack import Stack, settings_factory
 
 
 class FakeClock:
@@ -38,3 +40,15 @@ async def window(store_overrides: dict[str, Any], clock: FakeClock
                                  base_url="http://intake.370671") as client:
         yield host, client
     host.store.close()
+
+
+@pytest.fixture
+async def three_sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any],
+                      clock: FakeClock) -> AsyncIterator[Stack]:
+    """Yantai receives, Qingdao decides and delivers, Harbin is running and party to nothing."""
+    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    await stack.start(["370671"], ["intake", "routing", "delivery"], clock)
+    await stack.start(["370202"], ["routing", "approval", "delivery"], clock)
+    await stack.start(["230102"], ["routing", "delivery"], clock)
+    yield stack
+    await stack.stop()

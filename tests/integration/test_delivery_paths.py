@@ -5,13 +5,11 @@ the window; a change of mind before dispatch; a result nobody collects. Harbin, 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import httpx
-import pytest
 
 from contracts.subjects import admitted_stream, inbox_stream, own_stream
 from services.runtime.nats_server import LocalNatsServer
@@ -32,17 +30,6 @@ A, B, C, D = "370671", "370202", "230102", "370602"
 QINGDAO_MAILROOM = {"X-Staff-Id": "370202-D02", "X-Staff-Role": "delivery"}
 PICKUP_CLERK = {"X-Staff-Id": "370671-W03", "X-Staff-Role": "window"}
 CHEN_JING_ID = "370202199209093382"  # a real-looking ID number that is not 王强's
-
-
-@pytest.fixture
-async def sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock
-                ) -> AsyncIterator[Stack]:
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
-    await stack.start([A], ["intake", "routing", "delivery"], clock)
-    await stack.start([B], ["routing", "approval", "delivery"], clock)
-    await stack.start([C], ["routing", "delivery"], clock)
-    yield stack
-    await stack.stop()
 
 
 async def approved(stack: Stack, channel: str) -> str:
@@ -72,10 +59,10 @@ async def window_status(stack: Stack, case_id: str, status: str) -> None:
 
 
 async def test_a_paper_licence_mailed_to_the_window_is_signed_for_and_collected_with_custody_at_both_sites(
-    sites: Stack,
+    three_sites: Stack,
 ) -> None:
-    case_id = await approved(sites, "pickup_at_window")
-    async with sites.client(B, "delivery") as qingdao, sites.client(A, "delivery") as yantai:
+    case_id = await approved(three_sites, "pickup_at_window")
+    async with three_sites.client(B, "delivery") as qingdao, three_sites.client(A, "delivery") as yantai:
         assert [c["case_id"] for c in (await qingdao.get("/dispatch")).json()] == [case_id]
         mailed = await qingdao.post(f"/cases/{case_id}/mailings", headers=QINGDAO_MAILROOM,
                                     json={"recipient": "window", "carrier": "中国邮政EMS",
@@ -116,18 +103,18 @@ async def test_a_paper_licence_mailed_to_the_window_is_signed_for_and_collected_
     assert receipt.status_code == 200
     for text in ("送达回证", "王强", "370202600123456", "1187654329901", "直接送达（受理地窗口领取）"):
         assert text in receipt.text
-    await window_status(sites, case_id, "completed")
-    js = sites.host(C, "routing").js
+    await window_status(three_sites, case_id, "completed")
+    js = three_sites.host(C, "routing").js
     for stream in (own_stream(C), inbox_stream(C), admitted_stream(C)):
         assert (await js.stream_info(stream)).state.messages == 0, f"{stream} got something"
 
 
 async def test_a_licence_mailed_home_is_returned_once_then_delivered_and_completes_the_case(
-    sites: Stack,
+    three_sites: Stack,
 ) -> None:
-    case_id = await approved(sites, "mail_to_applicant")
+    case_id = await approved(three_sites, "mail_to_applicant")
     home = "山东省烟台市芝罘区南大街88号3单元502室"
-    async with sites.client(B, "delivery") as qingdao, sites.client(A, "delivery") as yantai:
+    async with three_sites.client(B, "delivery") as qingdao, three_sites.client(A, "delivery") as yantai:
         wrong_way = await qingdao.post(f"/cases/{case_id}/mailings", headers=QINGDAO_MAILROOM,
                                        json={"recipient": "window", "carrier": "顺丰速运",
                                              "tracking_number": "SF1400012345678"})
@@ -155,28 +142,28 @@ async def test_a_licence_mailed_home_is_returned_once_then_delivered_and_complet
         assert delivered.json()["status"] == "delivered"
         receipt = await qingdao.get(f"/cases/{case_id}/receipt")
     assert "邮寄送达" in receipt.text and home in receipt.text and "SF1400012399999" in receipt.text
-    await window_status(sites, case_id, "completed")
+    await window_status(three_sites, case_id, "completed")
 
 
 async def test_an_online_result_is_pushed_with_the_time_the_applicant_was_told(
-    sites: Stack, clock: FakeClock,
+    three_sites: Stack, clock: FakeClock,
 ) -> None:
-    case_id = await approved(sites, "online")
-    async with sites.client(A, "delivery") as yantai:
+    case_id = await approved(three_sites, "online")
+    async with three_sites.client(A, "delivery") as yantai:
         body = await state(yantai, case_id, lambda b: b["status"] == "pushed_online")
         no_paper = await yantai.get(f"/cases/{case_id}/receipt")
     pushed = body["custody"][-1]
     assert pushed["step"] == "网上推送" and "138****1234" in pushed["detail"]
     assert pushed["at"] == clock.now.isoformat()
     assert no_paper.status_code == 409
-    await window_status(sites, case_id, "completed")
+    await window_status(three_sites, case_id, "completed")
 
 
 async def test_a_change_of_mind_before_dispatch_is_followed_and_after_dispatch_refused(
-    sites: Stack,
+    three_sites: Stack,
 ) -> None:
-    case_id = await approved(sites, "pickup_at_window")
-    async with sites.client(A, "delivery") as yantai, sites.client(B, "delivery") as qingdao:
+    case_id = await approved(three_sites, "pickup_at_window")
+    async with three_sites.client(A, "delivery") as yantai, three_sites.client(B, "delivery") as qingdao:
         bad = await yantai.post(f"/cases/{case_id}/delivery-choice", headers=WINDOW_CLERK,
                                 json={"channel": "mail_to_applicant"})
         assert bad.status_code == 422 and "地址" in bad.json()["errors"][0]["reason"]
@@ -188,20 +175,20 @@ async def test_a_change_of_mind_before_dispatch_is_followed_and_after_dispatch_r
         late = await yantai.post(f"/cases/{case_id}/delivery-choice", headers=WINDOW_CLERK,
                                  json={"channel": "pickup_at_window"})
     assert late.status_code == 409 and "已网上推送" in late.json()["errors"][0]["reason"]
-    await window_status(sites, case_id, "completed")
+    await window_status(three_sites, case_id, "completed")
 
 
 async def test_a_result_left_at_the_window_is_reminded_then_supervised_once_each(
-    sites: Stack, clock: FakeClock,
+    three_sites: Stack, clock: FakeClock,
 ) -> None:
-    case_id = await approved(sites, "pickup_at_window")
-    async with sites.client(B, "delivery") as qingdao, sites.client(A, "delivery") as yantai:
+    case_id = await approved(three_sites, "pickup_at_window")
+    async with three_sites.client(B, "delivery") as qingdao, three_sites.client(A, "delivery") as yantai:
         await qingdao.post(f"/cases/{case_id}/mailings", headers=QINGDAO_MAILROOM, json={
             "recipient": "window", "carrier": "中国邮政EMS", "tracking_number": "1187654329902"})
         await state(yantai, case_id, lambda b: b["status"] == "mailed_to_window")
         await yantai.post(f"/cases/{case_id}/arrival", headers=PICKUP_CLERK,
                           json={"tracking_number": "1187654329902", "intact": True})
-    host = sites.host(A, "delivery")
+    host = three_sites.host(A, "delivery")
     watch = periodic_job(host, "delivery-watch")
     assert await host.command(watch) == 0
     clock.now += timedelta(days=7)  # Thu 26 Nov → Thu 3 Dec: five working days

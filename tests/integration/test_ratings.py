@@ -5,14 +5,10 @@ twice, by a stranger or at the wrong site are refused."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from contracts.subjects import admitted_stream
-from services.runtime.nats_server import LocalNatsServer
 from tests.integration.conftest import FakeClock
 from tests.integration.test_delivery_paths import (
     CHEN_JING_ID,
@@ -22,21 +18,10 @@ from tests.integration.test_delivery_paths import (
     state,
     window_status,
 )
-from tests.support.stack import APPROVER, WANG_QIANG, Stack, eventually, settings_factory
+from tests.support.stack import APPROVER, WANG_QIANG, Stack, eventually
 
 A, B, C = "370671", "370202", "230102"
 TODAY = "2026-11-26"
-
-
-@pytest.fixture
-async def sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock
-                ) -> AsyncIterator[Stack]:
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
-    await stack.start([A], ["intake", "routing", "delivery"], clock)
-    await stack.start([B], ["routing", "approval", "delivery"], clock)
-    await stack.start([C], ["routing", "delivery"], clock)
-    yield stack
-    await stack.stop()
 
 
 async def collected(stack: Stack) -> tuple[str, str]:
@@ -59,10 +44,10 @@ def rating(case_number: str, **fields: Any) -> dict[str, Any]:
 
 
 async def test_a_department_rating_is_followed_up_at_the_business_site_and_nowhere_else(
-    sites: Stack,
+    three_sites: Stack,
 ) -> None:
-    case_id, number = await collected(sites)
-    async with sites.client(A, "delivery") as yantai, sites.client(B, "delivery") as qingdao:
+    case_id, number = await collected(three_sites)
+    async with three_sites.client(A, "delivery") as yantai, three_sites.client(B, "delivery") as qingdao:
         visit = await yantai.post("/ratings", json=rating(number, scope="visit", visit_day=TODAY,
                                                            window_level=1))
         assert visit.status_code == 201, visit.text
@@ -105,17 +90,17 @@ async def test_a_department_rating_is_followed_up_at_the_business_site_and_nowhe
     assert [r["level"] for r in at_qingdao["ratings"]] == [5]
     assert sorted(r["level"] for r in at_yantai["ratings"]) == [1, 2]
     assert "evaluator" not in at_qingdao["ratings"][0]
-    async with sites.client(C, "delivery") as harbin:
+    async with three_sites.client(C, "delivery") as harbin:
         assert (await harbin.get("/ratings")).json()["ratings"] == []
     rated = f"tb.in.{B}.{A}.service_rated.v1"  # the window's ratings never leave Yantai
-    info = await sites.host(B, "routing").js.stream_info(admitted_stream(B), subjects_filter=rated)
+    info = await three_sites.host(B, "routing").js.stream_info(admitted_stream(B), subjects_filter=rated)
     assert info.state.subjects == {rated: 1}
 
 
-async def test_a_bad_window_rating_is_called_back_and_fixed_at_once(sites: Stack) -> None:
+async def test_a_bad_window_rating_is_called_back_and_fixed_at_once(three_sites: Stack) -> None:
     """Story 6: the window did not say how long mailing takes."""
-    case_id, number = await collected(sites)
-    async with sites.client(A, "delivery") as yantai:
+    case_id, number = await collected(three_sites)
+    async with three_sites.client(A, "delivery") as yantai:
         [bad] = (await yantai.post("/ratings", json=rating(
             number, scope="visit", visit_day=TODAY, window_level=4,
             comment="窗口没有告诉我邮寄要多久"))).json()
@@ -137,11 +122,11 @@ async def test_a_bad_window_rating_is_called_back_and_fixed_at_once(sites: Stack
 
 
 async def test_a_rating_after_five_working_days_is_refused_and_changes_nothing(
-    sites: Stack, clock: FakeClock,
+    three_sites: Stack, clock: FakeClock,
 ) -> None:
-    _, number = await collected(sites)
+    _, number = await collected(three_sites)
     clock.now += timedelta(days=8)  # Friday 4 Dec: the sixth working day after the visit
-    async with sites.client(A, "delivery") as yantai:
+    async with three_sites.client(A, "delivery") as yantai:
         late = await yantai.post("/ratings", json=rating(number, scope="visit",
                                                           visit_day=TODAY, window_level=1))
         assert late.status_code == 409 and late.json()["errors"][0]["rule"] == "rating_closed"
@@ -151,8 +136,8 @@ async def test_a_rating_after_five_working_days_is_refused_and_changes_nothing(
         assert (await yantai.get("/ratings")).json()["ratings"] == []
 
 
-async def test_ratings_with_bad_input_are_refused_with_the_field(sites: Stack) -> None:
-    async with sites.client(A, "delivery") as yantai:
+async def test_ratings_with_bad_input_are_refused_with_the_field(three_sites: Stack) -> None:
+    async with three_sites.client(A, "delivery") as yantai:
         no_day = await yantai.post("/ratings", json=rating("37067120261126A1B2C3", scope="visit",
                                                             window_level=1))
         level = await yantai.post("/ratings", json=rating("37067120261126A1B2C3", scope="matter",
