@@ -28,6 +28,7 @@ from tests.integration.conftest import FakeClock
 from tests.support.events import sample
 from tests.support.sealing import HandSealer
 from tests.support.stack import (
+    APPROVER,
     GT_CHANGE,
     WANG_QIANG,
     Stack,
@@ -41,6 +42,8 @@ from tongban.cli import app
 
 A, B = "370671", "370202"
 AUDITOR = {"X-Staff-Id": "370671-AU01", "X-Staff-Role": "auditor"}
+CLERK = {"X-Staff-Id": "370671-W03", "X-Staff-Role": "window"}
+MAILROOM = {"X-Staff-Id": "370202-D02", "X-Staff-Role": "delivery"}
 
 
 async def run_cases(stack: Stack, clock: FakeClock) -> list[str]:
@@ -84,10 +87,51 @@ def ledger_cli(store: dict[str, Any], *args: str) -> Any:
                               env=env)
 
 
+async def every_other_path(stack: Stack) -> None:
+    """A paper licence collected at the window and rated badly, and a denial."""
+    async with (stack.client(A, "intake") as intake, stack.client(B, "approval") as approval,
+                stack.client(B, "delivery") as qingdao, stack.client(A, "delivery") as yantai):
+        paper = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG, "pickup_at_window")
+        await approve(approval, paper, "370202600123458")
+        steps = [(qingdao, "mailings", MAILROOM, {"recipient": "window", "carrier": "中国邮政EMS",
+                                                  "tracking_number": "1187654329931"}),
+                 (yantai, "arrival", CLERK, {"tracking_number": "1187654329931"}),
+                 (yantai, "pickup", CLERK, {"id_number": WANG_QIANG["id_number"]})]
+        for client, path, staff, body in steps:  # each once the step before it is known there
+            async def done(client: Any = client, path: str = path, staff: Any = staff,
+                           body: Any = body) -> bool:
+                response = await client.post(f"/cases/{paper}/{path}", headers=staff, json=body)
+                return response.status_code == 200
+            await eventually(done)
+        number = (await yantai.get(f"/cases/{paper}")).json()["case_number"]
+
+        async def completed() -> bool:
+            return (await intake.get(f"/cases/{paper}")).json()["status"] == "completed"
+        await eventually(completed)
+        rated = await yantai.post("/ratings", json={
+            "case_number": number, "id_number": WANG_QIANG["id_number"], "scope": "matter",
+            "window_level": 4, "department_level": 5, "comment": "等了太久"})
+        assert rated.status_code == 201, rated.text
+        denied = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
+        async def claimed() -> bool:
+            response = await approval.post(f"/cases/{denied}/claim", headers=APPROVER)
+            return response.status_code == 200
+        await eventually(claimed)
+        response = await approval.post(f"/cases/{denied}/deny", headers=APPROVER,
+                                       json={"reasons": ["新经营场所位于规划禁止区域"]})
+        assert response.status_code == 200, response.text
+    async with stack.client(A, "ledger") as ledger:
+        async def settled() -> bool:
+            rows = (await ledger.get("/audit/cases")).json()
+            return len(rows) == 4 and all(r["status"] == "completed" for r in rows)
+        await eventually(settled)
+
+
 async def test_after_real_cases_both_ledgers_verify_intact_and_rebuild_to_the_same_digests(
     run: tuple[Stack, list[str], dict[str, Any]],
 ) -> None:
     stack, _, store = run
+    await every_other_path(stack)
     for site in (A, B):
         host = stack.host(site, "ledger")
         await host.command(periodic_job(host, "ledger-projections"))
