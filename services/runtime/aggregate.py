@@ -90,6 +90,10 @@ class Aggregate:
         self.version = event.version
         getattr(self, f"apply_{event.name}")(event)
 
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
     def collect_events(self) -> list[DomainEvent]:
         pending, self._pending = self._pending, []
         return pending

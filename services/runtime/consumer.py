@@ -66,6 +66,12 @@ class Effect:
     aggregates: Sequence[Any] = ()
     forwards: Sequence[Forward] = ()
 
+    @property
+    def empty(self) -> bool:
+        """Nothing to store or send: the message needs no tracking record either (it has no
+        effect to duplicate), which saves a commit for every message a service ignores."""
+        return not self.forwards and not any(a.has_pending for a in self.aggregates)
+
 
 Handler = Callable[[Delivery], Effect]
 """Runs in a worker thread; returns the aggregates whose pending events are the effect."""
@@ -86,13 +92,14 @@ class TrackedConsumer:
         self, *, name: str, site: str, store: CaseStore, js: JetStreamContext, stream: str,
         subject: str, handler: Handler, dead_letters: DeadLetters, lock: asyncio.Lock,
         verifier: Verifier, retry: RetryPolicy = RetryPolicy(),
-        on_recorded: Callable[[], None] = lambda: None,
+        on_recorded: Callable[[], None] = lambda: None, batch_size: int = 100,
     ) -> None:
         self.name, self.site, self.store, self.js = name, site, store, js
         self.stream, self.subject, self.handler = stream, subject, handler
         self.dead_letters, self.lock, self.retry = dead_letters, lock, retry
         self.on_recorded = on_recorded  # wakes the relay: new events leave without a poll's wait
         self.verifier, self.heads = verifier, ChainHeads()
+        self.batch_size = batch_size
         self.processed = self.duplicates = self.dead_lettered = 0
         self.running = False
         self.subscribed = asyncio.Event()
@@ -128,11 +135,63 @@ class TrackedConsumer:
         self.subscribed.set()
         try:
             async for msg in sub.messages:
-                await self._process_until_done(msg)
+                batch = [msg]
+                while sub.pending_msgs and len(batch) < self.batch_size:  # already here
+                    batch.append(await sub.next_msg(timeout=1.0))
+                await self._process_batch(batch)
         finally:
             self.running = False
             with contextlib.suppress(nats.errors.Error):  # the connection may be closing
                 await sub.unsubscribe()
+
+    async def _process_batch(self, batch: list[Msg]) -> None:
+        """Messages that arrived together are applied in one transaction with one tracking
+        record (the last position): one commit instead of one per message. Anything unusual
+        in the batch — a message to dead-letter, a failing handler — and it is undone and the
+        messages go one by one the careful way."""
+        if len(batch) > 1:
+            try:
+                async with self.lock:
+                    await self._apply_batch(batch)
+                return
+            except Exception as error:  # noqa: BLE001 - the careful path decides what it was
+                log.info("batch_fell_back", consumer=self.name, size=len(batch),
+                         error=repr(error))
+        for msg in batch:
+            await self._process_until_done(msg)
+
+    async def _apply_batch(self, batch: list[Msg]) -> None:
+        position = await anyio.to_thread.run_sync(self.store.position, self.stream)
+        links: dict[tuple[str, UUID], str] = {}
+        deliveries = []
+        for msg in batch:
+            seq = msg.metadata.sequence.stream
+            if seq <= position:
+                raise AlreadyProcessed(f"{self.stream}#{seq}")
+            deliveries.append(self._parse(msg, seq, links))
+        effects = await anyio.to_thread.run_sync(self._handle_batch, deliveries)
+        for effect in effects:
+            await self._publish_forwards(effect)
+        touched = {id(a): a for e in effects for a in e.aggregates}
+        tracking = Tracking(application_name=self.stream, notification_id=deliveries[-1].seq)
+        await anyio.to_thread.run_sync(
+            lambda: self.store.record(*touched.values(), tracking=tracking))
+        for delivery in deliveries:
+            self.heads.advance(delivery)
+        self.processed += len(deliveries)
+        if touched:
+            self.on_recorded()
+
+    def _handle_batch(self, deliveries: list[Delivery]) -> list[Effect]:
+        """Handlers see each other's changes: an aggregate a handler returned is what the
+        next handler loads."""
+        with self.store.unit_of_work() as work:
+            effects = []
+            for delivery in deliveries:
+                effect = self.handler(delivery)
+                work.update({a.id: a for a in effect.aggregates})
+                effects.append(effect)
+            return effects
 
     async def _process_until_done(self, msg: Msg) -> None:
         """Infrastructure failures (store or NATS down) block the upstream until they pass."""
@@ -184,28 +243,34 @@ class TrackedConsumer:
                     await asyncio.sleep(self.retry.delay(attempt))
         return await self._dead_letter(msg, seq, tracking, f"kept failing: {last_error!r}")
 
-    def _parse(self, msg: Msg, seq: int) -> Delivery:
+    def _parse(self, msg: Msg, seq: int,
+               links: dict[tuple[str, UUID], str] | None = None) -> Delivery:
         envelope = parse_subject(msg.subject)
         event = envelope.event_type.model_validate_json(msg.data)
         check_envelope(envelope, event, self.site)
         seal = Seal.from_headers(msg.headers)
         self.verifier.check(seal, msg.data, event)
         delivery = Delivery(event, envelope, msg.subject, self.stream, seq, msg.data, seal)
-        self.heads.check(delivery)
+        self.heads.check(delivery, links)
         return delivery
 
     async def _apply(self, delivery: Delivery, tracking: Tracking) -> None:
         effect = await anyio.to_thread.run_sync(self._handle, delivery, tracking)
-        for forward in effect.forwards:
-            seal = forward.seal.headers() if forward.seal else {}
-            await self.js.publish(
-                forward.subject, forward.data, headers={**seal, "Nats-Msg-Id": forward.msg_id}
-            )
+        if effect.empty:
+            return
+        await self._publish_forwards(effect)
         await anyio.to_thread.run_sync(
             lambda: self.store.record(*effect.aggregates, tracking=tracking)
         )
         if effect.aggregates:
             self.on_recorded()
+
+    async def _publish_forwards(self, effect: Effect) -> None:
+        for forward in effect.forwards:
+            seal = forward.seal.headers() if forward.seal else {}
+            await self.js.publish(
+                forward.subject, forward.data, headers={**seal, "Nats-Msg-Id": forward.msg_id}
+            )
 
     def _handle(self, delivery: Delivery, tracking: Tracking) -> Effect:
         if self.store.is_tracked(tracking):
@@ -235,13 +300,18 @@ class ChainHeads:
         self.size = size
         self._heads: OrderedDict[tuple[str, UUID], str] = OrderedDict()
 
-    def check(self, delivery: Delivery) -> None:
+    def check(self, delivery: Delivery,
+              links: dict[tuple[str, UUID], str] | None = None) -> None:
+        """`links`: what an uncommitted batch has seen so far, checked first and extended."""
         seal = delivery.seal
         assert seal is not None
-        head = self._heads.get((seal.chain, delivery.event.case_id))
+        key = (seal.chain, delivery.event.case_id)
+        head = (links or {}).get(key) or self._heads.get(key)
         if head is not None and head != seal.prev and head != seal.event_hash:
             raise SealBroken(f"broken link in chain {seal.chain}: follows {seal.prev[:12]}…, "
                              f"last seen {head[:12]}…")
+        if links is not None:
+            links[key] = seal.event_hash
 
     def advance(self, delivery: Delivery) -> None:
         if delivery.seal is not None:

@@ -7,7 +7,9 @@ database, tables prefixed by the application's name (`intake_370671_events`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -52,6 +54,7 @@ class CaseStore(Application[UUID]):
 
     def __init__(self, service: str, settings: ServiceSettings) -> None:
         self.name = f"{service}_{settings.site}"
+        self._work = threading.local()
         super().__init__(env=store_env(settings, service))
 
     def construct_mapper(self) -> ContractMapper:
@@ -67,8 +70,24 @@ class CaseStore(Application[UUID]):
         return recorder
 
     def load(self, cls: type[A], case_id: UUID) -> A | None:
+        work: dict[UUID, Any] | None = getattr(self._work, "aggregates", None)
+        if work is not None and isinstance(work.get(case_id), cls):
+            return work[case_id]  # changed earlier in this unit of work, not yet recorded
         events: list[DomainEvent] = list(self.events.get(case_id))  # type: ignore[arg-type]
-        return cls.replay(case_id, events) if events else None
+        aggregate = cls.replay(case_id, events) if events else None
+        if work is not None and aggregate is not None:
+            work[case_id] = aggregate
+        return aggregate
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[dict[UUID, Any]]:
+        """Within it (this thread only), a case loaded or returned once is the same object
+        the next time, with its pending events: several messages, one commit."""
+        self._work.aggregates = {}
+        try:
+            yield self._work.aggregates
+        finally:
+            self._work.aggregates = None
 
     def get(self, cls: type[A], case_id: UUID) -> A:
         """The case, or CaseNotFound (a 404 over HTTP)."""
