@@ -79,6 +79,7 @@ def case_view(case: DeliveryCase) -> dict[str, Any]:
             "holder_name": result.holder_name,
             "valid_until": result.valid_until.isoformat() if result.valid_until else None},
         "status": status, "status_zh": STATUS_OF_RESULT_ZH[status],
+        "ended_on": case.ended_on.isoformat() if case.ended_on else None,  # rate the matter from
         "custody": custody(case),
         "late_changes": [{"channel": c.channel, "reason": f"变更未生效：{c.dispatched}"}
                          for c in case.late_changes],

@@ -108,10 +108,12 @@ async def every_other_path(stack: Stack) -> None:
         async def completed() -> bool:
             return (await intake.get(f"/cases/{paper}")).json()["status"] == "completed"
         await eventually(completed)
-        rated = await yantai.post("/ratings", json={
-            "case_number": number, "id_number": WANG_QIANG["id_number"], "scope": "matter",
-            "window_level": 4, "department_level": 5, "comment": "等了太久"})
-        assert rated.status_code == 201, rated.text
+        async def rated() -> bool:  # once delivery learned that the case ended
+            response = await yantai.post("/ratings", json={
+                "case_number": number, "id_number": WANG_QIANG["id_number"], "scope": "matter",
+                "window_level": 4, "department_level": 5, "comment": "等了太久"})
+            return response.status_code == 201
+        await eventually(rated)
         denied = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
         async def claimed() -> bool:
             response = await approval.post(f"/cases/{denied}/claim", headers=APPROVER)

@@ -36,6 +36,8 @@ async def collected(stack: Stack) -> tuple[str, str]:
         body = (await yantai.post(f"/cases/{case_id}/pickup", headers=PICKUP_CLERK,
                                   json={"id_number": WANG_QIANG["id_number"]})).json()
     await window_status(stack, case_id, "completed")
+    async with stack.client(A, "delivery") as yantai:  # delivery, too, knows the case ended
+        await state(yantai, case_id, lambda b: b["ended_on"] is not None)
     return case_id, body["case_number"]
 
 
