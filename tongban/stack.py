@@ -102,13 +102,13 @@ def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int) -> int:
             time.sleep(0.2)
         return 0
     finally:
-        _stop_all(children)
+        stop_all(children)
         nats.stop()
         (data_dir / "stack.json").unlink(missing_ok=True)
         print("stopped")
 
 
-def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
+def stop_all(children: list[subprocess.Popen[bytes]]) -> None:
     for child in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
