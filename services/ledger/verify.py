@@ -4,13 +4,14 @@ The first thing that does not hold is reported by event, case and what is wrong.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from contracts.seal import GENESIS, Seal
 from services.ledger.domain import EventObserved
 from services.runtime.keys import SealBroken, Verifier
-from services.runtime.mapper import decode_event
 from services.runtime.store import CaseStore
 
 
@@ -61,23 +62,26 @@ def verify_ledger(store: CaseStore, verifier: Verifier, batch: int = 2000) -> Re
 
 
 def _check(position: int, state: bytes, verifier: Verifier, report: Report) -> Broken | None:
+    """Plain JSON, not the event models: verifying needs the bytes and four fields, and
+    skipping validation makes it several times faster."""
     try:
-        entry = decode_event(EventObserved.type_key(), state)
-        assert isinstance(entry, EventObserved)
-        event = entry.observed
+        entry = json.loads(state)
+        raw: str = entry["observed_json"]
+        event = json.loads(raw)
+        case_id, site = UUID(event["case_id"]), event["acting_site"]
     except Exception as error:  # noqa: BLE001 - a stored record we cannot even read
         return Broken("?", "?", "?", position, f"unreadable stored record: {error}")
-    seal = Seal.from_headers(entry.seal)
+    seal = Seal.from_headers(entry.get("seal"))
     try:
-        verifier.check(seal, entry.observed_json.encode(), event)
+        verifier.check_raw(seal, raw.encode(), site, case_id)
         assert seal is not None
-        key = (seal.chain, str(event.case_id))
+        key = (seal.chain, str(case_id))
         head = report.heads.get(key, GENESIS)
         if seal.prev != head:
             raise SealBroken(f"broken link in chain {seal.chain}: follows {seal.prev[:16]}…, "
                              f"the ledger's previous is {head[:16]}…")
         report.heads[key] = seal.event_hash
     except SealBroken as error:
-        return Broken(str(event.event_id), event.case_number, event.type_key(), position,
-                      str(error))
+        return Broken(str(event.get("event_id")), str(event.get("case_number")),
+                      entry.get("observed_type", "?"), position, str(error))
     return None

@@ -113,13 +113,17 @@ class Verifier:
         self.signatures_checked = 0
 
     def check(self, seal: Seal | None, data: bytes, event: DomainEvent) -> None:
+        self.check_raw(seal, data, event.acting_site, event.case_id)
+
+    def check_raw(self, seal: Seal | None, data: bytes, acting_site: str, case_id: UUID) -> None:
+        """The same check from the two facts it needs, for readers that skip decoding."""
         if seal is None:
             raise SealBroken("unsealed: no signature headers")
         if digest(data) != seal.event_hash:
             raise SealBroken("hash mismatch: the event is not the one that was signed")
         signer = seal.chain.split(">")[0].split(".")[0]
-        if signer != event.acting_site:
-            raise SealBroken(f"chain {seal.chain} is not the acting site {event.acting_site}'s")
+        if signer != acting_site:
+            raise SealBroken(f"chain {seal.chain} is not the acting site {acting_site}'s")
         key = self.ring.keys.get(seal.key_id)
         if key is None or key.site != signer:
             raise SealBroken(f"unknown key {seal.key_id} for site {signer}")
@@ -129,7 +133,7 @@ class Verifier:
             raise SealBroken(f"bad signing time {seal.signed_at!r}") from None
         if signed_at.tzinfo is None or not key.valid_at(signed_at):
             raise SealBroken(f"key {seal.key_id} not valid at {seal.signed_at}")
-        root = seal.root(event.case_id)
+        root = seal.root(case_id)
         memo = (root, seal.key_id, seal.signed_at, seal.signature)
         if memo in self._verified:
             self._verified.move_to_end(memo)

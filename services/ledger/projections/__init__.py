@@ -79,6 +79,8 @@ class Projector:
                 for projection in self.projections.values():
                     changed = projection.apply(entry.observed, notification.id)
                     dirty.setdefault(projection.name, set()).update(changed)
+        for name, keys in dirty.items():
+            self.projections[name].finish(keys)
         self.position = notifications[-1].id
         self._save(dirty)
         return len(notifications)

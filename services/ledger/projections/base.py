@@ -33,6 +33,9 @@ class Projection:
             return set()
         return {changed} if isinstance(changed, str) else changed
 
+    def finish(self, keys: set[str]) -> None:
+        """After a run of events: derive what is costly to derive per event (for these keys)."""
+
     def digest(self) -> str:
         h = hashlib.sha256()
         for key in sorted(self.rows):

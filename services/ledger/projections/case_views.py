@@ -69,7 +69,8 @@ class _Mark(NamedTuple):
 
 
 class Legs(Projection):
-    """Kept with the events' times in the row itself, so a reloaded projection goes on."""
+    """Kept with the events' times in the row itself, so a reloaded projection goes on; the
+    legs themselves are worked out once per run of events, not once per event."""
 
     name = "legs"
 
@@ -78,7 +79,11 @@ class Legs(Projection):
         row = self.rows.setdefault(key, {"case_number": event.case_number, "marks": []})
         insort(row["marks"], [event.occurred_at.isoformat(), event.acting_site, event.service,
                               event.version, event.name])
-        marks = [_Mark(datetime.fromisoformat(m[0]), m[-1]) for m in row["marks"]]
-        legs: list[dict[str, Any]] = legs_of(marks)  # type: ignore[arg-type]
-        row["legs"] = legs
         return {key}
+
+    def finish(self, keys: set[str]) -> None:
+        for key in keys:
+            row = self.rows[key]
+            marks = [_Mark(datetime.fromisoformat(m[0]), m[-1]) for m in row["marks"]]
+            legs: list[dict[str, Any]] = legs_of(marks)  # type: ignore[arg-type]
+            row["legs"] = legs
