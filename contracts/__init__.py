@@ -1,6 +1,6 @@
 """The published language of tongban: events, subjects, versions. No I/O here."""
 
-from contracts import approval, delivery, evaluation, intake, ledger, routing
+from contracts import approval, delivery, evaluation, files, intake, ledger, routing
 from contracts.base import Actor, DomainEvent, all_event_classes, event_class
 from contracts.identity import Applicant
 
@@ -13,6 +13,7 @@ __all__ = [
     "delivery",
     "evaluation",
     "event_class",
+    "files",
     "intake",
     "ledger",
     "routing",

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import DivisionCode, DomainEvent
+from contracts.files import FileRef
 from contracts.identity import Applicant
 
 DeliveryChannel = Literal["online", "mail_to_applicant", "pickup_at_window"]
@@ -152,6 +153,7 @@ class CaseAccepted(_ApplicationFacts):
     pending_materials: list[str] = Field(default_factory=list)  # 容缺受理: not yet supplied
     promise_due: date | None = None
     committed_materials: list[str] = Field(default_factory=list)  # 告知承诺 replaced these
+    files: list[FileRef] = Field(default_factory=list)  # scans and electronic materials
 
 
 class PromisedMaterialsDelivered(DomainEvent):

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import DivisionCode, DomainEvent, UtcDatetime
+from contracts.files import FileRef
 from contracts.identity import Applicant
 from contracts.intake import DeliveryChannel, HandlingMode, SubmittedItem
 
@@ -57,6 +58,7 @@ class _RouteFacts(DomainEvent):
     accepted_on: date | None = None  # the clock starts here (受理), the day itself not counted
     promised_days: int = 0
     statutory_days: int = 0
+    files: list[FileRef] = Field(default_factory=list)  # replicated to the business sites
 
 
 class CaseRouted(_RouteFacts):

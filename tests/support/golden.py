@@ -15,6 +15,7 @@ from uuid import UUID, uuid5
 import contracts
 from contracts.base import Actor, DomainEvent
 from contracts.delivery import ResultIssued
+from contracts.files import FileRef
 from contracts.identity import Company, Person
 from services.approval.domain import ApprovalCase
 from services.delivery.domain.case import DeliveryCase
@@ -36,6 +37,11 @@ HAIAN = Company(name="烟台海岸食品有限公司", credit_code="913706027654
                 phone="0535-6921234")
 
 
+LICENCE_SCAN = FileRef(
+    sha256="9f2c4b8e1d7a6c5b3e0f9a8d7c6b5a4e3d2c1b0a9f8e7d6c5b4a3e2d1c0b9a8f", size=482_113,
+    media_type="application/pdf", file_name="营业执照正本扫描件.pdf", material_code="M02", pages=2)
+
+
 def _ctx(site: str, actor: Actor) -> Context:
     return Context(site, actor, AT, UUID("0b7e6a51-3c2d-4e1f-9a8b-7c6d5e4f3a21"))
 
@@ -53,6 +59,7 @@ def story_events() -> list[DomainEvent]:
                            "online", clerk)
     case.authorize_proxy("assisted", None, clerk)
     case.submit([HandedOver(material_code=m.code, pages=2) for m in gt.materials[:-1]], gt, clerk)
+    case.attach_file(LICENCE_SCAN, gt, clerk)
     case.verify_identity("applicant", "id_card_reader", clerk)
     case.issue_notice([NamedDefect(material_code=gt.materials[-1].code, problem="missing",
                                    detail="未提交")], date(2026, 12, 3), gt, clerk)
@@ -71,6 +78,10 @@ def story_events() -> list[DomainEvent]:
     route_b.receive(manifest, {i.material_code: i.pages for i in route_b.manifests[manifest].items
                                if i.material_code != "M02"},
                     _ctx("370202", Actor(staff_id="370202-R03", role="registry")))
+    route_b.repaired(LICENCE_SCAN.sha256, "370671", "hash mismatch: holds 5d41402abc4b2a76…",
+                     qingdao)
+    route_b.record_file_read(LICENCE_SCAN.sha256,
+                             _ctx("370202", Actor(staff_id="370202-A07", role="approver")))
     admitted = route_b.collect_events()
     route_a.flag_overdue(WorkCalendar(), 3, Context("370671", system_actor("routing"),
                                                     datetime(2026, 12, 7, 2, 0, tzinfo=UTC)))
@@ -128,6 +139,10 @@ def story_events() -> list[DomainEvent]:
     late.verify_identity("legal_representative", "id_card_reader", clerk)
     late.accept_tolerantly(sp, WorkCalendar(), "370671受〔2026〕00014号", date(2026, 12, 1), clerk)
     late.deliver_promised([HandedOver(material_code=c) for c in late.pending], sp, clerk)
+    route_a.start_retention(completed[-1], 3650, routing)
+    route_a.record_removed([LICENCE_SCAN.sha256], Context(
+        "370671", system_actor("routing"), datetime(2036, 11, 27, 2, 0, tzinfo=UTC)))
+    routed += route_a.collect_events()
     joint = joint_story(catalogue.matters["370671GA0002"], clerk)
     delivered = delivery_story([*taken_in, *completed], approved)
     return [*visit.collect_events(), *taken_in, *completed, *joint, *routed, *admitted, *decided,
