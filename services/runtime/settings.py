@@ -50,6 +50,12 @@ class ServiceSettings(BaseSettings):
     signing_key_seed: SecretStr | None = Field(default=None, description="the Ed25519 private "
                                                "key (32-byte seed, base64); without it a "
                                                "development key, which anyone can derive")
+    files_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1, description="the largest "
+                                 "scan or electronic file the window takes")
+    files_allowed_types: list[str] = Field(default_factory=lambda: [
+        "application/pdf", "image/jpeg", "image/png", "application/ofd"])
+    files_retention_days: int = Field(default=3650, ge=1, description="days a party keeps a "
+                                      "case's files after the case ended, then removes them")
     clock_file: Path | None = Field(default=None, description="read the current time from this "
                                     "file (ISO 8601) instead of the system clock: for drills "
                                     "and tests; leave unset in production")
