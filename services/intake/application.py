@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Literal
+from typing import IO, Literal
 from uuid import UUID, uuid4
 
+import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.approval import CaseDenied, DeadlineExtended, SupplementRequested
@@ -17,14 +18,17 @@ from contracts.delivery import (
     ResultHandedToApplicant,
     ResultPushedOnline,
 )
+from contracts.files import FileRef
 from contracts.identity import Applicant
 from contracts.intake import CaseAccepted, CaseOpened, DeliveryChannel
 from services.directory import Directory, Matter
 from services.intake.domain.case import WindowCase
 from services.intake.domain.counters import Counter
 from services.intake.guide_desk import UnknownMatter
+from services.runtime import files
 from services.runtime.aggregate import Context, DomainError, system_actor
 from services.runtime.consumer import Delivery, Effect, Rejected
+from services.runtime.files import check_upload
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import WorkCalendar, china_date
 
@@ -95,6 +99,22 @@ class Intake:
         counter.allocate(case.id, ctx)
         self.host.store.record(case, counter)
         return case
+
+    async def attach_file(self, case_id: UUID, upload: IO[bytes], file_name: str,
+                          declared: str | None, material_code: str, pages: int, actor: Actor,
+                          correlation_id: UUID) -> WindowCase:
+        """Check the case and the file, store the bytes under their hash, then name them in
+        the case. A refused file stores nothing."""
+        case = await self.host.query(lambda: self.get(case_id))
+        case.check_can_attach(material_code, self.matter(case.opened.matter_code))
+        s = self.host.settings
+        media_type, sha, size = await anyio.to_thread.run_sync(
+            check_upload, upload, file_name, declared, s.files_allowed_types, s.files_max_bytes)
+        await files.put(self.host.js, self.host.site, sha, upload)
+        ref = FileRef(sha256=sha, size=size, media_type=media_type, file_name=file_name,
+                      material_code=material_code, pages=pages)
+        return await self.host.command(lambda: self.change(
+            case_id, actor, correlation_id, lambda c, m, x: c.attach_file(ref, m, x)))
 
     def get(self, case_id: UUID) -> WindowCase:
         return self.host.store.get(WindowCase, case_id)

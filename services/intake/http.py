@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -96,6 +96,16 @@ def add_window_routes(api: FastAPI, intake: Intake) -> None:
     async def materials(case_id: UUID, body: Materials, actor: ActingStaff,
                         cid: CorrelationId) -> dict[str, Any]:
         return await change(case_id, actor, cid, lambda c, m, x: c.submit(body.items, m, x))
+
+    @api.post("/cases/{case_id}/files", tags=["window"],
+              summary="扫描件/电子材料: a file of one material (PDF, JPEG, PNG, OFD)")
+    async def attach_file(case_id: UUID, actor: ActingStaff, cid: CorrelationId,
+                          file: Annotated[UploadFile, File(description="the scan or file")],
+                          material_code: Annotated[str, Form(pattern=r"^M\d{2}$")],
+                          pages: Annotated[int, Form(ge=1, le=9999)] = 1) -> dict[str, Any]:
+        case = await intake.attach_file(case_id, file.file, file.filename or "unnamed",
+                                        file.content_type, material_code, pages, actor, cid)
+        return case_view(case, intake.matter(case.opened.matter_code))
 
     @api.post("/cases/{case_id}/identity", tags=["window"], summary="身份核验")
     async def identity(case_id: UUID, body: VerifyIdentity, actor: ActingStaff,

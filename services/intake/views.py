@@ -72,6 +72,7 @@ def case_view(case: WindowCase, matter: Matter) -> dict[str, Any]:
         "identity_verified": bool(case.identities),
         "notices": [n.notice_number for n in case.notices],
         "proxy": case.proxy.kind if case.proxy else None,
+        "files": [f.model_dump() for f in case.files.values()],
     }
     if case.accepted is not None:
         a = case.accepted

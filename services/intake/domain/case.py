@@ -8,6 +8,7 @@ from datetime import date
 from typing import Literal, Self
 from uuid import UUID
 
+from contracts.files import FileRef, MaterialFileAttached
 from contracts.identity import Applicant, Company
 from contracts.intake import (
     BusinessSupplementRequested,
@@ -206,6 +207,17 @@ class WindowCase(WindowCaseState):
 
     # -- guards and helpers -----------------------------------------------------------------
 
+    def attach_file(self, file: FileRef, matter: Matter, ctx: Context) -> None:
+        """A scan or electronic file of one of the matter's materials, before the decision."""
+        self.check_can_attach(file.material_code, matter)
+        if file.sha256 in self.files:
+            return  # the same bytes again: stored once, named once
+        self._trigger(MaterialFileAttached, ctx, file=file)
+
+    def check_can_attach(self, material_code: str, matter: Matter) -> None:
+        self.check_undecided()
+        self._material(material_code, matter)
+
     def check_undecided(self) -> None:
         if self.status not in ("opened", "awaiting_supplement"):
             raise errors.CaseAlreadyDecided(self.status_zh)
@@ -244,6 +256,7 @@ class WindowCase(WindowCaseState):
             promised_date=calendar.add(china_date(ctx.at), matter.promised_days),
             paper_items=paper, pending_materials=pending, promise_due=due,
             committed_materials=self.commitment.material_codes if self.commitment else [],
+            files=list(self.files.values()),
         )
 
     def _items(self, items: list[HandedOver], matter: Matter) -> list[SubmittedItem]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from contracts.files import FileRef, MaterialFileAttached
 from contracts.intake import (
     BusinessSupplementRequested,
     CaseAccepted,
@@ -47,6 +48,7 @@ class WindowCaseState(Aggregate):
         self.ended: CaseRejected | CaseTerminated | CaseCompleted | None = None
         self.supplement_request: BusinessSupplementRequested | None = None
         self.extension: ExtensionNotified | None = None
+        self.files: dict[str, FileRef] = {}
 
     @property
     def status(self) -> str:
@@ -82,6 +84,9 @@ class WindowCaseState(Aggregate):
         decisions = [e.version for e in (*self.notices[:1], self.accepted, self.ended)
                      if e is not None and e.name != "case_completed"]
         return min(decisions, default=None)
+
+    def apply_material_file_attached(self, event: MaterialFileAttached) -> None:
+        self.files[event.file.sha256] = event.file
 
     def apply_materials_submitted(self, event: MaterialsSubmitted) -> None:
         self.submissions.append(event)
