@@ -11,6 +11,7 @@ from typing import Any, Literal, Self
 from contracts.approval import CaseApproved, CaseDenied, JointPartDecided
 from contracts.base import DomainEvent
 from contracts.evaluation import ServiceRated
+from contracts.files import FileRef, FileReplicaRepaired, MaterialFileRead
 from contracts.intake import CaseAccepted
 from contracts.routing import (
     CaseAdmitted,
@@ -28,6 +29,7 @@ from services.directory import Matter
 from services.routing.custody import manifests_for
 from services.routing.custody_legs import CustodyLegs
 from services.routing.joint import JointCoordination
+from services.routing.retention import FileRetention
 from services.runtime.aggregate import Context, DomainError
 from services.runtime.workdays import china_date
 
@@ -58,6 +60,14 @@ class EventCarried(DomainEvent):
     event_hash: str
 
 
+class UnknownFile(DomainError):
+    status = 404
+    field = "sha256"
+
+    def __init__(self, sha256: str) -> None:
+        super().__init__(f"本办件没有文件 {sha256[:16]}…")
+
+
 class NotAParty(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -71,7 +81,7 @@ class NoConsultationRequested(DomainError):
         super().__init__("尚未发起远程会商")
 
 
-class RoutedCase(JointCoordination, CustodyLegs):
+class RoutedCase(FileRetention, JointCoordination, CustodyLegs):
     receiving_site: str
     business_sites: list[str]
     handling_mode: str
@@ -81,6 +91,7 @@ class RoutedCase(JointCoordination, CustodyLegs):
         self.consultation: RemoteConsultationRequested | None = None
         self.decision_reported: DecisionReported | None = None
         self.carried: dict[str, str] = {}
+        self.files: dict[str, FileRef] = {}
 
     @classmethod
     def route(cls, accepted: CaseAccepted, matter: Matter, ctx: Context) -> Self:
@@ -95,6 +106,7 @@ class RoutedCase(JointCoordination, CustodyLegs):
             joint_parts=[JointPart(**p.model_dump()) for p in matter.joint_parts],
             decide_by=accepted.promised_date, accepted_on=china_date(accepted.occurred_at),
             promised_days=matter.promised_days, statutory_days=matter.statutory_days,
+            files=accepted.files,
         )
         return case
 
@@ -105,7 +117,7 @@ class RoutedCase(JointCoordination, CustodyLegs):
         fields = routed.model_dump(include={
             "matter_code", "matter_name", "handling_mode", "applicant", "receiving_site",
             "business_sites", "department", "delivery_channel", "manifests", "joint_parts",
-            "decide_by", "accepted_on", "promised_days", "statutory_days",
+            "decide_by", "accepted_on", "promised_days", "statutory_days", "files",
         })
         case._trigger(CaseAdmitted, ctx, case_number=routed.case_number, **fields)
         return case
@@ -177,6 +189,23 @@ class RoutedCase(JointCoordination, CustodyLegs):
             return [event.rated_site] if event.rated_site != event.acting_site else []
         return [site for site in self.parties if site != event.acting_site]
 
+    def repaired(self, sha256: str, from_site: str, reason: str, ctx: Context) -> None:
+        self._trigger(FileReplicaRepaired, ctx, sha256=sha256, from_site=from_site, reason=reason)
+
+    def record_file_read(self, sha256: str, ctx: Context) -> FileRef:
+        """Reading a material's file is reading personal data: on the record, by whom."""
+        file = self.files.get(sha256)
+        if file is None:
+            raise UnknownFile(sha256)
+        self._trigger(MaterialFileRead, ctx, sha256=sha256, file_name=file.file_name)
+        return file
+
+    def apply_file_replica_repaired(self, event: FileReplicaRepaired) -> None:
+        pass  # a fact for the audit trail
+
+    def apply_material_file_read(self, event: MaterialFileRead) -> None:
+        pass  # a fact for the audit trail
+
     def carried_head(self, party: str) -> str:
         return self.carried.get(party, GENESIS)
 
@@ -197,6 +226,7 @@ class RoutedCase(JointCoordination, CustodyLegs):
         self.handling_mode = event.handling_mode
         self.manifests = {m.number: m for m in event.manifests}
         self.joint_parts, self.decide_by = event.joint_parts, event.decide_by
+        self.files = {f.sha256: f for f in event.files}
 
 
 def check_may_admit(routed: CaseRouted, site: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contracts.subjects import inbox_stream, own_stream
 from services.directory import load_directory
 from services.routing.application import Exchange
+from services.routing.file_routes import add_file_routes
 from services.routing.http import add_routes
 from services.routing.policies import Routing
 from services.runtime.host import Clock, ServiceHost, utc_now
@@ -17,8 +18,10 @@ def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     routing = Routing(host, load_directory(settings.catalogue_dir))
     exchange = Exchange(host, calendar_for(settings), settings.handover_threshold_days)
     add_routes(host.api, exchange)
+    add_file_routes(host.api, exchange, routing)
     site = settings.site
     host.subscribe("routing-exchange", own_stream(site), f"tb.{site}.>", routing.on_site_event)
     host.subscribe("routing-gateway", inbox_stream(site), f"tb.to.{site}.>", routing.on_inbound)
     host.every(settings.clock_tick_seconds, "routing-supervision", exchange.sweep)
+    host.every(settings.clock_tick_seconds, "routing-file-retention", routing.remove_expired_files)
     return host

@@ -3,15 +3,19 @@ of a case to exactly the other parties that need it."""
 
 from __future__ import annotations
 
-from contracts.intake import CaseAccepted
-from contracts.routing import CaseRouted
+import anyio
+
+from contracts.intake import CaseAccepted, CaseCompleted
+from contracts.routing import CaseAdmitted, CaseRouted
 from contracts.subjects import admitted_subject, inbox_subject
 from services.directory import Directory
 from services.routing.domain import NotAParty, RoutedCase
+from services.runtime import files
 from services.runtime.aggregate import Context, system_actor
 from services.runtime.consumer import Delivery, Effect, Forward, Rejected
 from services.runtime.host import ServiceHost
 from services.runtime.keys import Sealable
+from services.runtime.workdays import china_date
 
 
 class Routing:
@@ -45,7 +49,11 @@ class Routing:
             return Effect()  # not a cross-site case (yet): nothing to carry
         ctx = self._ctx(delivery)
         case.take_note(event, ctx)  # our own part of a joint case, say
+        if isinstance(event, CaseCompleted):
+            case.start_retention(event, self.host.settings.files_retention_days, ctx)
         parties = case.recipients(event)
+        if isinstance(event, CaseRouted) and event.files:  # the files go before the case
+            anyio.from_thread.run(self._replicate, [f.sha256 for f in event.files], parties)
         seals = self.host.sealer.seal([
             Sealable(f"{self.host.site}>{party}", event.case_id, case.carried_head(party),
                      delivery.data) for party in parties], self.host.clock())
@@ -56,6 +64,54 @@ class Routing:
             for party, seal in zip(parties, seals, strict=True)
         ])
 
+    async def _replicate(self, hashes: list[str], parties: list[str]) -> None:
+        for party in parties:
+            for sha in hashes:
+                await files.copy(self.host.js, self.host.site, party, sha)
+
+    def check_files(self, case: RoutedCase, ctx: Context) -> int:
+        """Every file of a case sent here, checked against its hash before anyone sees the
+        case; a missing or changed copy is recorded and fetched again from the sender."""
+        repaired = 0
+        for sha in case.files:
+            problem = anyio.from_thread.run(files.intact, self.host.js, self.host.site, sha)
+            if problem is not None:
+                anyio.from_thread.run(lambda sha=sha: files.copy(
+                    self.host.js, case.receiving_site, self.host.site, sha, replace=True))
+                case.repaired(sha, case.receiving_site, problem, ctx)
+                repaired += 1
+        return repaired
+
+    def verify_files(self) -> int:
+        """Fired on demand: check the copies of every case sent here; returns repairs."""
+        ctx = Context(self.host.site, system_actor("routing"), self.host.clock())
+        repaired = 0
+        for case_id in self.host.store.case_ids(CaseAdmitted):
+            case = self.host.store.get(RoutedCase, case_id)
+            if case.files:
+                repaired += self.check_files(case, ctx)
+                self.host.store.record(case)
+        return repaired
+
+    def remove_expired_files(self) -> int:
+        """Fired by the clock: the files of cases past their retention go, unless another
+        case here still keeps the same file. Returns how many cases were cleared."""
+        ctx = Context(self.host.site, system_actor("routing"), self.host.clock())
+        today = china_date(ctx.at)
+        cases = [self.host.store.get(RoutedCase, i)
+                 for i in self.host.store.case_ids(CaseRouted, CaseAdmitted)]
+        kept = {sha for c in cases if c.retained(today) for sha in c.files}
+        cleared = 0
+        for case in cases:
+            if case.expired(today):
+                hashes = sorted(set(case.files) - kept)
+                for sha in hashes:
+                    anyio.from_thread.run(files.remove, self.host.js, self.host.site, sha)
+                case.record_removed(hashes, ctx)
+                self.host.store.record(case)
+                cleared += 1
+        return cleared
+
     def on_inbound(self, delivery: Delivery) -> Effect:
         """The gateway: what another site sends is admitted only if that site is a party of
         the case; admitted events go on to this site's services through TB_IN unchanged."""
@@ -64,11 +120,15 @@ class Routing:
         try:
             if isinstance(event, CaseRouted) and case is None:
                 case = RoutedCase.admit(event, self._ctx(delivery))
+                self.check_files(case, self._ctx(delivery))
             elif case is None:
                 raise NotAParty(f"本地不知办件 {event.case_number}，不接收 {event.acting_site} 的消息")
             else:
                 case.check_party(event.acting_site)
                 case.take_note(event, self._ctx(delivery))
+                if isinstance(event, CaseCompleted):
+                    case.start_retention(event, self.host.settings.files_retention_days,
+                                         self._ctx(delivery))
         except NotAParty as refusal:
             raise Rejected(refusal.reason) from None
         admit = Forward(admitted_subject(self.host.site, event), delivery.data,

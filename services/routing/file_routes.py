@@ -1,0 +1,59 @@
+"""HTTP routes of a case's files at a party site: read one (on the record, ranges allowed),
+and check every copy held here against its hash."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from services.routing.application import Exchange
+from services.routing.policies import Routing
+from services.runtime import files
+from services.runtime.aggregate import DomainError
+from services.runtime.http import ActingStaff, CorrelationId
+
+READERS = frozenset({"window", "approver", "registry", "auditor"})
+
+
+class MayNotRead(DomainError):
+    status = 403
+    field = "X-Staff-Role"
+
+    def __init__(self) -> None:
+        super().__init__(f"查阅申请材料须为以下岗位之一：{'、'.join(sorted(READERS))}")
+
+
+class FileGone(DomainError):
+    status = 410
+    field = "sha256"
+
+    def __init__(self) -> None:
+        super().__init__("本地已无此文件（已过保存期限或尚未送达）")
+
+
+def add_file_routes(api: FastAPI, exchange: Exchange, routing: Routing) -> None:
+    host = exchange.host
+
+    @api.get("/cases/{case_id}/files/{sha256}", tags=["files"], response_class=FileResponse,
+             summary="read a material's file (Range supported); every read is recorded")
+    async def read_file(case_id: UUID, sha256: str, actor: ActingStaff,
+                        cid: CorrelationId) -> FileResponse:
+        if actor.role not in READERS:
+            raise MayNotRead()
+        case = await host.command(lambda: exchange.change(
+            case_id, actor, cid, lambda c, x: c.record_file_read(sha256, x)))
+        ref = case.files[sha256]
+        path = await files.fetch(host.js, host.site, sha256)
+        if path is None:
+            raise FileGone()
+        return FileResponse(path, media_type=ref.media_type, filename=ref.file_name,
+                            background=BackgroundTask(path.unlink, missing_ok=True))
+
+    @api.post("/files/verify", tags=["files"],
+              summary="check every file held here for the cases sent here; repair from the sender")
+    async def verify_files() -> dict[str, Any]:
+        return {"repaired": await host.command(routing.verify_files)}

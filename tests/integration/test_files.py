@@ -1,0 +1,214 @@
+"""Electronic materials on a real nats-server: a scan uploaded at the Yantai window travels to
+Qingdao's object store byte for byte before the case does, Harbin holds nothing; a changed copy
+is found and fetched again; refused files store nothing; reads are on the record; and a 50 MB
+file passes through the window's process without being held in memory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from nats.js.errors import BucketNotFoundError, NotFoundError
+
+from contracts.files import FileReplicaRepaired, FilesRemoved, MaterialFileRead
+from services.routing.domain import RoutedCase
+from services.runtime import files
+from services.runtime.nats_server import LocalNatsServer
+from tests.integration.conftest import FakeClock
+from tests.support.processes import serve
+from tests.support.stack import (
+    APPROVER,
+    GT_CHANGE,
+    WANG_QIANG,
+    WINDOW_CLERK,
+    Stack,
+    approve,
+    eventually,
+    periodic_job,
+    settings_factory,
+)
+
+A, B, C = "370671", "370202", "230102"
+SCAN = (b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"
+        + "王强 个体工商户营业执照 正本 扫描件".encode() * 200 + b"\n%%EOF\n")
+
+
+@pytest.fixture
+async def sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock
+                ) -> AsyncIterator[Stack]:
+    limits = {**store_overrides, "files_max_bytes": 64 * 1024}
+    stack = Stack(settings_factory(nats_server.url, limits))
+    await stack.start([A], ["intake", "routing"], clock)
+    await stack.start([B], ["routing", "approval", "delivery"], clock)
+    await stack.start([C], ["routing"], clock)
+    yield stack
+    await stack.stop()
+
+
+async def opened(intake: httpx.AsyncClient) -> str:
+    response = await intake.post("/cases", headers=WINDOW_CLERK, json={
+        "matter_code": GT_CHANGE, "applicant": WANG_QIANG})
+    return str(response.json()["case_id"])
+
+
+async def upload(intake: httpx.AsyncClient, case_id: str, name: str, data: bytes,
+                 media_type: str) -> httpx.Response:
+    return await intake.post(f"/cases/{case_id}/files", headers=WINDOW_CLERK,
+                             data={"material_code": "M02", "pages": "2"},
+                             files={"file": (name, data, media_type)})
+
+
+async def held(stack: Stack, site: str) -> dict[str, bytes]:
+    """Every file in the site's object store, by name."""
+    js = stack.host(site, "routing").js
+    try:
+        store = await js.object_store(files.bucket(site))
+        infos = await store.list(ignore_deletes=True)
+    except (BucketNotFoundError, NotFoundError):  # no bucket, or an empty one
+        return {}
+    return {info.name: (await store.get(info.name)).data for info in infos}
+
+
+async def test_a_scan_travels_to_the_business_site_only_and_a_changed_copy_is_repaired(
+    sites: Stack,
+) -> None:
+    sha = hashlib.sha256(SCAN).hexdigest()
+    async with sites.client(A, "intake") as intake:
+        case_id = await opened(intake)
+        attached = await upload(intake, case_id, "营业执照.pdf", SCAN, "application/pdf")
+        assert attached.status_code == 200, attached.text
+        assert attached.json()["files"][0]["sha256"] == sha
+        await take_in_and_accept_existing(intake, case_id)
+    async with sites.client(B, "routing") as qingdao:
+        async def admitted() -> bool:
+            return (await qingdao.get(f"/cases/{case_id}")).status_code == 200
+        await eventually(admitted)
+    assert await held(sites, B) == {sha: SCAN}
+    assert await held(sites, C) == {}
+
+    js = sites.host(B, "routing").js
+    store = await js.object_store(files.bucket(B))
+    await store.delete(sha)
+    await store.put(sha, SCAN.replace(b"Catalog", b"Catalag"))  # one changed byte at Qingdao
+    async with sites.client(B, "routing") as qingdao:
+        assert (await qingdao.post("/files/verify")).json() == {"repaired": 1}
+        assert (await qingdao.post("/files/verify")).json() == {"repaired": 0}
+        read = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers=APPROVER)
+        part = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers={
+            **APPROVER, "Range": "bytes=0-7"})
+        guest = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers={
+            "X-Staff-Id": "370202-G01", "X-Staff-Role": "guest"})
+    assert (await held(sites, B))[sha] == SCAN
+    assert read.content == SCAN and read.headers["content-type"] == "application/pdf"
+    assert part.status_code == 206 and part.content == b"%PDF-1.7"
+    assert guest.status_code == 403
+    events = list(sites.host(B, "routing").store.events.get(UUID(case_id)))
+    repaired = [e for e in events if isinstance(e, FileReplicaRepaired)]
+    assert len(repaired) == 1 and repaired[0].reason.startswith("hash mismatch")
+    reads = [e for e in events if isinstance(e, MaterialFileRead)]
+    assert [r.actor.staff_id for r in reads] == ["370202-A07", "370202-A07"]
+
+
+async def take_in_and_accept_existing(intake: httpx.AsyncClient, case_id: str) -> None:
+    case = (await intake.get(f"/cases/{case_id}")).json()
+    items = [{"material_code": m["material_code"], "pages": 2} for m in case["materials"]
+             if m["state"] != "not_required"]
+    for path, body in [("materials", {"items": items}), ("identity", {"subject": "applicant"}),
+                       ("accept", None)]:
+        response = await intake.post(f"/cases/{case_id}/{path}", headers=WINDOW_CLERK, json=body)
+        assert response.status_code == 200, response.text
+
+
+async def test_after_the_retention_period_both_parties_remove_the_files_and_record_it(
+    sites: Stack, clock: FakeClock,
+) -> None:
+    sha = hashlib.sha256(SCAN).hexdigest()
+    async with sites.client(A, "intake") as intake, sites.client(B, "approval") as approval:
+        case_id = await opened(intake)
+        await upload(intake, case_id, "营业执照.pdf", SCAN, "application/pdf")
+        await take_in_and_accept_existing(intake, case_id)
+        await approve(approval, case_id)
+
+        async def completed() -> bool:
+            return (await intake.get(f"/cases/{case_id}")).json()["status"] == "completed"
+        await eventually(completed)
+    jobs = {site: periodic_job(sites.host(site, "routing"), "routing-file-retention")
+            for site in (A, B)}
+
+    async def retention_started(site: str) -> bool:
+        case = sites.host(site, "routing").store.load(RoutedCase, UUID(case_id))
+        return case is not None and case.keep_until is not None
+    for site in (A, B):
+        await eventually(lambda site=site: retention_started(site))
+        assert await sites.host(site, "routing").command(jobs[site]) == 0
+    clock.now += timedelta(days=3651)  # ten years and a day after the case ended
+    for site in (A, B):
+        assert await sites.host(site, "routing").command(jobs[site]) == 1
+        assert await held(sites, site) == {}
+        events = list(sites.host(site, "routing").store.events.get(UUID(case_id)))
+        removed = [e for e in events if isinstance(e, FilesRemoved)]
+        assert [r.hashes for r in removed] == [[sha]]
+
+
+@pytest.mark.parametrize(("name", "data", "media_type", "status"), [
+    ("扫描件.pdf", b"%PDF-1.7\n" + b"0" * 70_000, "application/pdf", 413),  # over 64 KiB
+    ("说明.txt", "只是一段文字".encode(), "text/plain", 415),
+    ("营业执照.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 500, "application/pdf", 415),
+    ("空白.pdf", b"", "application/pdf", 422),
+])
+async def test_a_refused_file_gets_a_clear_error_and_nothing_is_stored(
+    sites: Stack, name: str, data: bytes, media_type: str, status: int,
+) -> None:
+    async with sites.client(A, "intake") as intake:
+        case_id = await opened(intake)
+        refused = await upload(intake, case_id, name, data, media_type)
+        case = (await intake.get(f"/cases/{case_id}")).json()
+    assert refused.status_code == status, refused.text
+    assert refused.json()["errors"][0]["field"] == "file"
+    assert case["files"] == [] and await held(sites, A) == {}
+
+
+@pytest.mark.parametrize("store_overrides", ["sqlite"], indirect=True)
+def test_a_50_mb_scan_passes_through_the_window_without_being_held_in_memory(
+    nats_server: LocalNatsServer, store_overrides: dict[str, Any], tmp_path: Path,
+) -> None:
+    scan = tmp_path / "档案扫描件.pdf"
+    with scan.open("wb") as out:
+        out.write(b"%PDF-1.7\n")
+        for _ in range(50):
+            out.write(os.urandom(1024 * 1024))
+    process, url = serve("intake", A, nats_server.url, store_overrides)
+    try:
+        with httpx.Client(base_url=url, timeout=120) as http:
+            case_id = http.post("/cases", headers=WINDOW_CLERK, json={
+                "matter_code": GT_CHANGE, "applicant": WANG_QIANG}).json()["case_id"]
+            before = memory(process.pid)
+            with scan.open("rb") as data:
+                response = http.post(f"/cases/{case_id}/files", headers=WINDOW_CLERK,
+                                     data={"material_code": "M02", "pages": "120"},
+                                     files={"file": (scan.name, data, "application/pdf")})
+            after = memory(process.pid)
+        assert response.status_code == 200, response.text
+        assert response.json()["files"][0]["size"] == scan.stat().st_size
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    grown_mb = (after["VmHWM"] - before["VmRSS"]) / 1024
+    print(f"peak RSS grew by {grown_mb:.1f} MB for a 50 MB file")
+    assert grown_mb < 20, f"peak RSS grew by {grown_mb:.0f} MB for a 50 MB file"
+
+
+def memory(pid: int) -> dict[str, int]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0])
+    return fields
