@@ -30,7 +30,7 @@ from services.runtime.keys import KeyRing, Verifier, sealer_for
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings
 from services.runtime.store import CaseStore
-from services.runtime.streams import ensure_site_streams
+from services.runtime.streams import domain, ensure_site_streams
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -63,7 +63,9 @@ class ServiceHost:
     ) -> None:
         self.service, self.settings, self.site, self.clock = service, settings, settings.site, clock
         self.store = CaseStore(service, settings)
-        ring = KeyRing.of(load_directory(settings.catalogue_dir))
+        directory = load_directory(settings.catalogue_dir)
+        self.sites = tuple(directory.sites)
+        ring = KeyRing.of(directory)
         seed = settings.signing_key_seed
         self.sealer = sealer_for(settings.site, ring, clock(), settings.signing_key_id,
                                  base64.b64decode(seed.get_secret_value()) if seed else None)
@@ -101,6 +103,14 @@ class ServiceHost:
         assert self.nc is not None, "not started"
         return self.nc.jetstream()
 
+    def js_for(self, site: str) -> JetStreamContext:
+        """JetStream where `site`'s streams and files live: here on one server; across
+        servers, that site's own domain through the hub."""
+        if self.settings.topology == "hub" and site != self.site:
+            assert self.nc is not None, "not started"
+            return self.nc.jetstream(domain=domain(site))
+        return self.js
+
     async def command(self, fn: Callable[[], T]) -> T:
         """Run a command against the store (off the event loop) and wake the relay."""
         async with self._lock:
@@ -116,7 +126,7 @@ class ServiceHost:
         structlog.contextvars.bind_contextvars(service=self.service, site=self.site)
         self.nc = await nats.connect(self.settings.nats_url, name=f"{self.service}-{self.site}",
                                      max_reconnect_attempts=-1)
-        await ensure_site_streams(self.js, self.site)
+        await ensure_site_streams(self.js, self.site, self.settings.topology, self.sites)
         self.relay = OutboxRelay(self.store, self.js, self.site, self.service, self.sealer,
                                  self.clock, poll_seconds=self.settings.relay_poll_seconds)
         dead_letters = DeadLetters(self.js, self.site)

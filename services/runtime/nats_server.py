@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Self
 
@@ -38,10 +39,14 @@ def free_port() -> int:
 
 
 class LocalNatsServer:
-    def __init__(self, store_dir: Path, port: int | None = None) -> None:
+    def __init__(self, store_dir: Path, port: int | None = None, config: str | None = None,
+                 user: str | None = None, password: str | None = None) -> None:
+        """`config`: a whole configuration file (it must listen on `port`); without it, one
+        standalone JetStream server."""
         self.store_dir = Path(store_dir)
         self._fixed_port = port is not None
         self.port = port or free_port()
+        self.config, self.user, self.password = config, user, password
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -50,6 +55,8 @@ class LocalNatsServer:
 
     @property
     def url(self) -> str:
+        if self.user:
+            return f"nats://{self.user}:{self.password}@127.0.0.1:{self.port}"
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 10.0) -> Self:
@@ -69,6 +76,10 @@ class LocalNatsServer:
             nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port),
             "-js", "-sd", str(self.store_dir),
         ]
+        if self.config is not None:
+            path = self.store_dir / "nats.conf"
+            path.write_text(self.config)
+            args = [nats_server_binary(), "-c", str(path)]
         log = open(self.store_dir / "nats-server.log", "ab")  # noqa: SIM115 - lives with the process
         log_from = log.tell()
         self._process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
@@ -90,6 +101,19 @@ class LocalNatsServer:
             time.sleep(0.05)
         self.stop()
         raise TimeoutError(f"nats-server did not listen on {self.port} within {timeout}s")
+
+    def start_with(self, config: Callable[[int], str], timeout: float = 30.0) -> Self:
+        """Start with a whole configuration made for this server's port."""
+        self.config = config(self.port)
+        self._fixed_port = True
+        return self.start(timeout)
+
+    def kill(self) -> None:
+        """SIGKILL: a node lost, not stopped."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
 
     def stop(self) -> None:
         if self._process is None:

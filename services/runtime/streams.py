@@ -1,9 +1,15 @@
-"""The JetStream streams of a site: its own events, its inbox, its dead letters."""
+"""The JetStream streams of a site: its own events, its inbox, its dead letters.
+
+On one server (`single`) every site's inbox takes what is published to it. Across servers
+(`hub`) each site keeps what it sends others in its outbox, `TB_OUT_<site>`, on its own server,
+and each site's inbox *sources* what is addressed to it from every other site's outbox through
+the hub (the other site's JetStream domain `S<site>`): a site cut off from the hub keeps
+sending into its outbox, and its parties' inboxes catch up when the link is back."""
 
 from __future__ import annotations
 
 from nats.js import JetStreamContext
-from nats.js.api import StreamConfig
+from nats.js.api import ExternalStream, StreamConfig, StreamSource
 from nats.js.errors import BadRequestError
 
 from contracts.subjects import admitted_stream, dead_letter_stream, inbox_stream, own_stream
@@ -11,16 +17,39 @@ from contracts.subjects import admitted_stream, dead_letter_stream, inbox_stream
 DUPLICATE_WINDOW_SECONDS = 120.0
 
 
-def site_stream_configs(site: str) -> list[StreamConfig]:
+def domain(site: str) -> str:
+    """The JetStream domain of a site's own server in the hub topology."""
+    return f"S{site}"
+
+
+def outbox_stream(site: str) -> str:
+    return f"TB_OUT_{site}"
+
+
+def site_stream_configs(site: str, topology: str = "single",
+                        others: tuple[str, ...] = ()) -> list[StreamConfig]:
+    if topology == "hub":
+        return [*_own_and_local(site), StreamConfig(
+            name=outbox_stream(site), subjects=[f"tb.to.*.{site}.>"],
+            duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        ), StreamConfig(
+            name=inbox_stream(site), duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            sources=[StreamSource(name=outbox_stream(other), filter_subject=f"tb.to.{site}.>",
+                                  external=ExternalStream(api=f"$JS.{domain(other)}.API"))
+                     for other in others if other != site],
+        )]
+    return [*_own_and_local(site), StreamConfig(
+        name=inbox_stream(site),
+        subjects=[f"tb.to.{site}.>"],
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+    )]
+
+
+def _own_and_local(site: str) -> list[StreamConfig]:
     return [
         StreamConfig(
             name=own_stream(site),
             subjects=[f"tb.{site}.>"],
-            duplicate_window=DUPLICATE_WINDOW_SECONDS,
-        ),
-        StreamConfig(
-            name=inbox_stream(site),
-            subjects=[f"tb.to.{site}.>"],
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
         ),
         StreamConfig(
@@ -36,9 +65,10 @@ def site_stream_configs(site: str) -> list[StreamConfig]:
     ]
 
 
-async def ensure_site_streams(js: JetStreamContext, site: str) -> None:
+async def ensure_site_streams(js: JetStreamContext, site: str, topology: str = "single",
+                              others: tuple[str, ...] = ()) -> None:
     """Create the site's streams if missing; idempotent, so every service may call it at start."""
-    for config in site_stream_configs(site):
+    for config in site_stream_configs(site, topology, others):
         try:
             await js.add_stream(config)
         except BadRequestError:
