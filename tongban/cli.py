@@ -39,11 +39,15 @@ def up(
     sites: Annotated[str, typer.Option(help="comma-separated division codes")] = "370671,370202",
     data_dir: DataDir = Path("data"),
     base_port: Annotated[int, typer.Option(help="first HTTP port")] = 8100,
+    topology: Annotated[str, typer.Option(help="single: one nats-server; hub: a hub of three "
+                                          "and one per site")] = "single",
 ) -> None:
     """Start the embedded default: nats-server, SQLite stores, the services of each site."""
     from tongban.stack import run_stack
 
-    raise typer.Exit(run_stack(tuple(sites.split(",")), data_dir, base_port))
+    if topology not in ("single", "hub"):
+        raise typer.BadParameter("single or hub", param_hint="--topology")
+    raise typer.Exit(run_stack(tuple(sites.split(",")), data_dir, base_port, topology))
 
 
 @app.command()
@@ -70,6 +74,27 @@ def asyncapi() -> None:
     from tongban.asyncapi import asyncapi_document
 
     typer.echo(json.dumps(asyncapi_document(), ensure_ascii=False, indent=2))
+
+
+deploy_app = typer.Typer(help="Deployment files made from the site directory.",
+                         no_args_is_help=True)
+app.add_typer(deploy_app, name="deploy")
+
+
+@deploy_app.command("render")
+def deploy_render(
+    out: Annotated[Path, typer.Option(help="where to write the NATS configurations")] = Path(
+        "deploy/nats"),
+    sites: Annotated[str, typer.Option(help="comma-separated division codes")] = "370671,370202",
+    secret: Annotated[str, typer.Option(envvar="TB_HUB_SECRET", help="the deployment secret "
+                                        "each site's hub password is derived from")] = (
+        "change-me-before-use"),
+) -> None:
+    """Write the hub's three node configurations and one per site, with each site's user."""
+    from tongban.topology import render
+
+    for path in render(out, tuple(sites.split(",")), secret):
+        typer.echo(path)
 
 
 ledger_app = typer.Typer(help="An auditor's checks of one site's ledger.", no_args_is_help=True)

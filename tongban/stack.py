@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import httpx
 
 from services.runtime.nats_server import LocalNatsServer, free_port
 from services.runtime.settings import SERVICES
+from tongban.topology import LocalHub
 
 DEMO_SITES = ("370671", "370202")  # 烟台高新区 receives; 青岛市市南区 owns the demo matter
 
@@ -39,11 +41,13 @@ def plan(sites: tuple[str, ...], base_port: int) -> list[ServiceProcessSpec]:
     ]
 
 
-def spawn(spec: ServiceProcessSpec, nats_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
+def spawn(spec: ServiceProcessSpec, nats_url: str, data_dir: Path,
+          topology: str = "single") -> subprocess.Popen[bytes]:
     log = open(data_dir / "logs" / f"{spec.site}-{spec.service}.log", "ab")  # noqa: SIM115
     args = [sys.executable, "-m", "tongban", "serve", spec.service, "--site", spec.site,
             "--port", str(spec.port), "--nats-url", nats_url, "--data-dir", str(data_dir)]
-    return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    env = {**os.environ, f"TB_{spec.service.upper()}_TOPOLOGY": topology}
+    return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
 
 
 def wait_ready(specs: list[ServiceProcessSpec], timeout: float = 60.0) -> None:
@@ -73,8 +77,10 @@ def write_stack_file(data_dir: Path, nats: LocalNatsServer, specs: list[ServiceP
     return path
 
 
-def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int) -> int:
-    """Start everything, print the URLs, and stop everything on Ctrl-C or SIGTERM."""
+def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int,
+              topology: str = "single") -> int:
+    """Start everything, print the URLs, and stop everything on Ctrl-C or SIGTERM. `hub`: a
+    hub of three nats-servers and one per site, as deployed, all on 127.0.0.1."""
     data_dir = data_dir.resolve()
     (data_dir / "logs").mkdir(parents=True, exist_ok=True)
     stopping = False
@@ -85,13 +91,20 @@ def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    nats = LocalNatsServer(data_dir / "nats").start()
+    hub = LocalHub(data_dir / "nats-hub", sites).start() if topology == "hub" else None
+    nats = LocalNatsServer(data_dir / "nats").start() if hub is None else None
     specs = plan(sites, base_port)
-    children = [spawn(spec, nats.url, data_dir) for spec in specs]
+    children = [spawn(spec, hub.url(spec.site) if hub else nats.url, data_dir,  # type: ignore[union-attr]
+                      topology) for spec in specs]
     try:
         wait_ready(specs)
-        write_stack_file(data_dir, nats, specs, children)
-        print(f"NATS       {nats.url}")
+        write_stack_file(data_dir, nats or hub.site_servers[sites[0]], specs,  # type: ignore[union-attr]
+                         children)
+        if hub is None:
+            print(f"NATS       {nats.url}")  # type: ignore[union-attr]
+        else:
+            for site in sites:
+                print(f"NATS {site} {hub.url(site)} (leafnode of the hub)")
         for spec in specs:
             print(f"{spec.site} {spec.service:<9} {spec.url}  (OpenAPI: {spec.url}/docs)")
         print(f"logs in {data_dir / 'logs'}; try `tongban demo` in another terminal; Ctrl-C stops")
@@ -103,7 +116,9 @@ def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int) -> int:
         return 0
     finally:
         stop_all(children)
-        nats.stop()
+        for server in (nats, hub):
+            if server is not None:
+                server.stop()
         (data_dir / "stack.json").unlink(missing_ok=True)
         print("stopped")
 
