@@ -67,7 +67,8 @@ class Routing:
     async def _replicate(self, hashes: list[str], parties: list[str]) -> None:
         for party in parties:
             for sha in hashes:
-                await files.copy(self.host.js, self.host.site, party, sha)
+                await files.copy(self.host.js, self.host.site, self.host.js_for(party), party,
+                                 sha)
 
     def check_files(self, case: RoutedCase, ctx: Context) -> int:
         """Every file of a case sent here, checked against its hash before anyone sees the
@@ -77,7 +78,8 @@ class Routing:
             problem = anyio.from_thread.run(files.intact, self.host.js, self.host.site, sha)
             if problem is not None:
                 anyio.from_thread.run(lambda sha=sha: files.copy(
-                    self.host.js, case.receiving_site, self.host.site, sha, replace=True))
+                    self.host.js_for(case.receiving_site), case.receiving_site, self.host.js,
+                    self.host.site, sha, replace=True))
                 case.repaired(sha, case.receiving_site, problem, ctx)
                 repaired += 1
         return repaired

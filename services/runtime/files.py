@@ -135,18 +135,19 @@ async def intact(js: JetStreamContext, site: str, sha: str) -> str | None:
     return None if actual == sha else f"hash mismatch: holds {actual[:16]}…"
 
 
-async def copy(js: JetStreamContext, from_site: str, to_site: str, sha: str,
-               replace: bool = False) -> None:
-    """From one site's store to another's, through a temporary file."""
-    path = await fetch(js, from_site, sha)
+async def copy(source: JetStreamContext, from_site: str, target: JetStreamContext,
+               to_site: str, sha: str, replace: bool = False) -> None:
+    """From one site's store to another's, through a temporary file. Each side is reached
+    through its own JetStream (its domain, across servers)."""
+    path = await fetch(source, from_site, sha)
     if path is None:
         raise FileNotFoundError(f"{bucket(from_site)} has no {sha}")
     try:
-        target = await store_of(js, to_site)
-        if replace and await has(target, sha):
-            await target.delete(sha)
+        store = await store_of(target, to_site)
+        if replace and await has(store, sha):
+            await store.delete(sha)
         with path.open("rb") as file:
-            await put(js, to_site, sha, file)
+            await put(target, to_site, sha, file)
     finally:
         path.unlink(missing_ok=True)
 
