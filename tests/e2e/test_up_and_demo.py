@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 
 def tongban(*args: str) -> list[str]:
     return [sys.executable, "-m", "tongban", *args]
@@ -31,11 +33,13 @@ def is_running(pid: int) -> bool:
     return True
 
 
+@pytest.mark.parametrize("topology", ["single", "hub"])
 def test_up_then_demo_completes_a_case_across_two_sites_and_ctrl_c_stops_everything(
-    tmp_path: Path,
+    tmp_path: Path, topology: str,
 ) -> None:
     data = tmp_path / "data"
-    up = subprocess.Popen(tongban("up", "--data-dir", str(data), "--base-port", "0"),
+    up = subprocess.Popen(tongban("up", "--data-dir", str(data), "--base-port", "0",
+                                  "--topology", topology),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_for_file(data / "stack.json", up)
