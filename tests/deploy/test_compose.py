@@ -13,10 +13,13 @@ import yaml
 from services.runtime.nats_server import nats_server_binary
 from services.runtime.settings import SERVICES, for_service
 from tongban.stack import DEMO_SITES, plan
+from tongban.topology import render
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
-INFRA = ("nats", "postgres")
+HUB = ("hub-1", "hub-2", "hub-3")
+SITE_NATS = tuple(f"nats-{site}" for site in DEMO_SITES)
+INFRA = (*HUB, *SITE_NATS, "postgres")
 SITE_SERVICES = [f"{service}-{site}" for site in DEMO_SITES for service in SERVICES]
 # `tongban serve` always passes these as overrides, so the same keys in an env file are dead config.
 SET_BY_COMMAND = ("SITE", "HTTP_PORT", "NATS_URL", "DATA_DIR")
@@ -71,9 +74,11 @@ def test_service_health_is_its_readyz_endpoint(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SITE_SERVICES)
-def test_service_starts_after_nats_and_postgres_are_healthy(name: str) -> None:
+def test_service_starts_after_its_sites_nats_and_postgres_are_healthy(name: str) -> None:
+    site = name.rsplit("-", 1)[1]
     depends_on = spec(name)["depends_on"]
-    for infra in INFRA:
+    assert set(depends_on) == {"postgres", f"nats-{site}"}
+    for infra in depends_on:
         assert depends_on[infra]["condition"] == "service_healthy"
         assert spec(infra)["healthcheck"]["test"], f"{infra} can never become healthy"
 
@@ -121,7 +126,7 @@ def test_command_serves_the_service_and_site_in_its_name(name: str) -> None:
     command = spec(name)["command"]
     assert command[:2] == ["serve", service]
     assert option(command, "--site") == site
-    assert option(command, "--nats-url") == "nats://nats:4222"
+    assert option(command, "--nats-url") == f"nats://nats-{site}:4222"  # its own site's
 
 
 @pytest.mark.parametrize("site", DEMO_SITES)
@@ -148,14 +153,36 @@ def test_env_file_points_the_service_at_the_compose_postgres(
     assert settings.postgres_user == postgres["POSTGRES_USER"]
     assert settings.postgres_password.get_secret_value() == postgres["POSTGRES_PASSWORD"]
     assert settings.http_host == "0.0.0.0"
+    assert settings.topology == "hub"
 
 
-def test_nats_server_accepts_the_single_node_config() -> None:
-    conf = ROOT / "deploy" / "nats" / "single.conf"
+@pytest.mark.parametrize("name", INFRA[:-1])
+def test_each_nats_server_runs_its_rendered_config_which_nats_server_accepts(name: str) -> None:
+    file = "site-" + name.split("-", 1)[1] if name.startswith("nats-") else name
+    conf = ROOT / "deploy" / "nats" / f"{file}.conf"
+    assert spec(name)["command"] == ["-c", f"/etc/nats/{file}.conf"]
+    assert f"./deploy/nats/{file}.conf:/etc/nats/{file}.conf:ro" in spec(name)["volumes"]
     checked = run(nats_server_binary(), "-c", str(conf), "-t")
     assert checked.returncode == 0, checked.stderr
-    assert "/data/jetstream" in conf.read_text()
-    assert "nats-data:/data" in spec("nats")["volumes"]
+
+
+def test_the_nats_configs_are_what_deploy_render_makes_from_the_directory(
+    tmp_path: Path,
+) -> None:
+    """Rendered, not written by hand: the committed files cannot drift from the renderer."""
+    for path in render(tmp_path, DEMO_SITES, "change-me-before-use"):
+        assert path.read_text() == (ROOT / "deploy" / "nats" / path.name).read_text(), path.name
+
+
+def test_the_hub_is_three_clustered_nodes_and_every_site_leafs_to_all_three() -> None:
+    nats = ROOT / "deploy" / "nats"
+    for node in HUB:
+        text = (nats / f"{node}.conf").read_text()
+        assert all(f"nats-route://{other}:6222" in text for other in HUB if other != node)
+    for site in DEMO_SITES:
+        text = (nats / f"site-{site}.conf").read_text()
+        assert f"domain: S{site}" in text
+        assert all(f"@{node}:7422" in text for node in HUB)
 
 
 def test_image_runs_tongban_as_a_non_root_user() -> None:
