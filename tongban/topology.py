@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from services.runtime.nats_server import LocalNatsServer, free_port
 from services.runtime.streams import domain
 
@@ -46,6 +48,7 @@ class HubNode:
     client_port: int
     cluster_port: int
     leaf_port: int
+    monitor_port: int | None = None
 
 
 def hub_config(node: HubNode, nodes: list[HubNode], sites: tuple[str, ...], secret: str,
@@ -120,12 +123,13 @@ class LocalHub:
     site_servers: dict[str, LocalNatsServer] = field(default_factory=dict)
 
     def start(self) -> LocalHub:
-        self.nodes = [HubNode(f"hub-{n + 1}", "127.0.0.1", free_port(), free_port(), free_port())
-                      for n in range(HUB_NODES)]
+        self.nodes = [HubNode(f"hub-{n + 1}", "127.0.0.1", free_port(), free_port(), free_port(),
+                              free_port()) for n in range(HUB_NODES)]
         for node in self.nodes:
             store = self.root / node.name
             self.hub.append(LocalNatsServer(store, node.client_port, hub_config(
-                node, self.nodes, self.sites, self.secret, str(store))))
+                node, self.nodes, self.sites, self.secret, str(store),
+                http_port=node.monitor_port)))
         for server in self.hub:
             server.start(timeout=30)
         for site in self.sites:
@@ -137,6 +141,16 @@ class LocalHub:
 
     def url(self, site: str) -> str:
         return self.site_servers[site].url
+
+    def node_serving(self, site: str) -> int:
+        """Which hub node the site's leafnode is connected to now (from its /leafz)."""
+        for n, node in enumerate(self.nodes):
+            if self.hub[n].pid is None:
+                continue
+            leafz = httpx.get(f"http://127.0.0.1:{node.monitor_port}/leafz", timeout=2).json()
+            if any(leaf.get("name") == f"site-{site}" for leaf in leafz.get("leafs") or []):
+                return n
+        raise LookupError(f"site {site} is connected to no hub node")
 
     def hub_url(self, node: int, site: str) -> str:
         port = self.nodes[node].client_port

@@ -169,8 +169,10 @@ async def test_a_hub_node_lost_under_load_loses_nothing(sites: Stack, hub: Local
 
     steady = asyncio.create_task(load())
     await asyncio.sleep(1.5)
-    await asyncio.to_thread(hub.hub[0].kill)
+    serving = await asyncio.to_thread(hub.node_serving, B)  # the node Qingdao hangs off
+    await asyncio.to_thread(hub.hub[serving].kill)
     await steady
+    assert await asyncio.to_thread(hub.node_serving, B) != serving  # it moved to another
     for case_id in cases:
         await eventually(lambda case_id=case_id: in_qingdao(sites, case_id), timeout=60)
     admitted = await admitted_at_qingdao(sites)
