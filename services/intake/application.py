@@ -21,6 +21,7 @@ from contracts.delivery import (
 from contracts.files import FileRef
 from contracts.identity import Applicant
 from contracts.intake import CaseAccepted, CaseOpened, DeliveryChannel
+from contracts.routing import JointCaseDecided
 from services.directory import Directory, Matter
 from services.intake.domain.case import WindowCase
 from services.intake.domain.counters import Counter
@@ -163,18 +164,26 @@ class Intake:
                           "denied" if isinstance(event, CaseDenied) else "approved")
         return Effect(aggregates=[case])
 
-    def on_window_delivery(self, delivery: Delivery) -> Effect:
-        """This window handed the result over, or explained a result without paper: done."""
+    def on_site_event(self, delivery: Delivery) -> Effect:
+        """Done here: this window handed the result over, or explained a result without paper;
+        or the joint case this site coordinates was decided, every part approving or one
+        denying (the window then tells the applicant)."""
         event = delivery.event
-        if not isinstance(event, ResultHandedToApplicant | ResultFormExplained):
+        if not isinstance(event, ResultHandedToApplicant | ResultFormExplained
+                          | JointCaseDecided):
             return Effect()
         case = self.host.store.load(WindowCase, event.case_id)
         if case is None:
             raise Rejected(f"case {event.case_id} was not received at site {self.host.site}")
-        business_site = (event.from_site if isinstance(event, ResultHandedToApplicant)
-                         else event.business_site)
-        case.complete(business_site, Context(self.host.site, system_actor("intake"),
-                                             self.host.clock(), event.correlation_id))
+        ctx = Context(self.host.site, system_actor("intake"), self.host.clock(),
+                      event.correlation_id)
+        if isinstance(event, JointCaseDecided):
+            case.complete(event.denied_part or self.host.site, ctx,
+                          "approved" if event.approved else "denied")
+        else:
+            business_site = (event.from_site if isinstance(event, ResultHandedToApplicant)
+                             else event.business_site)
+            case.complete(business_site, ctx)
         return Effect(aggregates=[case])
 
 

@@ -21,7 +21,7 @@ def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     site = settings.site
     host.subscribe("intake-on-outcome", admitted_stream(site), f"tb.in.{site}.>",
                    intake.on_admitted)
-    host.subscribe("intake-on-window-delivery", own_stream(site), f"tb.{site}.delivery.>",
-                   intake.on_window_delivery)
+    host.subscribe("intake-on-site-event", own_stream(site), f"tb.{site}.>",
+                   intake.on_site_event)
     host.every(settings.clock_tick_seconds, "intake-promise-watch", intake.terminate_overdue)
     return host

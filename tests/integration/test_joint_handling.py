@@ -16,6 +16,7 @@ import pytest
 
 from contracts.routing import JointPartReported
 from contracts.subjects import admitted_stream, inbox_stream, own_stream
+from services.intake.domain.case import WindowCase
 from services.routing.domain import RoutedCase
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.settings import for_service
@@ -64,6 +65,18 @@ async def joint_of(routing: httpx.AsyncClient, case_id: str, outcome: str | None
     return await eventually(decided)
 
 
+async def told_at_the_window(stack: Stack, case_id: str) -> str:
+    """The joint case completed at the Yantai window: its outcome."""
+    async with stack.client(A, "intake") as intake:
+        async def completed() -> dict[str, Any] | None:
+            body = (await intake.get(f"/cases/{case_id}")).json()
+            return body if body["status"] == "completed" else None
+        await eventually(completed)
+    case = stack.host(A, "intake").store.load(WindowCase, UUID(case_id))
+    assert case is not None and case.ended is not None
+    return str(case.ended.outcome)  # type: ignore[union-attr]
+
+
 async def open_joint_case(stack: Stack) -> str:
     async with stack.client(A, "intake") as intake:
         return await take_in_and_accept(intake, FAMILY_MOVE, LIU_YANG, "pickup_at_window")
@@ -80,6 +93,7 @@ async def test_the_joint_case_is_approved_when_every_part_approves(sites: Stack)
             await decide(sites, site, case_id, True, "准予")
         joint = await joint_of(routing, case_id, "approved")
     assert {p["site"] for p in joint["parts"] if p["approved"]} == {A, B, D}
+    assert await told_at_the_window(sites, case_id) == "approved"
     js = sites.host(C, "routing").js
     for stream in (own_stream(C), inbox_stream(C), admitted_stream(C)):
         assert (await js.stream_info(stream)).state.messages == 0, stream
@@ -94,6 +108,7 @@ async def test_one_denied_part_denies_the_joint_case_naming_the_part_and_why(
     async with sites.client(A, "routing") as routing:
         joint = await joint_of(routing, case_id, "denied")
     assert (joint["denied_part"], joint["reason"]) == (B, "随迁子女户口簿信息与出生医学证明不一致")
+    assert await told_at_the_window(sites, case_id) == "denied"
 
 
 async def test_a_part_silent_past_the_promised_date_is_supervised(
