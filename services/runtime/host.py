@@ -165,6 +165,10 @@ class ServiceHost:
                 await asyncio.wait_for(self.nc.drain(), timeout)
             except (TimeoutError, nats.errors.Error):
                 await self.nc.close()
+        try:  # a command or handler still in its worker thread holds the lock: let it finish
+            await asyncio.wait_for(self._lock.acquire(), timeout)
+        except TimeoutError:
+            log.warning("store_closed_while_busy")
         self.store.close()
         for close in self.closers:
             close()
