@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from services.runtime.nats_server import LocalNatsServer, free_port
+from services.runtime.nats_server import LocalNatsServer, PortTaken, free_port
 from services.runtime.streams import domain
 
 HUB_NODES = 3
@@ -123,21 +123,33 @@ class LocalHub:
     site_servers: dict[str, LocalNatsServer] = field(default_factory=dict)
 
     def start(self) -> LocalHub:
-        self.nodes = [HubNode(f"hub-{n + 1}", "127.0.0.1", free_port(), free_port(), free_port(),
-                              free_port()) for n in range(HUB_NODES)]
-        for node in self.nodes:
-            store = self.root / node.name
-            self.hub.append(LocalNatsServer(store, node.client_port, hub_config(
-                node, self.nodes, self.sites, self.secret, str(store),
-                http_port=node.monitor_port)))
-        for server in self.hub:
-            server.start(timeout=30)
+        for attempt in range(3):  # a free port can be taken before a node binds it
+            try:
+                self._start_hub(attempt)
+                break
+            except PortTaken:
+                for server in self.hub:
+                    server.stop()
+                if attempt == 2:
+                    raise
         for site in self.sites:
             store = self.root / f"site-{site}"
             self.site_servers[site] = LocalNatsServer(store, free_port()).start_with(
                 lambda port, site=site, store=store: site_config(
                     site, port, self.nodes, self.secret, str(store)))
         return self
+
+    def _start_hub(self, attempt: int) -> None:
+        self.nodes = [HubNode(f"hub-{n + 1}", "127.0.0.1", free_port(), free_port(), free_port(),
+                              free_port()) for n in range(HUB_NODES)]
+        self.hub = []
+        for node in self.nodes:
+            store = self.root / f"{node.name}-{attempt}"  # a fresh store for a fresh try
+            self.hub.append(LocalNatsServer(store, node.client_port, hub_config(
+                node, self.nodes, self.sites, self.secret, str(store),
+                http_port=node.monitor_port)))
+        for server in self.hub:
+            server.start(timeout=30)
 
     def url(self, site: str) -> str:
         return self.site_servers[site].url

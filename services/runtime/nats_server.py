@@ -103,10 +103,18 @@ class LocalNatsServer:
         raise TimeoutError(f"nats-server did not listen on {self.port} within {timeout}s")
 
     def start_with(self, config: Callable[[int], str], timeout: float = 30.0) -> Self:
-        """Start with a whole configuration made for this server's port."""
-        self.config = config(self.port)
+        """Start with a whole configuration made for this server's port; a port taken in the
+        meantime is retried on another."""
         self._fixed_port = True
-        return self.start(timeout)
+        for attempt in range(3):
+            self.config = config(self.port)
+            try:
+                return self.start(timeout)
+            except PortTaken:
+                if attempt == 2:
+                    raise
+                self.port = free_port()
+        raise AssertionError("unreachable")
 
     def kill(self) -> None:
         """SIGKILL: a node lost, not stopped."""
