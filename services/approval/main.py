@@ -5,7 +5,6 @@ from __future__ import annotations
 from contracts.subjects import admitted_stream, own_stream
 from services.approval.application import Approval
 from services.approval.http import add_routes
-from services.directory import load_directory
 from services.runtime.host import Clock, ServiceHost, utc_now
 from services.runtime.settings import ServiceSettings
 from services.runtime.workdays import calendar_for
@@ -13,7 +12,7 @@ from services.runtime.workdays import calendar_for
 
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("approval", settings, clock)
-    approval = Approval(host, load_directory(settings.catalogue_dir), calendar_for(settings),
+    approval = Approval(host, host.directory, calendar_for(settings),
                         settings.deadline_lead_days)
     add_routes(host.api, approval)
     site = settings.site

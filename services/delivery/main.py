@@ -5,7 +5,6 @@ from __future__ import annotations
 from contracts.subjects import admitted_stream, own_stream
 from services.delivery.application import ResultDelivery
 from services.delivery.http import add_routes
-from services.directory import load_directory
 from services.runtime.host import Clock, ServiceHost, utc_now
 from services.runtime.settings import ServiceSettings
 from services.runtime.workdays import calendar_for
@@ -13,7 +12,7 @@ from services.runtime.workdays import calendar_for
 
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("delivery", settings, clock)
-    delivery = ResultDelivery(host, load_directory(settings.catalogue_dir), calendar_for(settings))
+    delivery = ResultDelivery(host, host.directory, calendar_for(settings))
     add_routes(host.api, delivery)
     site = settings.site
     host.subscribe("delivery-on-site-event", own_stream(site), f"tb.{site}.>",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contracts.subjects import admitted_stream, own_stream
-from services.directory import load_directory
 from services.intake.application import Intake
 from services.intake.guide_desk import GuideDesk
 from services.intake.http import add_guide_routes, add_window_routes
@@ -14,7 +13,7 @@ from services.runtime.workdays import calendar_for
 
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("intake", settings, clock)
-    directory = load_directory(settings.catalogue_dir)
+    directory = host.directory
     intake = Intake(host, directory, calendar_for(settings))
     add_guide_routes(host.api, GuideDesk(host, directory))
     add_window_routes(host.api, intake)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from contracts.subjects import admitted_stream, own_stream
-from services.directory import load_directory
 from services.ledger.application import Ledger
 from services.ledger.http import add_routes
 from services.ledger.projections import Projector
@@ -25,7 +24,7 @@ def build(settings: ServiceSettings, clock: Clock = utc_now, archiving: bool = T
     projector = Projector(projections_path(settings))
     host.closers.append(projector.close)
     ledger = Ledger(host, projector, archiving)
-    site = load_directory(settings.catalogue_dir).sites.get(settings.site)
+    site = host.directory.sites.get(settings.site)
     add_routes(host.api, ledger, site.name if site else settings.site)
     host.subscribe("ledger-on-site-event", own_stream(settings.site), f"tb.{settings.site}.>",
                    ledger.on_event)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contracts.subjects import inbox_stream, own_stream
-from services.directory import load_directory
 from services.routing.application import Exchange
 from services.routing.file_routes import add_file_routes
 from services.routing.http import add_routes
@@ -15,7 +14,7 @@ from services.runtime.workdays import calendar_for
 
 def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
     host = ServiceHost("routing", settings, clock)
-    routing = Routing(host, load_directory(settings.catalogue_dir))
+    routing = Routing(host, host.directory)
     exchange = Exchange(host, calendar_for(settings), settings.handover_threshold_days)
     add_routes(host.api, exchange)
     add_file_routes(host.api, exchange, routing)

@@ -63,9 +63,9 @@ class ServiceHost:
     ) -> None:
         self.service, self.settings, self.site, self.clock = service, settings, settings.site, clock
         self.store = CaseStore(service, settings)
-        directory = load_directory(settings.catalogue_dir)
-        self.sites = tuple(directory.sites)
-        ring = KeyRing.of(directory)
+        self.directory = load_directory(settings.catalogue_dir)  # sites, keys and matters
+        self.sites = tuple(self.directory.sites)
+        ring = KeyRing.of(self.directory)
         seed = settings.signing_key_seed
         self.sealer = sealer_for(settings.site, ring, clock(), settings.signing_key_id,
                                  base64.b64decode(seed.get_secret_value()) if seed else None)
