@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
 
 from contracts.seal import GENESIS, Seal
@@ -34,13 +33,6 @@ class Report:
     @property
     def intact(self) -> bool:
         return self.broken is None
-
-    def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"intact": self.intact, "events": self.events,
-                                "chains": len(self.heads), "signatures": self.signatures}
-        if self.broken is not None:
-            body["broken"] = self.broken.__dict__
-        return body
 
 
 def verify_ledger(store: CaseStore, verifier: Verifier, batch: int = 2000) -> Report:
