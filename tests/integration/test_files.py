@@ -29,6 +29,7 @@ from tests.support.stack import (
     WANG_QIANG,
     WINDOW_CLERK,
     Stack,
+    accept_with_every_material,
     approve,
     eventually,
     periodic_job,
@@ -85,7 +86,7 @@ async def test_a_scan_travels_to_the_business_site_only_and_a_changed_copy_is_re
         attached = await upload(intake, case_id, "营业执照.pdf", SCAN, "application/pdf")
         assert attached.status_code == 200, attached.text
         assert attached.json()["files"][0]["sha256"] == sha
-        await take_in_and_accept_existing(intake, case_id)
+        await accept_with_every_material(intake, case_id)
     async with sites.client(B, "routing") as qingdao:
         async def admitted() -> bool:
             return (await qingdao.get(f"/cases/{case_id}")).status_code == 200
@@ -116,16 +117,6 @@ async def test_a_scan_travels_to_the_business_site_only_and_a_changed_copy_is_re
     assert [r.actor.staff_id for r in reads] == ["370202-A07", "370202-A07"]
 
 
-async def take_in_and_accept_existing(intake: httpx.AsyncClient, case_id: str) -> None:
-    case = (await intake.get(f"/cases/{case_id}")).json()
-    items = [{"material_code": m["material_code"], "pages": 2} for m in case["materials"]
-             if m["state"] != "not_required"]
-    for path, body in [("materials", {"items": items}), ("identity", {"subject": "applicant"}),
-                       ("accept", None)]:
-        response = await intake.post(f"/cases/{case_id}/{path}", headers=WINDOW_CLERK, json=body)
-        assert response.status_code == 200, response.text
-
-
 async def test_after_the_retention_period_both_parties_remove_the_files_and_record_it(
     sites: Stack, clock: FakeClock,
 ) -> None:
@@ -133,7 +124,7 @@ async def test_after_the_retention_period_both_parties_remove_the_files_and_reco
     async with sites.client(A, "intake") as intake, sites.client(B, "approval") as approval:
         case_id = await opened(intake)
         await upload(intake, case_id, "营业执照.pdf", SCAN, "application/pdf")
-        await take_in_and_accept_existing(intake, case_id)
+        await accept_with_every_material(intake, case_id)
         await approve(approval, case_id)
 
         async def completed() -> bool:

@@ -22,7 +22,6 @@ from tests.integration.test_files import (
     SCAN,
     held,
     opened,
-    take_in_and_accept_existing,
     upload,
 )
 from tests.support.stack import (
@@ -30,6 +29,7 @@ from tests.support.stack import (
     GT_CHANGE,
     WANG_QIANG,
     Stack,
+    accept_with_every_material,
     approve,
     eventually,
     take_in_and_accept,
@@ -137,25 +137,11 @@ async def test_a_site_cut_off_for_a_minute_gets_every_case_once_in_order_when_ba
     # A server back from the dead: the sources between the sites resume after a backoff.
     await ledgers_agree(sites, cases, timeout=150)
     admitted = await admitted_at_qingdao(sites)
+    sent = await per_case(sites, A, own_stream(A), f"tb.{A}.>")  # in Yantai's order
     for case_id in cases:
         events = admitted[case_id]
         assert len(events) == len(set(events)), "an event admitted twice"
-        sent = await yantai_sent_in_order(sites, case_id)
-        assert events == [e for e in sent if e in set(events)], "order per case changed"
-
-
-async def yantai_sent_in_order(stack: Stack, case_id: str) -> list[str]:
-    """The events of a case Yantai's services published, in the order of Yantai's stream."""
-    js = stack.host(A, "routing").js
-    info = await js.stream_info(own_stream(A))
-    sub = await js.subscribe(f"tb.{A}.>", stream=own_stream(A), ordered_consumer=True)
-    ids = []
-    for _ in range(info.state.messages):
-        event = json.loads((await sub.next_msg(timeout=5)).data)
-        if event["case_id"] == case_id and event["event_id"]:
-            ids.append(event["event_id"])
-    await sub.unsubscribe()
-    return ids
+        assert events == [e for e in sent[case_id] if e in set(events)], "order per case changed"
 
 
 async def test_a_hub_node_lost_under_load_loses_nothing(sites: Stack, hub: LocalHub) -> None:
@@ -209,7 +195,7 @@ async def test_a_scan_reaches_the_business_sites_own_server_and_no_other(sites: 
         case_id = await opened(intake)
         attached = await upload(intake, case_id, "营业执照.pdf", SCAN, "application/pdf")
         assert attached.status_code == 200, attached.text
-        await take_in_and_accept_existing(intake, case_id)
+        await accept_with_every_material(intake, case_id)
     await eventually(lambda: in_qingdao(sites, case_id), timeout=30)
     assert await held(sites, B) == {sha: SCAN}  # in Qingdao's own JetStream domain
     assert await held(sites, C) == {}

@@ -76,14 +76,20 @@ async def take_in_and_accept(intake: httpx.AsyncClient, matter_code: str,
     opened = await intake.post("/cases", headers=WINDOW_CLERK, json={
         "matter_code": matter_code, "applicant": applicant, "delivery_channel": delivery_channel})
     assert opened.status_code == 201, opened.text
-    case_id = opened.json()["case_id"]
+    case_id = str(opened.json()["case_id"])
+    await accept_with_every_material(intake, case_id)
+    return case_id
+
+
+async def accept_with_every_material(intake: httpx.AsyncClient, case_id: str) -> None:
+    """Every material still on the checklist, identity check, 受理, for an opened case."""
+    case = (await intake.get(f"/cases/{case_id}")).json()
     items = [{"material_code": m["material_code"], "pages": 2}
-             for m in opened.json()["materials"] if m["state"] != "not_required"]
+             for m in case["materials"] if m["state"] != "not_required"]
     for path, body in [("materials", {"items": items}), ("identity", {"subject": "applicant"}),
                        ("accept", None)]:
         response = await intake.post(f"/cases/{case_id}/{path}", headers=WINDOW_CLERK, json=body)
         assert response.status_code == 200, response.text
-    return str(case_id)
 
 
 def periodic_job(host: ServiceHost, name: str) -> Callable[[], Any]:
