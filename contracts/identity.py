@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -23,9 +24,18 @@ def resident_id_check_digit(first17: str) -> str:
     return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
+_DIGITS = frozenset("0123456789")
+
+
+def canonical_number(value: str) -> str:
+    """One way to write an identity number: full-width characters (３７０６…, ｘ) folded by NFKC
+    and letters upper-cased, so one person or company has one number however it was typed."""
+    return unicodedata.normalize("NFKC", value).upper()
+
+
 def _check_resident_id(value: str) -> str:
-    value = value.upper()
-    if len(value) != 18 or not value[:17].isdigit():
+    value = canonical_number(value)
+    if len(value) != 18 or not set(value[:17]) <= _DIGITS:
         raise ValueError("居民身份证号码应为18位，前17位为数字")
     if resident_id_check_digit(value[:17]) != value[17]:
         raise ValueError("居民身份证号码校验码不正确")
@@ -45,7 +55,7 @@ def credit_code_check_character(first17: str) -> str:
 
 
 def _check_credit_code(value: str) -> str:
-    value = value.upper()
+    value = canonical_number(value)
     if len(value) != 18:
         raise ValueError("统一社会信用代码应为18位")
     excluded = sorted({c for c in value if c not in _CREDIT_CHARS})
@@ -86,7 +96,7 @@ class Person(_Frozen):
         return f"{_mask_name(self.name)} {_mask_id(self.id_number)}"
 
     def identifies(self, number: str) -> bool:
-        return number.upper() == self.id_number
+        return canonical_number(number) == self.id_number
 
 
 class Agent(_Frozen):
@@ -113,7 +123,7 @@ class Company(_Frozen):
         return f"{self.name} {self.credit_code}"  # the company itself is not personal data
 
     def identifies(self, number: str) -> bool:
-        return number.upper() in (self.credit_code, self.representative_id_number)
+        return canonical_number(number) in (self.credit_code, self.representative_id_number)
 
 
 def _kind(value: object) -> str:

@@ -71,3 +71,26 @@ def test_a_company_answers_to_its_credit_code_or_its_representatives_id_number()
     assert company.identifies("913706027654032157")
     assert company.identifies("370602198803141233")
     assert not company.identifies("370202199209093382")
+
+
+def test_an_id_number_typed_in_full_width_digits_is_the_same_person() -> None:
+    assert Person(**{**WANG, "id_number": "３７０６０２１９８８０３１４１２３３"}).id_number == (
+        "370602198803141233")
+    assert Person(**{**WANG, "id_number": "１１０１０５１９４９１２３１００２ｘ"}).id_number == (
+        "11010519491231002X")
+
+
+def test_an_id_number_in_digits_of_another_script_is_refused() -> None:
+    arabic_indic = "٣٧٠٦٠٢١٩٨٨٠٣١٤١٢٣٣"  # isdigit() and int() accept these; NFKC keeps them
+    with pytest.raises(ValidationError, match="前17位为数字"):
+        Person(**{**WANG, "id_number": arabic_indic})
+
+
+def test_a_credit_code_typed_in_full_width_is_the_same_company() -> None:
+    assert Company(**{**HAIAN, "credit_code": "９１３５０１００ｍ０００１００ｙ４３"}).credit_code == (
+        "91350100M000100Y43")
+
+
+def test_a_person_answers_to_their_id_number_typed_in_full_width() -> None:
+    assert Person(**WANG).identifies("３７０６０２１９８８０３１４１２３３")
+    assert Company(**HAIAN).identifies("９１３７０６０２７６５４０３２１５７")
