@@ -3,7 +3,7 @@ only by the auditor role, on the record."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from services.ledger.application import Ledger
 from services.ledger.exports import work_ledger_csv, work_ledger_xlsx
-from services.runtime.http import ActingStaff, CorrelationId
+from services.runtime.http import ActingStaff, ChinaDateTime, CorrelationId
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,8 +35,10 @@ def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
 
     @api.get("/cases/{case_id}/state", tags=["auditor"],
              summary="the case as the ledger knew it at a past moment")
-    async def state(case_id: UUID, at: Annotated[datetime, Query(
-            description="ISO 8601 with offset")]) -> dict[str, Any]:
+    async def state(case_id: UUID, at: Annotated[ChinaDateTime, Query(
+            description="ISO 8601 date-time, e.g. 2026-11-26T09:30:00+08:00; without an offset "
+                        "it is read as China's time (Asia/Shanghai, UTC+8). "
+                        "不带时区的时间按北京时间理解")]) -> dict[str, Any]:
         return await host.query(lambda: ledger.state_at(case_id, at))
 
     @api.get("/audit/cases", tags=["auditor"], summary="工作台账, filtered")

@@ -3,16 +3,19 @@ clerk can read, health and readiness."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
 
 from contracts.base import Actor
 from contracts.identity import APPLICANT_KINDS
 from services.runtime.aggregate import DomainError
+from services.runtime.workdays import CHINA
 
 _REASONS_ZH = {
     "missing": "必填项缺失",
@@ -25,6 +28,15 @@ _REASONS_ZH = {
     "date_from_datetime_parsing": "不是有效的日期",
     "string_pattern_mismatch": "格式不正确",
 }
+
+
+def _in_china_when_naive(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=CHINA)
+
+
+ChinaDateTime = Annotated[datetime, AfterValidator(_in_china_when_naive)]
+"""A date-time from staff: one written without an offset is China's time (Asia/Shanghai, UTC+8),
+the time on the hall's clock, so it is never compared naive with the stored UTC times."""
 
 
 def acting_staff(
