@@ -148,6 +148,18 @@ def test_a_decided_case_cannot_be_decided_again() -> None:
         case.reject("申请人不具备主体资格", None, at())
 
 
+def test_a_second_decision_is_refused_with_the_status_said_once() -> None:
+    accepted, rejected = ready(), ready()
+    accepted.accept(GT_CHANGE, WorkCalendar(), NUMBER, at())
+    rejected.reject("申请人不具备主体资格", None, at())
+    with pytest.raises(errors.CaseAlreadyDecided) as twice:
+        accepted.accept(GT_CHANGE, WorkCalendar(), NUMBER, at())
+    with pytest.raises(errors.CaseAlreadyDecided) as after_rejection:
+        rejected.accept(GT_CHANGE, WorkCalendar(), NUMBER, at())
+    assert twice.value.reason == "该办件已受理，不能再作受理决定"
+    assert after_rejection.value.reason == "该办件已不予受理，不能再作受理决定"
+
+
 # -- the one-time notice ----------------------------------------------------------------------
 
 def test_the_one_time_notice_names_every_defect_at_once() -> None:

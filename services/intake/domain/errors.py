@@ -9,7 +9,8 @@ from services.runtime.aggregate import DomainError
 
 class CaseAlreadyDecided(DomainError):
     def __init__(self, status: str) -> None:
-        super().__init__(f"该办件已{status}，不能再作受理决定")
+        """`status` as staff read it: 已受理, 不予受理, 已终止, 已办结; 已 is said once."""
+        super().__init__(f"该办件已{status.removeprefix('已')}，不能再作受理决定")
 
 
 class OneTimeNoticeOpen(DomainError):
