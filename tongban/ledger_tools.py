@@ -12,6 +12,7 @@ from services.directory import load_directory
 from services.ledger.main import build, projections_path
 from services.ledger.projections import Projector
 from services.ledger.verify import Report, verify_ledger
+from services.runtime.host import clock_for
 from services.runtime.keys import KeyRing, Verifier
 from services.runtime.settings import ServiceSettings
 from services.runtime.store import CaseStore
@@ -72,7 +73,7 @@ def rebuild(settings: ServiceSettings) -> Rebuilt:
 async def refill_from_streams(settings: ServiceSettings, timeout: float = 600.0) -> int:
     """For a ledger whose store was lost: consume the site's streams from their start into the
     (empty) store, then stop. Returns how many messages the streams held."""
-    host = build(settings, archiving=False)
+    host = build(settings, clock_for(settings), archiving=False)
     await host.start()
     try:
         streams = (own_stream(settings.site), admitted_stream(settings.site))

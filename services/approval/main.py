@@ -5,12 +5,12 @@ from __future__ import annotations
 from contracts.subjects import admitted_stream, own_stream
 from services.approval.application import Approval
 from services.approval.http import add_routes
-from services.runtime.host import Clock, ServiceHost, utc_now
+from services.runtime.host import Clock, ServiceHost
 from services.runtime.settings import ServiceSettings
 from services.runtime.workdays import calendar_for
 
 
-def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
+def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     host = ServiceHost("approval", settings, clock)
     approval = Approval(host, host.directory, calendar_for(settings),
                         settings.deadline_lead_days)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from contracts.subjects import admitted_stream, own_stream
 from services.delivery.application import ResultDelivery
 from services.delivery.http import add_routes
-from services.runtime.host import Clock, ServiceHost, utc_now
+from services.runtime.host import Clock, ServiceHost
 from services.runtime.settings import ServiceSettings
 from services.runtime.workdays import calendar_for
 
 
-def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
+def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     host = ServiceHost("delivery", settings, clock)
     delivery = ResultDelivery(host, host.directory, calendar_for(settings))
     add_routes(host.api, delivery)

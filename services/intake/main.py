@@ -6,12 +6,12 @@ from contracts.subjects import admitted_stream, own_stream
 from services.intake.application import Intake
 from services.intake.guide_desk import GuideDesk
 from services.intake.http import add_guide_routes, add_window_routes
-from services.runtime.host import Clock, ServiceHost, utc_now
+from services.runtime.host import Clock, ServiceHost
 from services.runtime.settings import ServiceSettings
 from services.runtime.workdays import calendar_for
 
 
-def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
+def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     host = ServiceHost("intake", settings, clock)
     directory = host.directory
     intake = Intake(host, directory, calendar_for(settings))

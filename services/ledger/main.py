@@ -8,7 +8,7 @@ from contracts.subjects import admitted_stream, own_stream
 from services.ledger.application import Ledger
 from services.ledger.http import add_routes
 from services.ledger.projections import Projector
-from services.runtime.host import Clock, ServiceHost, utc_now
+from services.runtime.host import Clock, ServiceHost
 from services.runtime.settings import ServiceSettings
 
 PROJECTION_SECONDS = 0.2
@@ -18,7 +18,7 @@ def projections_path(settings: ServiceSettings) -> Path:
     return settings.data_dir / settings.site / "ledger_projections.sqlite3"
 
 
-def build(settings: ServiceSettings, clock: Clock = utc_now, archiving: bool = True
+def build(settings: ServiceSettings, clock: Clock, archiving: bool = True
           ) -> ServiceHost:
     host = ServiceHost("ledger", settings, clock)
     projector = Projector(projections_path(settings))

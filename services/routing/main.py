@@ -7,12 +7,12 @@ from services.routing.application import Exchange
 from services.routing.file_routes import add_file_routes
 from services.routing.http import add_routes
 from services.routing.policies import Routing
-from services.runtime.host import Clock, ServiceHost, utc_now
+from services.runtime.host import Clock, ServiceHost
 from services.runtime.settings import ServiceSettings
 from services.runtime.workdays import calendar_for
 
 
-def build(settings: ServiceSettings, clock: Clock = utc_now) -> ServiceHost:
+def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     host = ServiceHost("routing", settings, clock)
     routing = Routing(host, host.directory)
     exchange = Exchange(host, calendar_for(settings), settings.handover_threshold_days)

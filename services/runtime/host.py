@@ -59,7 +59,7 @@ class Subscription:
 
 class ServiceHost:
     def __init__(
-        self, service: str, settings: ServiceSettings, clock: Clock = utc_now
+        self, service: str, settings: ServiceSettings, clock: Clock
     ) -> None:
         self.service, self.settings, self.site, self.clock = service, settings, settings.site, clock
         self.store = CaseStore(service, settings)

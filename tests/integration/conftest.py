@@ -4,7 +4,6 @@ moves by hand; and three sites for the result's way home (Yantai, Qingdao, Harbi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,22 +13,13 @@ from services.intake.main import build
 from services.runtime.host import ServiceHost
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.settings import for_service
+from tests.support.clock import FakeClock
 from tests.support.stack import Stack, settings_factory
-
-
-class FakeClock:
-    """Time the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 11, 26, 1, 30, tzinfo=UTC))
+    return FakeClock()
 
 
 @pytest.fixture

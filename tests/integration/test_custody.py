@@ -13,7 +13,7 @@ import pytest
 from contracts.routing import HandoverOverdue
 from contracts.subjects import admitted_stream, inbox_stream, own_stream
 from services.runtime.nats_server import LocalNatsServer
-from tests.integration.conftest import FakeClock
+from tests.support.clock import FakeClock
 from tests.support.stack import (
     GT_CHANGE,
     WANG_QIANG,

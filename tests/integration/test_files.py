@@ -21,7 +21,7 @@ from contracts.files import FileReplicaRepaired, FilesRemoved, MaterialFileRead
 from services.routing.domain import RoutedCase
 from services.runtime import files
 from services.runtime.nats_server import LocalNatsServer
-from tests.integration.conftest import FakeClock
+from tests.support.clock import FakeClock, FileClock
 from tests.support.processes import serve
 from tests.support.stack import (
     APPROVER,
@@ -175,7 +175,8 @@ def test_a_50_mb_scan_passes_through_the_window_without_being_held_in_memory(
         out.write(b"%PDF-1.7\n")
         for _ in range(50):
             out.write(os.urandom(1024 * 1024))
-    process, url = serve("intake", A, nats_server.url, store_overrides)
+    process, url = serve("intake", A, nats_server.url, store_overrides,
+                         FileClock(tmp_path / "now"))
     try:
         with httpx.Client(base_url=url, timeout=120) as http:
             case_id = http.post("/cases", headers=WINDOW_CLERK, json={

@@ -21,7 +21,7 @@ from services.routing.domain import RoutedCase
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.settings import for_service
 from services.runtime.store import CaseStore
-from tests.integration.conftest import FakeClock
+from tests.support.clock import FakeClock
 from tests.support.processes import serve
 from tests.support.stack import Stack, eventually, settings_factory, take_in_and_accept
 

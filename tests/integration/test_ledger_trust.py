@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from contracts.subjects import admitted_stream, inbox_subject, own_stream
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.nats_server import LocalNatsServer
-from tests.integration.conftest import FakeClock
+from tests.support.clock import FakeClock
 from tests.support.events import sample
 from tests.support.sealing import HandSealer
 from tests.support.stack import (

@@ -16,7 +16,7 @@ from contracts.approval import CaseOverdue, DeadlineApproaching
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.settings import for_service
 from services.runtime.store import CaseStore
-from tests.integration.conftest import FakeClock
+from tests.support.clock import FakeClock, FileClock
 from tests.support.processes import serve
 from tests.support.stack import (
     APPROVER,
@@ -80,13 +80,12 @@ async def test_warning_and_overdue_fire_once_each_across_a_restart(
 async def test_warning_and_overdue_fire_once_each_when_the_approval_process_is_killed_between(
     nats_server: LocalNatsServer, store_overrides: dict[str, Any], tmp_path: Path,
 ) -> None:
-    now = tmp_path / "now"
-    now.write_text("2026-11-26T01:30:00+00:00")
-    approval_store = {**store_overrides, "clock_file": now}
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    clock = FileClock(tmp_path / "now")  # read by the approval process and the stack alike
+    stack = Stack(settings_factory(nats_server.url, store_overrides), clock)
     await stack.start([A], ["intake", "routing"])
     await stack.start([B], ["routing"])
-    process, url = await asyncio.to_thread(serve, "approval", B, nats_server.url, approval_store)
+    process, url = await asyncio.to_thread(serve, "approval", B, nats_server.url,
+                                           store_overrides, clock)
     try:
         async with stack.client(A, "intake") as intake:
             case_id = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
@@ -95,13 +94,13 @@ async def test_warning_and_overdue_fire_once_each_when_the_approval_process_is_k
                 return (await approval.get(f"/cases/{case_id}")).status_code == 200
             await eventually(received)
             await approval.post(f"/cases/{case_id}/claim", headers=APPROVER)
-            now.write_text("2026-11-27T02:00:00+00:00")  # two working days left
+            clock.set(datetime(2026, 11, 27, 2, 0, tzinfo=UTC))  # two working days left
             await eventually(lambda: _flag(approval, case_id, "deadline_approaching"))
         process.send_signal(signal.SIGKILL)
         process.wait()
-        now.write_text("2026-12-02T02:00:00+00:00")  # the day after the due date
+        clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))  # the day after the due date
         process, url = await asyncio.to_thread(serve, "approval", B, nats_server.url,
-                                               approval_store)
+                                               store_overrides, clock)
         async with httpx.AsyncClient(base_url=url) as approval:
             await eventually(lambda: _flag(approval, case_id, "overdue"))
             await asyncio.sleep(1.0)  # several more ticks of the scheduler

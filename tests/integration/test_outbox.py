@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -31,6 +32,7 @@ from services.runtime.settings import ServiceSettings, for_service
 from services.runtime.store import CaseStore
 from services.runtime.streams import ensure_site_streams
 from services.runtime.workdays import WorkCalendar
+from tests.support.clock import FakeClock, FileClock
 from tests.support.sealing import RING, SIGNED_AT
 from tests.support.stack import Stack, eventually, settings_factory
 
@@ -44,7 +46,7 @@ EVENTS_PER_CASE = 4  # opened, materials submitted, identity verified, accepted
 def take_in_cases(settings: ServiceSettings, count: int) -> int:
     """Take in and accept cases through the intake application with no relay running: saved,
     not published. Returns the number of events stored to publish."""
-    host = ServiceHost("intake", settings)
+    host = ServiceHost("intake", settings, FakeClock())
     intake = Intake(host, load_directory(), WorkCalendar())
     wang = Person(name="王强", id_number="370602198803141233", phone="13805351234")
     request = OpenCase(matter_code="370202GT0001", applicant=wang)
@@ -60,8 +62,10 @@ def take_in_cases(settings: ServiceSettings, count: int) -> int:
 
 
 def serve_intake(nats_url: str, store: dict[str, Any]) -> subprocess.Popen[bytes]:
-    """The intake service as its own process, on the same store as the test."""
-    env = {**os.environ, **{f"TB_INTAKE_{k.upper()}": str(v) for k, v in store.items()}}
+    """The intake service as its own process, on the same store and day as the test."""
+    clock = FileClock(Path(store["data_dir"]).parent / "now")
+    env = {**os.environ, **{f"TB_INTAKE_{k.upper()}": str(v) for k, v in store.items()},
+           "TB_INTAKE_CLOCK_FILE": str(clock.path)}
     return subprocess.Popen(
         [sys.executable, "-m", "tongban", "serve", "intake", "--site", YANTAI,
          "--port", str(free_port()), "--nats-url", nats_url, "--data-dir", str(store["data_dir"])],

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 from contracts.subjects import admitted_stream
-from tests.integration.conftest import FakeClock
 from tests.integration.test_delivery_paths import (
     CHEN_JING_ID,
     PICKUP_CLERK,
@@ -18,10 +17,13 @@ from tests.integration.test_delivery_paths import (
     state,
     window_status,
 )
+from tests.support.clock import FakeClock
 from tests.support.stack import APPROVER, WANG_QIANG, Stack, eventually
 
 A, B, C = "370671", "370202", "230102"
 TODAY = "2026-11-26"
+NO_SUCH_CASE = {"errors": [{"field": "case_number", "reason": "未找到与办件编号和证件号码相符的办件",
+                           "rule": "case_number_unknown"}]}
 
 
 async def collected(stack: Stack) -> tuple[str, str]:
@@ -56,10 +58,6 @@ async def test_a_department_rating_is_followed_up_at_the_business_site_and_nowhe
         twice = await yantai.post("/ratings", json=rating(number, scope="visit",
                                                            visit_day=TODAY, window_level=2))
         assert twice.status_code == 409 and twice.json()["errors"][0]["rule"] == "already_rated"
-        stranger = await yantai.post("/ratings", json={**rating(number, scope="matter",
-                                                                window_level=1),
-                                                       "id_number": CHEN_JING_ID})
-        assert stranger.status_code == 403
         matter = await yantai.post("/ratings", json=rating(
             number, scope="matter", window_level=2, department_level=5,
             comment="审批人员电话里态度生硬"))
@@ -99,6 +97,20 @@ async def test_a_department_rating_is_followed_up_at_the_business_site_and_nowhe
     assert info.state.subjects == {rated: 1}
 
 
+async def test_a_stranger_and_a_case_number_that_does_not_exist_get_one_and_the_same_answer(
+    three_sites: Stack,
+) -> None:
+    """Nothing tells a stranger whether a case number exists, at its window or another site."""
+    _, number = await collected(three_sites)
+    strangers = {**rating(number, scope="matter", window_level=1), "id_number": CHEN_JING_ID}
+    async with three_sites.client(A, "delivery") as yantai, three_sites.client(B, "delivery") as qingdao:
+        answers = [await yantai.post("/ratings", json=strangers),
+                   await qingdao.post("/ratings", json=strangers),
+                   await yantai.post("/ratings", json=rating("37067120261126FFFFFF",
+                                                             scope="matter", window_level=1))]
+    assert [(a.status_code, a.json()) for a in answers] == [(404, NO_SUCH_CASE)] * 3
+
+
 async def test_a_bad_window_rating_is_called_back_and_fixed_at_once(three_sites: Stack) -> None:
     """Story 6: the window did not say how long mailing takes."""
     case_id, number = await collected(three_sites)
@@ -134,7 +146,7 @@ async def test_a_rating_after_five_working_days_is_refused_and_changes_nothing(
         assert late.status_code == 409 and late.json()["errors"][0]["rule"] == "rating_closed"
         unknown = await yantai.post("/ratings", json=rating("37067120261126FFFFFF",
                                                              scope="matter", window_level=1))
-        assert unknown.status_code == 404
+        assert (unknown.status_code, unknown.json()) == (404, NO_SUCH_CASE)
         assert (await yantai.get("/ratings")).json()["ratings"] == []
 
 

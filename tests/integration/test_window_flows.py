@@ -13,8 +13,8 @@ import pytest
 from services.directory import load_directory
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.streams import ensure_site_streams
-from tests.integration.conftest import FakeClock
 from tests.integration.test_window_http import HAIAN, open_case
+from tests.support.clock import FakeClock
 from tests.support.stack import (
     GT_CHANGE,
     WANG_QIANG,

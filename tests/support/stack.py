@@ -13,8 +13,9 @@ from typing import Any
 
 import httpx
 
-from services.runtime.host import ServiceHost, utc_now
+from services.runtime.host import ServiceHost
 from services.runtime.settings import ServiceSettings, for_service
+from tests.support.clock import FakeClock
 from tongban.registry import BUILDERS
 
 WINDOW_CLERK = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
@@ -25,8 +26,10 @@ GT_CHANGE = "370202GT0001"  # 个体工商户变更登记, owned by 青岛市市
 
 
 class Stack:
-    def __init__(self, settings_for: Callable[[str, str], ServiceSettings]) -> None:
+    def __init__(self, settings_for: Callable[[str, str], ServiceSettings],
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.settings_for = settings_for
+        self.clock = clock or FakeClock()  # every service of the stack reads this one
         self.hosts: dict[str, ServiceHost] = {}
 
     def host(self, site: str, service: str) -> ServiceHost:
@@ -37,8 +40,8 @@ class Stack:
         return httpx.AsyncClient(transport=transport, base_url=f"http://{service}.{site}")
 
     async def start(self, sites: list[str], services: list[str] | None = None,
-                    clock: Callable[[], datetime] = utc_now) -> Stack:
-        new = [BUILDERS[service](self.settings_for(service, site), clock)
+                    clock: Callable[[], datetime] | None = None) -> Stack:
+        new = [BUILDERS[service](self.settings_for(service, site), clock or self.clock)
                for site in sites for service in services or list(BUILDERS)]
         self.hosts.update({f"{h.site}/{h.service}": h for h in new})
         await asyncio.gather(*(h.start() for h in new))

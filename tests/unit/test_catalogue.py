@@ -189,6 +189,7 @@ def test_a_catalogue_that_is_not_json_is_refused_naming_the_file(tmp_path: Path)
 def test_a_service_refuses_to_start_on_a_bad_catalogue(tmp_path: Path) -> None:
     from services.intake.main import build
     from services.runtime.settings import for_service
+    from tests.support.clock import FakeClock
 
     matters = packaged("matters.json")
     matters[0]["promised_days"] = matters[0]["statutory_days"] + 1
@@ -197,4 +198,4 @@ def test_a_service_refuses_to_start_on_a_bad_catalogue(tmp_path: Path) -> None:
                                          "utf-8")
     with pytest.raises(CatalogueError, match="promised_days"):
         build(for_service("intake", site="370671", data_dir=tmp_path / "data",
-                          catalogue_dir=tmp_path))
+                          catalogue_dir=tmp_path), FakeClock())
