@@ -52,6 +52,11 @@ class CaseNumberUnknown(DomainError):
         super().__init__("未找到与办件编号和证件号码相符的办件")
 
 
+# What a business site tells the receiving window about a case, from afar or from this hall.
+BusinessSiteOutcome = (ResultPushedOnline | MailDelivered | CaseDenied | SupplementRequested
+                       | DeadlineExtended)
+
+
 class Intake:
     def __init__(self, host: ServiceHost, directory: Directory, calendar: WorkCalendar) -> None:
         self.host, self.directory, self.calendar = host, directory, calendar
@@ -142,18 +147,44 @@ class Intake:
         return ended
 
     def on_admitted(self, delivery: Delivery) -> Effect:
+        """What another business site sends back about a case received here."""
+        event = delivery.event
+        if not isinstance(event, BusinessSiteOutcome):
+            return Effect()
+        if event.receiving_site != self.host.site:
+            raise Rejected(f"case {event.case_id} was not received at site {self.host.site}")
+        return self._follow_business_site(event)
+
+    def on_site_event(self, delivery: Delivery) -> Effect:
+        """Done here: this window handed the result over, or explained a result without paper;
+        or the joint case this site coordinates was decided, every part approving or one
+        denying (the window then tells the applicant); or this hall is itself the business
+        site of a case it received (a local matter), so its outcome never crosses the bus."""
+        event = delivery.event
+        if isinstance(event, BusinessSiteOutcome):
+            if event.receiving_site != self.host.site:
+                return Effect()  # decided here for a case received elsewhere
+            return self._follow_business_site(event)
+        if not isinstance(event, ResultHandedToApplicant | ResultFormExplained
+                          | JointCaseDecided):
+            return Effect()
+        case = self._received_case(event.case_id)
+        ctx = self._system_ctx(event.correlation_id)
+        if isinstance(event, JointCaseDecided):
+            case.complete(event.denied_part or self.host.site, ctx,
+                          "approved" if event.approved else "denied")
+        else:
+            business_site = (event.from_site if isinstance(event, ResultHandedToApplicant)
+                             else event.business_site)
+            case.complete(business_site, ctx)
+        return Effect(aggregates=[case])
+
+    def _follow_business_site(self, event: BusinessSiteOutcome) -> Effect:
         """The business site's outcome completes the case at the window: the result pushed
         online or delivered by mail, or the denial (the window then tells the applicant the
-        reasons and rights)."""
-        event = delivery.event
-        if not isinstance(event, ResultPushedOnline | MailDelivered | CaseDenied
-                          | SupplementRequested | DeadlineExtended):
-            return Effect()
-        case = self.host.store.load(WindowCase, event.case_id)
-        if case is None or event.receiving_site != self.host.site:
-            raise Rejected(f"case {event.case_id} was not received at site {self.host.site}")
-        ctx = Context(self.host.site, system_actor("intake"), self.host.clock(),
-                      event.correlation_id)
+        reasons and rights); a supplement request or an extension is passed on."""
+        case = self._received_case(event.case_id)
+        ctx = self._system_ctx(event.correlation_id)
         if isinstance(event, SupplementRequested):
             case.relay_supplement_request(event.acting_site, event.items, ctx)
         elif isinstance(event, DeadlineExtended):
@@ -164,27 +195,15 @@ class Intake:
                           "denied" if isinstance(event, CaseDenied) else "approved")
         return Effect(aggregates=[case])
 
-    def on_site_event(self, delivery: Delivery) -> Effect:
-        """Done here: this window handed the result over, or explained a result without paper;
-        or the joint case this site coordinates was decided, every part approving or one
-        denying (the window then tells the applicant)."""
-        event = delivery.event
-        if not isinstance(event, ResultHandedToApplicant | ResultFormExplained
-                          | JointCaseDecided):
-            return Effect()
-        case = self.host.store.load(WindowCase, event.case_id)
+    def _received_case(self, case_id: UUID) -> WindowCase:
+        case = self.host.store.load(WindowCase, case_id)
         if case is None:
-            raise Rejected(f"case {event.case_id} was not received at site {self.host.site}")
-        ctx = Context(self.host.site, system_actor("intake"), self.host.clock(),
-                      event.correlation_id)
-        if isinstance(event, JointCaseDecided):
-            case.complete(event.denied_part or self.host.site, ctx,
-                          "approved" if event.approved else "denied")
-        else:
-            business_site = (event.from_site if isinstance(event, ResultHandedToApplicant)
-                             else event.business_site)
-            case.complete(business_site, ctx)
-        return Effect(aggregates=[case])
+            raise Rejected(f"case {case_id} was not received at site {self.host.site}")
+        return case
+
+    def _system_ctx(self, correlation_id: UUID) -> Context:
+        return Context(self.host.site, system_actor("intake"), self.host.clock(), correlation_id)
+
 
 
 IdentitySubject = Literal["applicant", "legal_representative", "agent"]
