@@ -101,6 +101,9 @@ class Matter(_Frozen):
     elsewhere: Location | None = None
     self_servable: bool
     joint_parts: list[JointPart] = []
+    originals_checked_before_decision: bool = Field(
+        default=False, description="原件核验: the business site decides only after it signed for "
+        "the parcel of originals")
 
     @model_validator(mode="after")
     def check_rules(self) -> Self:
@@ -113,6 +116,10 @@ class Matter(_Frozen):
             raise ValueError("joint_parts: joint handling needs parts at two or more sites")
         if self.commitment_allowed and not any(m.commitment_replaces for m in self.materials):
             raise ValueError("materials: commitment allowed but no material it can replace")
+        if self.originals_checked_before_decision and (
+                self.handling_mode == "online" or all(m.form != "original" for m in self.materials)):
+            raise ValueError("originals_checked_before_decision: no original travels to the "
+                             "business site")
         codes = [m.code for m in self.materials]
         if len(codes) != len(set(codes)):
             raise ValueError("materials: material codes repeat")
