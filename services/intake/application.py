@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import IO, Literal
 from uuid import UUID, uuid4
 
@@ -24,7 +24,7 @@ from contracts.intake import CaseAccepted, CaseOpened, DeliveryChannel
 from contracts.routing import JointCaseDecided
 from services.directory import Directory, Matter
 from services.intake.domain.case import WindowCase
-from services.intake.domain.counters import Counter
+from services.intake.domain.counters import Sequence
 from services.intake.guide_desk import UnknownMatter
 from services.runtime import files
 from services.runtime.aggregate import Context, DomainError, system_actor
@@ -73,11 +73,19 @@ class Intake:
     def open_case(self, request: OpenCase, actor: Actor, correlation_id: UUID) -> WindowCase:
         matter = self.matter(request.matter_code)
         ctx = self.ctx(actor, correlation_id)
-        case_id = uuid4()
-        case = WindowCase.open(case_id, case_number(self.host.site, ctx.at, case_id), matter,
-                               request.applicant, request.delivery_channel, ctx)
-        self.host.store.record(case)
+        case_id, day = uuid4(), china_date(ctx.at)
+        sequence = self.sequence(f"case:{day.year}")
+        number = f"{self.host.site}{day:%Y%m%d}{sequence.allocate(case_id, ctx):07d}"
+        case = WindowCase.open(case_id, number, matter, request.applicant,
+                               request.delivery_channel, ctx)
+        self.host.store.record(case, sequence)
         return case
+
+    def sequence(self, name: str) -> Sequence:
+        """A yearly sequence of this site, loaded from the last number it gave."""
+        sequence_id = Sequence.id_for(self.host.site, name)
+        return (self.host.store.load_from_last_event(Sequence, sequence_id)
+                or Sequence.start(self.host.site, name))
 
     def change(self, case_id: UUID, actor: Actor, correlation_id: UUID,
                command: Callable[[WindowCase, Matter, Context], object]) -> WindowCase:
@@ -94,16 +102,13 @@ class Intake:
         matter = self.matter(case.opened.matter_code)
         ctx = self.ctx(actor, correlation_id)
         year = china_date(ctx.at).year
-        sequence = f"acceptance:{year}"
-        counter = (self.host.store.load(Counter, Counter.id_for(self.host.site, sequence))
-                   or Counter.start(self.host.site, sequence))
-        number = f"{self.host.site}受〔{year}〕{len(counter.allocations) + 1:05d}号"
+        sequence = self.sequence(f"acceptance:{year}")
+        number = f"{self.host.site}受〔{year}〕{sequence.allocate(case.id, ctx):05d}号"
         if tolerant_due is None:
             case.accept(matter, self.calendar, number, ctx)
         else:
             case.accept_tolerantly(matter, self.calendar, number, tolerant_due, ctx)
-        counter.allocate(case.id, ctx)
-        self.host.store.record(case, counter)
+        self.host.store.record(case, sequence)
         return case
 
     async def attach_file(self, case_id: UUID, upload: IO[bytes], file_name: str,
@@ -207,8 +212,3 @@ class Intake:
 
 
 IdentitySubject = Literal["applicant", "legal_representative", "agent"]
-
-
-def case_number(site: str, at: datetime, case_id: UUID) -> str:
-    """Readable at the window and unique without a counter: site, day, six hex digits."""
-    return f"{site}{china_date(at):%Y%m%d}{case_id.hex[:6].upper()}"

@@ -89,6 +89,13 @@ class CaseStore(Application[UUID]):
         finally:
             self._work.aggregates = None
 
+    def load_from_last_event(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """An aggregate whose state is its last event (a sequence of numbers): one indexed
+        read, however many events it has."""
+        last: list[DomainEvent] = list(
+            self.events.get(aggregate_id, desc=True, limit=1))  # type: ignore[arg-type]
+        return cls.replay(aggregate_id, last) if last else None
+
     def get(self, cls: type[A], case_id: UUID) -> A:
         """The case, or CaseNotFound (a 404 over HTTP)."""
         case = self.load(cls, case_id)
