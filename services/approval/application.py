@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.approval import CaseApproved, CaseDenied, CaseReceived, JointPartDecided
 from contracts.base import Actor
 from contracts.intake import SupplementForwarded
-from contracts.routing import CaseAdmitted, CaseRouted
+from contracts.routing import CaseAdmitted, CaseRouted, ParcelReceived
 from services.approval.domain import ApprovalCase
+from services.approval.originals import waiting_reason
 from services.directory import Directory
 from services.runtime.aggregate import Context, system_actor
 from services.runtime.consumer import Delivery, Effect
@@ -55,16 +56,35 @@ class Approval:
         self.lead_days = lead_days
 
     def on_routing_event(self, delivery: Delivery) -> Effect:
-        """A case admitted from another site, or routed here to a local part of a joint case."""
-        routed = delivery.event
-        ours = isinstance(routed, CaseAdmitted) or (
-            isinstance(routed, CaseRouted) and self.host.site in routed.business_sites)
-        if not ours or self.host.store.load(ApprovalCase, routed.case_id) is not None:
+        """A case admitted from another site, or routed here to a local part of a joint case;
+        or a parcel of originals this site signed for."""
+        event = delivery.event
+        if isinstance(event, ParcelReceived):
+            return self._originals_signed_for(event, delivery.data)
+        if isinstance(event, CaseAdmitted) or (
+                isinstance(event, CaseRouted) and self.host.site in event.business_sites):
+            return self._receive(event)
+        return Effect()
+
+    def _receive(self, routed: CaseRouted | CaseAdmitted) -> Effect:
+        if self.host.store.load(ApprovalCase, routed.case_id) is not None:
             return Effect()
-        ctx = Context(self.host.site, system_actor("approval"), self.host.clock(),
-                      routed.correlation_id)
-        received = ApprovalCase.receive(routed, ctx, self.calendar)  # type: ignore[arg-type]
+        matter = self.directory.matter(routed.matter_code)
+        checked = matter is not None and matter.originals_checked_before_decision
+        received = ApprovalCase.receive(routed, self._system(routed.correlation_id),
+                                        self.calendar, checked)
         return Effect(aggregates=[received])
+
+    def _originals_signed_for(self, parcel: ParcelReceived, raw: bytes) -> Effect:
+        case = self.host.store.load(ApprovalCase, parcel.case_id)
+        if case is None or not case.waits_for(parcel):
+            return Effect()
+        case.note(parcel, raw, self._system(parcel.correlation_id))
+        return Effect(aggregates=[case])
+
+    def _system(self, correlation_id: UUID) -> Context:
+        return Context(self.host.site, system_actor("approval"), self.host.clock(),
+                       correlation_id)
 
     def on_admitted(self, delivery: Delivery) -> Effect:
         """The receiving window forwarded the supplement this site asked for: the clock resumes."""
@@ -109,6 +129,7 @@ class Approval:
         rows = [{**received_view(c.received), "claimant": c.claimant,
                  "due_date": c.due.isoformat() if c.due else None,
                  "due_provisional": c.provisional, "paused": c.paused is not None,
+                 **originals_view(c),
                  "working_days_left": c.working_days_left(self.calendar, today)}
                 for c in self.open_cases()]
         return sorted(rows, key=lambda r: (r["due_date"] or "9999", r["case_number"]))
@@ -165,10 +186,17 @@ def case_view(case: ApprovalCase) -> dict[str, Any]:
             "due_date": case.due.isoformat() if case.due else None,
             "due_provisional": case.provisional, "paused": case.paused is not None,
             "limit_days": case.limit_days, "deadline_approaching": case.approaching_noted,
-            "overdue": case.overdue_noted}
+            "overdue": case.overdue_noted, **originals_view(case)}
     if isinstance(case.decision, CaseApproved):
         view["document_number"] = case.decision.document_number
     return view
+
+
+def originals_view(case: ApprovalCase) -> dict[str, Any]:
+    """Why the approver cannot decide yet, if the originals are still on their way."""
+    outstanding = case.originals_outstanding if not case.decided else []
+    return {"waiting_for_originals": bool(outstanding),
+            "waiting_reason": waiting_reason(outstanding) if outstanding else None}
 
 
 def sla_state(case: ApprovalCase, calendar: WorkCalendar, lead_days: int, today: date) -> str:

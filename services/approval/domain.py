@@ -19,6 +19,7 @@ from contracts.approval import (
 from contracts.delivery import ResultType
 from contracts.routing import CaseAdmitted, CaseRouted
 from services.approval.clock import EXTENSION_DAYS, LegalClock
+from services.approval.originals import OriginalsAwaited, OriginalsCheck, parcels_to_wait_for
 from services.runtime.aggregate import Context, DomainError
 from services.runtime.workdays import WorkCalendar
 
@@ -32,7 +33,7 @@ class CaseAlreadyDecided(DomainError):
         super().__init__("该办件已作出决定，不能再次决定")
 
 
-class ApprovalCase(LegalClock):
+class ApprovalCase(LegalClock, OriginalsCheck):
     status: Status
     received: CaseReceived
     decision: CaseApproved | CaseDenied | JointPartDecided | None = None
@@ -40,9 +41,10 @@ class ApprovalCase(LegalClock):
 
     @classmethod
     def receive(cls, routed: CaseRouted | CaseAdmitted, ctx: Context,
-                calendar: WorkCalendar | None = None) -> Self:
+                calendar: WorkCalendar | None = None, originals_checked: bool = False) -> Self:
         """Into this site's inbox: the whole case, or this site's part of a joint one; the
-        clock runs from the acceptance at the receiving site."""
+        clock runs from the acceptance at the receiving site. Where the matter checks
+        originals first, the parcels addressed here are awaited before any decision."""
         part = next((p for p in routed.joint_parts if p.site == ctx.site), None)
         due = (calendar.due(routed.accepted_on, routed.promised_days)
                if calendar is not None and routed.accepted_on is not None else None)
@@ -57,6 +59,8 @@ class ApprovalCase(LegalClock):
             max_days=routed.statutory_days + EXTENSION_DAYS[bool(routed.joint_parts)],
             due_date=due.day if due else None, due_provisional=due.provisional if due else False,
         )
+        if parcels := parcels_to_wait_for(routed, ctx.site, originals_checked):
+            case._trigger(OriginalsAwaited, ctx, manifest_numbers=parcels)
         return case
 
     @property
@@ -102,14 +106,14 @@ class ApprovalCase(LegalClock):
             self._trigger(CaseClaimed, ctx, approver_staff_id=approver_staff_id)
 
     def deny(self, reasons: list[str], ctx: Context) -> None:
-        self.check_may_decide(ctx)
+        self.check_ready_to_decide(ctx)
         if self.received.joint_role is not None:
             raise JointPartNeedsPartDecision()
         self._trigger(CaseDenied, ctx, reasons=reasons, appeal_rights=APPEAL_RIGHTS,
                       receiving_site=self.received.receiving_site)
 
     def decide_part(self, approved: bool, reason: str, ctx: Context) -> None:
-        self.check_may_decide(ctx)
+        self.check_ready_to_decide(ctx)
         if self.received.joint_role is None:
             raise NotAJointPart()
         self._trigger(JointPartDecided, ctx, part_site=ctx.site,
@@ -118,7 +122,7 @@ class ApprovalCase(LegalClock):
 
     def approve(self, result_type: ResultType, document_number: str, valid_until: date | None,
                 opinion: str, ctx: Context) -> None:
-        self.check_may_decide(ctx)
+        self.check_ready_to_decide(ctx)
         if self.received.joint_role is not None:
             raise JointPartNeedsPartDecision()
         r = self.received
@@ -135,6 +139,11 @@ class ApprovalCase(LegalClock):
         self.check_not_decided()
         if self.claimant != ctx.actor.staff_id:
             raise NotClaimedByYou(self.claimant)
+
+    def check_ready_to_decide(self, ctx: Context) -> None:
+        """The decision itself also waits for the originals the matter checks first."""
+        self.check_may_decide(ctx)
+        self.check_originals_signed_for()
 
     def apply_case_received(self, event: CaseReceived) -> None:
         self.received, self.status = event, "received"
