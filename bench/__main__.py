@@ -1,6 +1,6 @@
 """`make bench`: the end-to-end run at several offered loads, then the ledger's verify and
-rebuild rates over many events; one JSON report, a table, a plot and profiles under
-bench/results/<time>/.
+rebuild rates over many events, then the cost of taking a case number as a year fills up; JSON
+reports, a table, a plot and profiles under bench/results/<time>/.
 
     python -m bench [--rates 2,5,10,20] [--seconds 10] [--ledger-events 1000000]
 """
@@ -36,6 +36,7 @@ def main() -> None:
         print(f"  {service}: " + "; ".join(f"{f} {p}%" for f, p in top["self_by_module"][:4]))
     subprocess.run([sys.executable, "-m", "bench.ledger_rates", "--events",
                     str(args.ledger_events), "--out", str(out)], check=True)
+    subprocess.run([sys.executable, "-m", "bench.numbers", "--out", str(out)], check=True)
     print(f"report, plot and profiles: {out}")
 
 
