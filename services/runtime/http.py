@@ -15,19 +15,8 @@ from pydantic import AfterValidator
 from contracts.base import Actor
 from contracts.identity import APPLICANT_KINDS
 from services.runtime.aggregate import DomainError
+from services.runtime.reasons_zh import reason_zh
 from services.runtime.workdays import CHINA
-
-_REASONS_ZH = {
-    "missing": "必填项缺失",
-    "json_invalid": "JSON 格式错误",
-    "string_too_short": "不能为空",
-    "uuid_parsing": "不是有效的编号",
-    "union_tag_invalid": "申请人类型应为 person（个人）或 company（法人）",
-    "literal_error": "取值不在允许范围内",
-    "extra_forbidden": "不认识的字段",
-    "date_from_datetime_parsing": "不是有效的日期",
-    "string_pattern_mismatch": "格式不正确",
-}
 
 
 def _in_china_when_naive(value: datetime) -> datetime:
@@ -61,14 +50,20 @@ def error_body(errors: list[dict[str, str]]) -> dict[str, Any]:
     return {"errors": errors}
 
 
+def _field(error: dict[str, Any]) -> str:
+    """The field as the client named it; a body that is no JSON at all is the body's fault,
+    not that of the character position pydantic reports."""
+    if error["type"] == "json_invalid":
+        return "body"
+    loc = [str(part) for part in error["loc"]
+           if part not in ("body", "header", "path", "query") and part not in APPLICANT_KINDS]
+    return ".".join(loc) or "body"
+
+
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = []
-    for error in exc.errors():
-        loc = [str(part) for part in error["loc"]
-               if part not in ("body", "header", "path", "query") and part not in APPLICANT_KINDS]
-        reason = _REASONS_ZH.get(error["type"], error["msg"].removeprefix("Value error, "))
-        errors.append({"field": ".".join(loc) or "body", "reason": reason})
+    errors = [{"field": _field(error), "reason": reason_zh(error), "rule": error["type"]}
+              for error in exc.errors()]
     return JSONResponse(status_code=422, content=error_body(errors))
 
 
