@@ -12,6 +12,7 @@ from contracts.delivery import DeliveryChoiceChanged, ResultArrivedAtWindow
 from contracts.evaluation import ReviewOpened, ServiceRated
 from contracts.intake import DeliveryChannel
 from services.delivery.domain.case import DeliveryCase
+from services.delivery.domain.errors import CaseNumberUnknown
 from services.delivery.domain.rating import RatingRules, Units
 from services.directory import Directory
 from services.runtime.aggregate import Context, DomainError, system_actor
@@ -19,14 +20,6 @@ from services.runtime.consumer import Delivery, Effect
 from services.runtime.host import ServiceHost
 from services.runtime.noted import EventNoted
 from services.runtime.workdays import WorkCalendar
-
-
-class UnknownCaseNumber(DomainError):
-    status = 404
-    field = "case_number"
-
-    def __init__(self) -> None:
-        super().__init__("未找到该办件编号")
 
 
 class RatedElsewhere(DomainError):
@@ -112,21 +105,26 @@ class ResultDelivery:
         return Units(window=f"{window.hall if window else case.receiving_site}跨域通办窗口",
                      department=matter.department if matter else case.department)
 
-    def find(self, case_number: str) -> UUID:
+    def find(self, case_number: str, id_number: str) -> DeliveryCase:
+        """The applicant's case by its number; a wrong number and someone else's case are
+        refused alike."""
         for event in self.host.store.scan():
             if isinstance(event, EventNoted) and event.case_number == case_number:
-                return event.case_id
-        raise UnknownCaseNumber()
+                case = self.get(event.case_id)
+                if case.who_is(id_number) is None:
+                    break
+                return case
+        raise CaseNumberUnknown()
 
-    def rate(self, case_number: str, command: Callable[[DeliveryCase, Context], object],
+    def rate(self, case_number: str, id_number: str,
+             command: Callable[[DeliveryCase, Context], object],
              correlation_id: UUID) -> DeliveryCase:
         """The applicant rates: not staff, so the actor is the evaluation channel."""
-        case_id = self.find(case_number)
-        receiving_site = self.get(case_id).receiving_site
-        if receiving_site != self.host.site:
-            raise RatedElsewhere(receiving_site)
+        case = self.find(case_number, id_number)
+        if case.receiving_site != self.host.site:
+            raise RatedElsewhere(case.receiving_site)
         actor = Actor(staff_id="applicant", role="applicant")
-        return self.change(case_id, actor, correlation_id, command)
+        return self.change(case.id, actor, correlation_id, command)
 
     def sweep(self) -> int:
         """Fired by the clock: results waiting at the window, bad reviews past a deadline."""

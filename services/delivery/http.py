@@ -217,7 +217,8 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
                 made.extend(c.rate_matter(body.id_number, body.window_level,
                                           body.department_level, body.comment,
                                           delivery.units(c), calendar, rules, x))
-        case = await host.command(lambda: delivery.rate(body.case_number, command, cid))
+        case = await host.command(
+            lambda: delivery.rate(body.case_number, body.id_number, command, cid))
         return [rating_view(r, case) for r in made]
 
     @api.get("/ratings", tags=["evaluation"], summary="ratings of this site's units")

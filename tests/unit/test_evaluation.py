@@ -72,7 +72,7 @@ def test_the_applicant_rates_a_visit_once_within_five_working_days() -> None:
 
 def test_someone_who_is_not_the_applicant_cannot_rate_the_case() -> None:
     case = served_case()
-    with pytest.raises(errors.NotOwnersCase):
+    with pytest.raises(errors.CaseNumberUnknown):
         case.rate_visit("370202199209093382", date(2026, 11, 26), 5, "", UNITS, CALENDAR, RULES,
                         at(1))
     assert case.collect_events() == []

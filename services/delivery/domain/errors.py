@@ -80,12 +80,15 @@ class NothingToExplain(DomainError):
         super().__init__("该办件的结果有证照或文书，应按送达方式送达")
 
 
-class NotOwnersCase(DomainError):
-    status = 403
-    field = "id_number"
+class CaseNumberUnknown(DomainError):
+    """An unknown case number and a case that is not the caller's get this one answer, so a
+    stranger cannot learn which case numbers exist (as the window's progress query)."""
+
+    status = 404
+    field = "case_number"
 
     def __init__(self) -> None:
-        super().__init__("评价人不是该办件的申请人，不能评价")
+        super().__init__("未找到与办件编号和证件号码相符的办件")
 
 
 class NoSuchVisit(DomainError):

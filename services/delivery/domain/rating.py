@@ -69,7 +69,7 @@ class Ratings(Reviews):
     def _evaluator(self, id_number: str) -> Evaluator:
         person = self.who_is(id_number)
         if person is None or self.applicant is None:
-            raise errors.NotOwnersCase()
+            raise errors.CaseNumberUnknown()
         return Evaluator(name=person[1], phone=self.applicant.phone)
 
     @staticmethod
