@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import Actor
 from services.directory import Directory, Site
-from services.intake.domain.counters import Counter
+from services.intake.domain.counters import Counter, Sequence
 from services.intake.domain.visit import Visit, choose_destination, window_for
 from services.runtime.aggregate import Context, DomainError
 from services.runtime.host import ServiceHost
@@ -59,9 +59,10 @@ class GuideDesk:
         destination = choose_destination(matter, request.wants_assistance)
         visit_id = uuid4()
         if destination != "dedicated_window":
-            visit = Visit.triage(visit_id, visit_number(self.host.site, day, visit_id), matter,
-                                 destination, None, ctx)
-            self.host.store.record(visit)
+            sequence = self._visits(day)
+            number = f"{self.host.site}{day:%Y%m%d}V{sequence.allocate(visit_id, ctx):05d}"
+            visit = Visit.triage(visit_id, number, matter, destination, None, ctx)
+            self.host.store.record(visit, sequence)
             return visit
         window = window_for(matter, self.site, self.queue_lengths(day))
         counter = self._counter(window.id, day)
@@ -92,9 +93,11 @@ class GuideDesk:
         counter_id = Counter.id_for(self.host.site, sequence)
         return self.host.store.load(Counter, counter_id) or Counter.start(self.host.site, sequence)
 
-
-def visit_number(site: str, day: date, visit_id: UUID) -> str:
-    return f"{site}{day:%Y%m%d}V{visit_id.hex[:6].upper()}"
+    def _visits(self, day: date) -> Sequence:
+        """The day's visits sent elsewhere than a dedicated window, numbered in order."""
+        sequence_id = Sequence.id_for(self.host.site, f"visit:{day.isoformat()}")
+        return (self.host.store.load_from_last_event(Sequence, sequence_id)
+                or Sequence.start(self.host.site, f"visit:{day.isoformat()}"))
 
 
 def visit_view(visit: Visit) -> dict[str, Any]:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 
 from services.directory import load_directory
+from services.intake.domain.visit import Visit
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.streams import ensure_site_streams
 from tests.integration.test_window_http import HAIAN, open_case
@@ -81,6 +83,16 @@ async def test_a_self_servable_matter_goes_to_the_terminal_unless_help_is_asked(
     helped = await visit(client, servable.code, wants_assistance=True)
     assert (alone["destination"], alone["ticket"]) == ("self_service", None)
     assert helped["destination"] in ("dedicated_window", "comprehensive_window")
+
+
+async def test_visits_sent_elsewhere_than_a_window_are_numbered_in_order_per_day(
+    window: Any,
+) -> None:
+    host, client = window
+    servable = next(m for m in load_directory().matters.values() if m.self_servable and m.in_hall)
+    visits = [await visit(client, code) for code in (servable.code, REAL_ESTATE_CHENGDU)]
+    numbers = [host.store.get(Visit, UUID(v["visit_id"])).case_number for v in visits]
+    assert numbers == ["37067120261126V00001", "37067120261126V00002"]
 
 
 async def test_a_matter_not_in_this_hall_gets_a_one_time_notice_of_place_and_phone(
