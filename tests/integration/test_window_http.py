@@ -159,3 +159,15 @@ async def test_the_guide_desk_refuses_an_unknown_matter_and_an_unknown_window(wi
     assert (visit.status_code, queue.status_code) == (422, 404)
     assert "matter_code" in fields(visit) and "window_id" in fields(queue)
     assert stored(host) == 0
+
+
+async def test_an_id_number_typed_in_full_width_opens_the_case_for_the_same_person(
+    window: Any,
+) -> None:
+    _, client = window
+    full_width = {**WANG_QIANG, "id_number": "３７０６０２１９８８０３１４１２３３"}
+    case = await open_case(client, full_width)
+    found = [await client.get("/progress", params={"case_number": case["case_number"],
+                                                   "id_number": number})
+             for number in ("370602198803141233", "３７０６０２１９８８０３１４１２３３")]
+    assert [r.status_code for r in found] == [200, 200]
