@@ -10,7 +10,7 @@ from contracts.approval import CaseApproved
 from contracts.base import Actor, DomainEvent
 from contracts.delivery import DeliveryChoiceChanged, ResultArrivedAtWindow
 from contracts.evaluation import ReviewOpened, ServiceRated
-from contracts.intake import DeliveryChannel
+from contracts.intake import CaseCompleted, DeliveryChannel
 from services.delivery.domain.case import DeliveryCase
 from services.delivery.domain.errors import CaseNumberUnknown
 from services.delivery.domain.rating import RatingRules, Units
@@ -59,9 +59,10 @@ class ResultDelivery:
         return Effect(aggregates=[case])
 
     def on_admitted(self, delivery: Delivery) -> Effect:
-        """What the other party's delivery recorded about a case of ours."""
+        """What the other party's delivery recorded about a case of ours, and the receiving
+        window's 办结: the business site ends the case on the day the window did."""
         event = delivery.event
-        if event.service != "delivery":
+        if event.service != "delivery" and not isinstance(event, CaseCompleted):
             return Effect()
         case = self._learn(delivery)
         if case is None:

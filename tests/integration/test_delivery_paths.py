@@ -109,6 +109,25 @@ async def test_a_paper_licence_mailed_to_the_window_is_signed_for_and_collected_
         assert (await js.stream_info(stream)).state.messages == 0, f"{stream} got something"
 
 
+async def test_a_result_collected_at_the_yantai_window_ends_in_qingdao_on_the_day_yantai_ended_it(
+    three_sites: Stack,
+) -> None:
+    case_id = await approved(three_sites, "pickup_at_window")
+    async with three_sites.client(B, "delivery") as qingdao, three_sites.client(A, "delivery") as yantai:
+        await qingdao.post(f"/cases/{case_id}/mailings", headers=QINGDAO_MAILROOM, json={
+            "recipient": "window", "carrier": "中国邮政EMS", "tracking_number": "1187654329903"})
+        await state(yantai, case_id, lambda b: b["status"] == "mailed_to_window")
+        await yantai.post(f"/cases/{case_id}/arrival", headers=PICKUP_CLERK,
+                          json={"tracking_number": "1187654329903"})
+        collected = await yantai.post(f"/cases/{case_id}/pickup", headers=PICKUP_CLERK,
+                                      json={"id_number": WANG_QIANG["id_number"]})
+        assert collected.status_code == 200, collected.text
+        at_yantai = await state(yantai, case_id, lambda b: b["ended_on"] is not None)
+        at_qingdao = await state(qingdao, case_id, lambda b: b["ended_on"] is not None)
+    assert at_yantai["status"] == at_qingdao["status"] == "collected"
+    assert at_qingdao["ended_on"] == at_yantai["ended_on"] == "2026-11-26"
+
+
 async def test_a_licence_mailed_home_is_returned_once_then_delivered_and_completes_the_case(
     three_sites: Stack,
 ) -> None:
