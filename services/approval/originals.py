@@ -7,6 +7,8 @@ that this site signed for one is learned from the exchange's own ParcelReceived.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from contracts.base import DomainEvent
@@ -45,8 +47,8 @@ def parcels_to_wait_for(routed: CaseRouted | CaseAdmitted, site: str,
 class OriginalsCheck(Learning):
     """The part of a case at the business site that waits for the originals."""
 
-    def __init__(self, *args: object) -> None:
-        super().__init__(*args)  # type: ignore[arg-type]
+    def __init__(self, case_id: Any) -> None:
+        super().__init__(case_id)
         self.originals_awaited: list[str] = []
         self.originals_signed: dict[str, ParcelReceived] = {}
 
