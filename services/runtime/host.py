@@ -11,7 +11,7 @@ import asyncio
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import anyio
@@ -42,11 +42,15 @@ def utc_now() -> datetime:
 
 
 def clock_for(settings: ServiceSettings) -> Clock:
-    """The system clock, or the time written in `settings.clock_file` when one is set."""
+    """The system clock; or the time written in `settings.clock_file` when one is set; or the
+    system clock shifted by `settings.clock_shift_seconds`."""
     path = settings.clock_file
-    if path is None:
-        return utc_now
-    return lambda: datetime.fromisoformat(path.read_text().strip())
+    if path is not None:
+        return lambda: datetime.fromisoformat(path.read_text().strip())
+    if settings.clock_shift_seconds:
+        shift = timedelta(seconds=settings.clock_shift_seconds)
+        return lambda: utc_now() + shift
+    return utc_now
 
 
 @dataclass(frozen=True)

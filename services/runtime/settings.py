@@ -62,6 +62,10 @@ class ServiceSettings(BaseSettings):
     clock_file: Path | None = Field(default=None, description="read the current time from this "
                                     "file (ISO 8601) instead of the system clock: for drills "
                                     "and tests; leave unset in production")
+    clock_shift_seconds: float = Field(default=0.0, description="run this many seconds ahead of "
+                                       "(or behind) the system clock, the time still running: "
+                                       "for drills and tests, the same for every service; 0 in "
+                                       "production")
     rating_window_days: int = Field(default=5, ge=1, description="working days after a service "
                                     "in which it may be rated (Shandong: 5)")
     review_callback_days: int = Field(default=1, ge=1, description="working days to call back "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.clock import FileClock
+from tests.support.clock import RunningClock
 from tongban.registry import BUILDERS
 
 
@@ -26,13 +26,6 @@ def wait_for_file(path: Path, process: subprocess.Popen[bytes], timeout: float =
         assert process.poll() is None, "tongban up exited early"
         assert time.monotonic() < deadline, "tongban up did not become ready"
         time.sleep(0.2)
-
-
-def on_one_clock(path: Path) -> dict[str, str]:
-    """The environment that puts every service `tongban up` starts on the same test clock."""
-    clock = FileClock(path)
-    return {**os.environ, **{f"TB_{service.upper()}_CLOCK_FILE": str(clock.path)
-                             for service in BUILDERS}}
 
 
 def is_running(pid: int) -> bool:
@@ -51,7 +44,7 @@ def test_up_then_demo_completes_a_case_across_two_sites_and_ctrl_c_stops_everyth
     up = subprocess.Popen(tongban("up", "--data-dir", str(data), "--base-port", "0",
                                   "--topology", topology),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          env=on_one_clock(tmp_path / "now"))
+                          env={**os.environ, **RunningClock().env(*BUILDERS)})
     try:
         wait_for_file(data / "stack.json", up)
         stack = json.loads((data / "stack.json").read_text())

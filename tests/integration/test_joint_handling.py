@@ -140,8 +140,8 @@ async def test_killing_the_coordinator_mid_case_resumes_with_no_step_lost_or_rep
     stack = Stack(settings_factory(nats_server.url, store_overrides))
     await stack.start([A], ["intake", "approval"])
     await stack.start([B, D], ["routing", "approval"])
-    coordinator, url = await asyncio.to_thread(serve, "routing", A, nats_url=nats_server.url,
-                                               store=store_overrides)
+    coordinator, url = await asyncio.to_thread(serve, "routing", A, nats_server.url,
+                                               store_overrides, stack.clock)
     try:
         case_id = await open_joint_case(stack)
         async with httpx.AsyncClient(base_url=url) as routing:
@@ -151,8 +151,8 @@ async def test_killing_the_coordinator_mid_case_resumes_with_no_step_lost_or_rep
             coordinator.wait()
             await decide(stack, A, case_id, True, "准予迁入")
             await decide(stack, B, case_id, True, "准予迁出")
-        coordinator, url = await asyncio.to_thread(serve, "routing", A, nats_url=nats_server.url,
-                                                   store=store_overrides)
+        coordinator, url = await asyncio.to_thread(serve, "routing", A, nats_server.url,
+                                                   store_overrides, stack.clock)
         async with httpx.AsyncClient(base_url=url) as routing:
             joint = await joint_of(routing, case_id, "approved")
         assert all(p["approved"] for p in joint["parts"])

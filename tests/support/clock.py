@@ -1,8 +1,10 @@
 """One clock for every service a test starts, so that no test depends on the day it runs.
 
-In-process services take a `FakeClock`; a service started as its own process reads a
-`FileClock`'s file (`TB_<SERVICE>_CLOCK_FILE`), and the test's in-process services read the
-same file, so both sides of a case always agree on the date.
+- `FakeClock`: time stands still until the test moves it (in-process services).
+- `RunningClock`: time runs from a fixed day, so events keep their order; a service started as
+  its own process runs on it through `TB_<SERVICE>_CLOCK_SHIFT_SECONDS`.
+- `FileClock`: time stands still in a file that services in other processes read
+  (`TB_<SERVICE>_CLOCK_FILE`), and the test moves it for all of them at once.
 """
 
 from __future__ import annotations
@@ -24,6 +26,21 @@ class FakeClock:
         return self.now
 
 
+class RunningClock:
+    """The system clock shifted to a fixed day: time runs, the date does not depend on today."""
+
+    def __init__(self, start: datetime = THURSDAY_MORNING) -> None:
+        self.shift = start - datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+    def env(self, *services: str) -> dict[str, str]:
+        """The settings that put services in other processes on this clock."""
+        seconds = str(self.shift.total_seconds())
+        return {f"TB_{service.upper()}_CLOCK_SHIFT_SECONDS": seconds for service in services}
+
+
 class FileClock:
     """Time kept in a file, shared with services in other processes."""
 
@@ -36,3 +53,7 @@ class FileClock:
 
     def __call__(self) -> datetime:
         return datetime.fromisoformat(self.path.read_text().strip())
+
+    def env(self, *services: str) -> dict[str, str]:
+        """The settings that put services in other processes on this clock."""
+        return {f"TB_{service.upper()}_CLOCK_FILE": str(self.path) for service in services}

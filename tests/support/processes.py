@@ -11,16 +11,16 @@ from typing import Any
 import httpx
 
 from services.runtime.nats_server import free_port
-from tests.support.clock import FileClock
+from tests.support.clock import FileClock, RunningClock
 
 
-def serve(service: str, site: str, nats_url: str, store: dict[str, Any], clock: FileClock
-          ) -> tuple[subprocess.Popen[bytes], str]:
+def serve(service: str, site: str, nats_url: str, store: dict[str, Any],
+          clock: FileClock | RunningClock) -> tuple[subprocess.Popen[bytes], str]:
     """Start the service on the test's clock; returns the process and its base URL once it
     answers /readyz."""
     prefix = f"TB_{service.upper()}_"
     env = {**os.environ, **{f"{prefix}{k.upper()}": str(v) for k, v in store.items()},
-           f"{prefix}CLOCK_TICK_SECONDS": "0.2", f"{prefix}CLOCK_FILE": str(clock.path)}
+           f"{prefix}CLOCK_TICK_SECONDS": "0.2", **clock.env(service)}
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "tongban", "serve", service, "--site", site, "--port", str(port),

@@ -15,7 +15,7 @@ import httpx
 
 from services.runtime.host import ServiceHost
 from services.runtime.settings import ServiceSettings, for_service
-from tests.support.clock import FakeClock
+from tests.support.clock import RunningClock
 from tongban.registry import BUILDERS
 
 WINDOW_CLERK = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
@@ -29,7 +29,7 @@ class Stack:
     def __init__(self, settings_for: Callable[[str, str], ServiceSettings],
                  clock: Callable[[], datetime] | None = None) -> None:
         self.settings_for = settings_for
-        self.clock = clock or FakeClock()  # every service of the stack reads this one
+        self.clock = clock or RunningClock()  # every service of the stack reads this one
         self.hosts: dict[str, ServiceHost] = {}
 
     def host(self, site: str, service: str) -> ServiceHost:
