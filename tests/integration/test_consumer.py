@@ -21,6 +21,7 @@ from services.runtime.host import ServiceHost
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.settings import for_service
 from services.runtime.streams import ensure_site_streams
+from tests.support.clock import RunningClock
 from tests.support.events import sample
 from tests.support.sealing import HandSealer, verifier
 from tests.support.stack import eventually
@@ -38,8 +39,8 @@ async def js(nats_server: LocalNatsServer) -> AsyncIterator[JetStreamContext]:
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Ledger:
-    return Ledger(ServiceHost("ledger", for_service("ledger", site=YANTAI, data_dir=tmp_path)),
-                  Projector())
+    return Ledger(ServiceHost("ledger", for_service("ledger", site=YANTAI, data_dir=tmp_path),
+                              RunningClock()), Projector())
 
 
 async def run_consumer(js: JetStreamContext, ledger: Ledger,
