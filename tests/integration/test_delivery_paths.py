@@ -109,16 +109,25 @@ async def test_a_paper_licence_mailed_to_the_window_is_signed_for_and_collected_
         assert (await js.stream_info(stream)).state.messages == 0, f"{stream} got something"
 
 
+async def at_the_yantai_window(stack: Stack, tracking_number: str) -> str:
+    """王强's licence approved in Qingdao, mailed to the Yantai window and signed for there,
+    intact, waiting for him: returns the case id."""
+    case_id = await approved(stack, "pickup_at_window")
+    async with stack.client(B, "delivery") as qingdao, stack.client(A, "delivery") as yantai:
+        await qingdao.post(f"/cases/{case_id}/mailings", headers=QINGDAO_MAILROOM, json={
+            "recipient": "window", "carrier": "中国邮政EMS", "tracking_number": tracking_number})
+        await state(yantai, case_id, lambda b: b["status"] == "mailed_to_window")
+        arrived = await yantai.post(f"/cases/{case_id}/arrival", headers=PICKUP_CLERK,
+                                    json={"tracking_number": tracking_number, "intact": True})
+        assert arrived.status_code == 200, arrived.text
+    return case_id
+
+
 async def test_a_result_collected_at_the_yantai_window_ends_in_qingdao_on_the_day_yantai_ended_it(
     three_sites: Stack,
 ) -> None:
-    case_id = await approved(three_sites, "pickup_at_window")
+    case_id = await at_the_yantai_window(three_sites, "1187654329903")
     async with three_sites.client(B, "delivery") as qingdao, three_sites.client(A, "delivery") as yantai:
-        await qingdao.post(f"/cases/{case_id}/mailings", headers=QINGDAO_MAILROOM, json={
-            "recipient": "window", "carrier": "中国邮政EMS", "tracking_number": "1187654329903"})
-        await state(yantai, case_id, lambda b: b["status"] == "mailed_to_window")
-        await yantai.post(f"/cases/{case_id}/arrival", headers=PICKUP_CLERK,
-                          json={"tracking_number": "1187654329903"})
         collected = await yantai.post(f"/cases/{case_id}/pickup", headers=PICKUP_CLERK,
                                       json={"id_number": WANG_QIANG["id_number"]})
         assert collected.status_code == 200, collected.text
@@ -200,13 +209,7 @@ async def test_a_change_of_mind_before_dispatch_is_followed_and_after_dispatch_r
 async def test_a_result_left_at_the_window_is_reminded_then_supervised_once_each(
     three_sites: Stack, clock: FakeClock,
 ) -> None:
-    case_id = await approved(three_sites, "pickup_at_window")
-    async with three_sites.client(B, "delivery") as qingdao, three_sites.client(A, "delivery") as yantai:
-        await qingdao.post(f"/cases/{case_id}/mailings", headers=QINGDAO_MAILROOM, json={
-            "recipient": "window", "carrier": "中国邮政EMS", "tracking_number": "1187654329902"})
-        await state(yantai, case_id, lambda b: b["status"] == "mailed_to_window")
-        await yantai.post(f"/cases/{case_id}/arrival", headers=PICKUP_CLERK,
-                          json={"tracking_number": "1187654329902", "intact": True})
+    case_id = await at_the_yantai_window(three_sites, "1187654329902")
     host = three_sites.host(A, "delivery")
     watch = periodic_job(host, "delivery-watch")
     assert await host.command(watch) == 0

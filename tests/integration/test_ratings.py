@@ -12,8 +12,7 @@ from contracts.subjects import admitted_stream
 from tests.integration.test_delivery_paths import (
     CHEN_JING_ID,
     PICKUP_CLERK,
-    QINGDAO_MAILROOM,
-    approved,
+    at_the_yantai_window,
     state,
     window_status,
 )
@@ -28,13 +27,8 @@ NO_SUCH_CASE = {"errors": [{"field": "case_number", "reason": "未找到与办�
 
 async def collected(stack: Stack) -> tuple[str, str]:
     """王强 collected his licence at the Yantai window today: (case id, case number)."""
-    case_id = await approved(stack, "pickup_at_window")
-    async with stack.client(B, "delivery") as qingdao, stack.client(A, "delivery") as yantai:
-        await qingdao.post(f"/cases/{case_id}/mailings", headers=QINGDAO_MAILROOM, json={
-            "recipient": "window", "carrier": "中国邮政EMS", "tracking_number": "1187654329911"})
-        await state(yantai, case_id, lambda b: b["status"] == "mailed_to_window")
-        await yantai.post(f"/cases/{case_id}/arrival", headers=PICKUP_CLERK,
-                          json={"tracking_number": "1187654329911"})
+    case_id = await at_the_yantai_window(stack, "1187654329911")
+    async with stack.client(A, "delivery") as yantai:
         body = (await yantai.post(f"/cases/{case_id}/pickup", headers=PICKUP_CLERK,
                                   json={"id_number": WANG_QIANG["id_number"]})).json()
     await window_status(stack, case_id, "completed")
