@@ -87,14 +87,15 @@ def test_a_paused_clock_raises_nothing() -> None:
 
 
 def test_a_provisional_due_date_is_computed_again_once_its_year_is_configured() -> None:
-    late_december = sample("routing.case_admitted.v1", accepted_on="2026-12-21",
+    # 2054-2055: years the calendar package will not know for decades (weekdays as 2026-2027).
+    late_december = sample("routing.case_admitted.v1", accepted_on="2054-12-21",
                            promised_days=20, statutory_days=20)
-    case = ApprovalCase.receive(late_december, on(21, 12), CALENDAR)  # type: ignore[arg-type]
-    assert (case.due, case.provisional) == (date(2027, 1, 19), True)
-    assert case.tick(CALENDAR, 2, on(22, 12)) == 0  # nothing known yet about 2027
+    case = ApprovalCase.receive(late_december, on(21, 12, 2054), CALENDAR)  # type: ignore[arg-type]
+    assert (case.due, case.provisional) == (date(2055, 1, 19), True)
+    assert case.tick(CALENDAR, 2, on(22, 12, 2054)) == 0  # nothing known yet about 2055
 
-    configured = WorkCalendar(holidays=[date(2027, 1, 1), date(2027, 1, 18)],
-                              configured_years=[2027])
-    assert case.tick(configured, 2, on(23, 12)) == 1
-    assert (case.due, case.provisional) == (date(2027, 1, 20), False)
-    assert case.tick(configured, 2, on(24, 12)) == 0
+    configured = WorkCalendar(holidays=[date(2055, 1, 1), date(2055, 1, 18)],
+                              configured_years=[2054, 2055])
+    assert case.tick(configured, 2, on(23, 12, 2054)) == 1
+    assert (case.due, case.provisional) == (date(2055, 1, 20), False)
+    assert case.tick(configured, 2, on(24, 12, 2054)) == 0
