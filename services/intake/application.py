@@ -20,9 +20,10 @@ from contracts.delivery import (
 )
 from contracts.files import FileRef
 from contracts.identity import Applicant
-from contracts.intake import CaseAccepted, CaseOpened, DeliveryChannel
+from contracts.intake import DeliveryChannel
 from contracts.routing import JointCaseDecided
 from services.directory import Directory, Matter
+from services.intake import read_side
 from services.intake.domain.case import WindowCase
 from services.intake.domain.counters import Sequence
 from services.intake.guide_desk import UnknownMatter
@@ -132,20 +133,19 @@ class Intake:
 
     def find(self, case_number: str, id_number: str) -> WindowCase:
         """For the applicant's progress query: the number and the ID must both match."""
-        for event in self.host.store.scan():
-            if (isinstance(event, CaseOpened) and event.case_number == case_number
-                    and event.applicant.identifies(id_number)):
-                return self.get(event.case_id)
+        for row in self.host.store.read(read_side.by_number(case_number)):
+            case = self.get(UUID(row["id"]))
+            if case.opened.applicant.identifies(id_number):
+                return case
         raise CaseNumberUnknown()
 
-    def terminate_overdue(self) -> int:
-        """Fired by the clock: ends tolerant acceptances whose promise was not kept."""
-        due_cases = {e.case_id for e in self.host.store.scan()  # tolerant acceptances only
-                     if isinstance(e, CaseAccepted) and e.promise_due is not None}
+    def terminate_overdue(self, batch: int = 200) -> int:
+        """Fired by the clock: ends tolerant acceptances whose promise was not kept. Reads only
+        the cases whose promise ran out, a batch per tick, so the writers' lock is held briefly."""
         ctx = Context(self.host.site, system_actor("intake"), self.host.clock())
         ended = 0
-        for case_id in due_cases:
-            case = self.get(case_id)
+        for row in self.host.store.read(read_side.promises_lapsed(china_date(ctx.at), batch)):
+            case = self.get(UUID(row["id"]))
             if case.terminate_if_overdue(ctx):
                 self.host.store.record(case)
                 ended += 1

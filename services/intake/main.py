@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.subjects import admitted_stream, own_stream
+from services.intake import read_side
 from services.intake.application import Intake
 from services.intake.guide_desk import GuideDesk
 from services.intake.http import add_guide_routes, add_window_routes
@@ -12,7 +13,7 @@ from services.runtime.workdays import calendar_for
 
 
 def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
-    host = ServiceHost("intake", settings, clock)
+    host = ServiceHost("intake", settings, clock, read_side.PROJECTIONS)
     directory = host.directory
     intake = Intake(host, directory, calendar_for(settings))
     add_guide_routes(host.api, GuideDesk(host, directory))

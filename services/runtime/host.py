@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -27,6 +27,7 @@ from services.runtime.consumer import Handler, RetryPolicy, TrackedConsumer
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.http import service_api
 from services.runtime.keys import KeyRing, Verifier, sealer_for
+from services.runtime.projections import Projection
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings
 from services.runtime.store import CaseStore
@@ -62,11 +63,10 @@ class Subscription:
 
 
 class ServiceHost:
-    def __init__(
-        self, service: str, settings: ServiceSettings, clock: Clock
-    ) -> None:
+    def __init__(self, service: str, settings: ServiceSettings, clock: Clock,
+                 projections: Sequence[Projection] = ()) -> None:
         self.service, self.settings, self.site, self.clock = service, settings, settings.site, clock
-        self.store = CaseStore(service, settings)
+        self.store = CaseStore(service, settings, projections)
         self.directory = load_directory(settings.catalogue_dir)  # sites, keys and matters
         self.sites = tuple(self.directory.sites)
         ring = KeyRing.of(self.directory)

@@ -8,7 +8,7 @@ database, tables prefixed by the application's name (`intake_370671_events`).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
@@ -19,6 +19,8 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 from contracts.base import DomainEvent
 from services.runtime.aggregate import Aggregate, CaseNotFound
 from services.runtime.mapper import ContractMapper
+from services.runtime.projections import Projection, Query, Table, changes_for, rows_digest
+from services.runtime.recorders import ROW_CHANGES, Projecting
 from services.runtime.settings import ServiceSettings
 
 A = TypeVar("A", bound=Aggregate)
@@ -31,11 +33,13 @@ def store_env(settings: ServiceSettings, service: str) -> dict[str, str]:
         folder.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PROCESS_RECORDER_TOPIC": "services.runtime.recorders:SQLiteProjectingRecorder",
             "SQLITE_DBNAME": str(folder / f"{service}.sqlite3"),
             "SQLITE_LOCK_TIMEOUT": "10",
         }
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PROCESS_RECORDER_TOPIC": "services.runtime.recorders:PostgresProjectingRecorder",
         "POSTGRES_DBNAME": settings.postgres_dbname,
         "POSTGRES_HOST": settings.postgres_host,
         "POSTGRES_PORT": str(settings.postgres_port),
@@ -52,16 +56,27 @@ class CaseStore(Application[UUID]):
     """An application whose events are contract events and whose recorder also keeps tracking
     records, so that effects and the upstream position commit in one transaction."""
 
-    def __init__(self, service: str, settings: ServiceSettings) -> None:
+    def __init__(self, service: str, settings: ServiceSettings,
+                 projections: Sequence[Projection] = ()) -> None:
         self.name = f"{service}_{settings.site}"
         self._work = threading.local()
+        self.projections = tuple(projections)
+        self.closed = False
         super().__init__(env=store_env(settings, service))
+        self.read_side.create_read_tables({p.table for p in self.projections},
+                                          self.name.lower())
 
     def construct_mapper(self) -> ContractMapper:
         return ContractMapper()
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
+
+    @property
+    def read_side(self) -> Projecting:
+        recorder = self.recorder
+        assert isinstance(recorder, Projecting)
+        return recorder
 
     @property
     def process_recorder(self) -> ProcessRecorder:
@@ -110,7 +125,8 @@ class CaseStore(Application[UUID]):
     def record(self, *aggregates: Any, tracking: Tracking | None = None) -> None:
         """Store the aggregates' pending events, and the tracking record if given, atomically."""
         processing = ProcessingEvent[UUID](tracking=tracking)
-        processing.collect_events(*aggregates)
+        processing.collect_events(*aggregates, **{
+            ROW_CHANGES: changes_for(self.projections, (a for a in aggregates if a.has_pending))})
         if tracking is not None and self.is_tracked(tracking):
             raise AlreadyProcessed(f"{tracking.application_name}#{tracking.notification_id}")
         try:
@@ -125,6 +141,28 @@ class CaseStore(Application[UUID]):
             tracking.application_name, tracking.notification_id
         )
 
+    def read(self, query: Query) -> list[dict[str, Any]]:
+        """Rows of a read table: what lists, lookups and jobs read instead of the log."""
+        side = self.read_side
+        sql, params = query.sql(side.dialect, side.prefix)
+        with side.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            cursor.execute(sql, params)
+            return [dict(row) for row in cursor.fetchall()]
+
+    def rows_digests(self, table: Table) -> tuple[str, str]:
+        """The digest of a read table as kept, and as rebuilt from the events: equal unless
+        the read side drifted. Reads the whole log: for tests and repairs, never a request."""
+        projections = [p for p in self.projections if p.table == table]
+        born = {e.case_id: p for e in self.scan() for p in projections
+                if isinstance(e, p.born_of)}
+        rebuilt = []
+        for aggregate_id, projection in born.items():
+            row = projection.row(self.get(projection.of, aggregate_id))
+            if row is not None:
+                rebuilt.append({"id": str(aggregate_id),
+                                **{c: row.get(c) for c in table.columns}})
+        return rows_digest(self.read(Query(table))), rows_digest(rebuilt)
+
     def scan(self, batch: int = 500) -> Iterator[DomainEvent]:
         """Every stored event in recorded order: for small views until projections exist."""
         start = 1
@@ -132,6 +170,10 @@ class CaseStore(Application[UUID]):
             for n in notifications:
                 yield self.mapper.to_domain_event(n)
             start = notifications[-1].id + 1
+
+    def close(self) -> None:
+        self.closed = True
+        super().close()
 
     def position(self, upstream: str) -> int:
         return self.process_recorder.max_tracking_id(upstream) or 0

@@ -14,7 +14,7 @@ from services.runtime.host import ServiceHost
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.settings import for_service
 from tests.support.clock import FakeClock
-from tests.support.stack import Stack, settings_factory
+from tests.support.stack import Stack, read_side_drift, settings_factory
 
 
 @pytest.fixture
@@ -29,7 +29,9 @@ async def window(store_overrides: dict[str, Any], clock: FakeClock
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
                                  base_url="http://intake.370671") as client:
         yield host, client
+    drifted = read_side_drift(host)
     host.store.close()
+    assert not drifted, f"read tables differ from their rebuild: {drifted}"
 
 
 @pytest.fixture

@@ -48,7 +48,19 @@ class Stack:
         return self
 
     async def stop(self) -> None:
+        """Stop every service; then fail if any read table differs from its rebuild from the
+        events, so every path a test takes also proves the read side."""
+        drifted = [d for h in self.hosts.values() if not h.store.closed
+                   for d in await h.command(lambda h=h: read_side_drift(h))]
         await asyncio.gather(*(h.stop() for h in self.hosts.values()))
+        assert not drifted, f"read tables differ from their rebuild: {drifted}"
+
+
+def read_side_drift(host: ServiceHost) -> list[str]:
+    """The read tables of a host whose rows differ from those rebuilt from its events."""
+    tables = {p.table for p in host.store.projections}
+    return [f"{host.site}/{host.service}/{t.name}" for t in tables
+            if len(set(host.store.rows_digests(t))) > 1]
 
 
 def settings_factory(nats_url: str, store_overrides: dict[str, Any]) -> Callable[

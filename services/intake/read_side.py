@@ -1,0 +1,34 @@
+"""The window's read tables: a case by its number (progress query) and the tolerant
+acceptances whose promise runs out (the promise watch), kept with the case's events."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from contracts.intake import CaseOpened
+from services.intake.domain.case import WindowCase
+from services.runtime.projections import Projection, Query, Table, Value
+
+WINDOW_CASES = Table("window_cases", {"case_number": "TEXT", "status": "TEXT",
+                                      "promise_due": "TEXT"},
+                     indexes=(("case_number",), ("promise_due",)))
+
+
+def window_case_row(case: WindowCase) -> dict[str, Value]:
+    due = case.accepted.promise_due if case.accepted else None
+    promised = case.status == "accepted" and bool(case.pending) and due is not None
+    return {"case_number": case.case_number, "status": case.status,
+            "promise_due": due.isoformat() if promised and due else None}
+
+
+PROJECTIONS = (Projection(WINDOW_CASES, WindowCase, CaseOpened, window_case_row),)
+
+
+def by_number(case_number: str) -> Query:
+    return Query(WINDOW_CASES).filter("case_number", "=", case_number)
+
+
+def promises_lapsed(today: date, limit: int) -> Query:
+    """Tolerant acceptances whose promised materials were due before today."""
+    return (Query(WINDOW_CASES).filter("promise_due", "<", today.isoformat())
+            .ordered("promise_due").page(limit))

@@ -1,0 +1,135 @@
+"""The read side: each list, lookup and periodic job reads a table kept from the aggregates'
+state, written in the same transaction as the events that changed them, so it is never behind
+or ahead of the log, and indexed for the lookups it serves. A request costs the same on the
+last day of the year as on the first.
+
+A `Projection` says which table an aggregate type keeps and what its row is (or none: not in
+this table). The store computes the rows of every aggregate it records and the recorder writes
+them with the events; `rows_digest` of a table rebuilt from the events equals that of the one
+kept incrementally.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Value = str | int | None
+Op = Literal["=", "<", "<=", ">", ">=", "!="]
+OPS = frozenset({"=", "<", "<=", ">", ">=", "!="})
+
+
+@dataclass(frozen=True, eq=False)  # one object per table: compared and hashed by identity
+class Table:
+    """A read table keyed by aggregate id (`id`), with other columns TEXT or INTEGER."""
+
+    name: str
+    columns: dict[str, Literal["TEXT", "INTEGER"]]
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    def create_statements(self, prefix: str) -> list[str]:
+        name = self.qualified(prefix)
+        columns = ", ".join(["id TEXT NOT NULL PRIMARY KEY",
+                             *(f"{c} {t}" for c, t in self.columns.items())])
+        return [f"CREATE TABLE IF NOT EXISTS {name} ({columns})",
+                *(f"CREATE INDEX IF NOT EXISTS {name}_{'_'.join(cols)} ON {name} "
+                  f"({', '.join(cols)})" for cols in self.indexes)]
+
+    def qualified(self, prefix: str) -> str:
+        return f"{prefix}_{self.name}"
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The row that an aggregate of type `of` keeps in `table`, from its current state."""
+
+    table: Table
+    of: type
+    born_of: type  # the event that starts such an aggregate, to find them all for a rebuild
+    row: Callable[[Any], dict[str, Value] | None]
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """Put this aggregate's row in a table (values) or take it out (None)."""
+
+    table: Table
+    id: str
+    values: dict[str, Value] | None
+
+
+def changes_for(projections: Sequence[Projection], aggregates: Iterable[Any]
+                ) -> list[RowChange]:
+    return [RowChange(p.table, str(a.id), p.row(a))
+            for a in aggregates for p in projections if isinstance(a, p.of)]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between SQLite and PostgreSQL here: the parameter mark."""
+
+    mark: str
+
+    def write(self, change: RowChange, prefix: str) -> tuple[str, list[Value]]:
+        name = change.table.qualified(prefix)
+        if change.values is None:
+            return f"DELETE FROM {name} WHERE id = {self.mark}", [change.id]
+        columns = ["id", *change.table.columns]
+        values = [change.id, *(change.values.get(c) for c in change.table.columns)]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in change.table.columns)
+        sql = (f"INSERT INTO {name} ({', '.join(columns)}) "
+               f"VALUES ({', '.join([self.mark] * len(columns))}) "
+               f"ON CONFLICT (id) DO UPDATE SET {updates}")
+        return sql, values
+
+
+@dataclass(frozen=True)
+class Query:
+    """`SELECT * FROM table WHERE … ORDER BY … LIMIT … OFFSET …` on one table."""
+
+    table: Table
+    where: tuple[tuple[str, Op, Value], ...] = ()
+    order_by: tuple[str, ...] = ("id",)
+    limit: int | None = None
+    offset: int = 0
+
+    def filter(self, column: str, op: Op, value: Value) -> Query:
+        return Query(self.table, (*self.where, (column, op, value)), self.order_by, self.limit,
+                     self.offset)
+
+    def page(self, limit: int, offset: int = 0) -> Query:
+        return Query(self.table, self.where, self.order_by, limit, offset)
+
+    def ordered(self, *columns: str) -> Query:
+        return Query(self.table, self.where, (*columns, "id"), self.limit, self.offset)
+
+    def sql(self, dialect: Dialect, prefix: str) -> tuple[str, list[Value]]:
+        known = {"id", *self.table.columns}
+        clauses, params = [], []
+        for column, op, value in self.where:
+            if column not in known or op not in OPS:
+                raise ValueError(f"{self.table.name}: cannot filter on {column} {op}")
+            if value is None:
+                clauses.append(f"{column} IS {'NOT ' if op == '!=' else ''}NULL")
+            else:
+                clauses.append(f"{column} {op} {dialect.mark}")
+                params.append(value)
+        for column in self.order_by:
+            if column not in known:
+                raise ValueError(f"{self.table.name}: cannot order by {column}")
+        sql = f"SELECT * FROM {self.table.qualified(prefix)}"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY " + ", ".join(self.order_by)
+        if self.limit is not None:
+            sql += f" LIMIT {int(self.limit)} OFFSET {int(self.offset)}"
+        return sql, params
+
+
+def rows_digest(rows: Iterable[dict[str, Any]]) -> str:
+    """One digest of a table's rows, whatever order they are read in."""
+    lines = sorted(json.dumps(r, sort_keys=True, default=str, ensure_ascii=False) for r in rows)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()

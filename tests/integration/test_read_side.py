@@ -1,0 +1,71 @@
+"""The window's read table on both stores: written with the case's events in one transaction,
+found by number without reading the log, and caught when it drifts from its rebuild."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from contracts.base import Actor
+from services.intake.domain.case import WindowCase
+from services.intake.read_side import WINDOW_CASES, by_number
+from services.runtime.aggregate import Context
+from services.runtime.projections import Query
+from tests.integration.test_window_http import open_case
+from tests.support.stack import WANG_QIANG, accept_with_every_material, read_side_drift
+
+CLERK = Actor(staff_id="370671-W01", role="window")
+
+
+async def test_a_case_row_follows_the_case_and_the_progress_query_reads_it_without_the_log(
+    window: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    host, client = window
+    case = await open_case(client)
+    [row] = host.store.read(by_number(case["case_number"]))
+    assert (row["id"], row["status"]) == (case["case_id"], "opened")
+    await accept_with_every_material(client, case["case_id"])
+    assert host.store.read(by_number(case["case_number"]))[0]["status"] == "accepted"
+
+    def no_scan(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the progress query read the event log")
+
+    monkeypatch.setattr(host.store.recorder, "select_notifications", no_scan)
+    progress = await client.get("/progress", params={"case_number": case["case_number"],
+                                                     "id_number": WANG_QIANG["id_number"]})
+    assert progress.status_code == 200 and progress.json()["status"] == "accepted"
+
+
+async def test_a_change_refused_by_the_store_leaves_the_row_as_the_events_are(
+    window: Any,
+) -> None:
+    host, client = window
+    case = await open_case(client)
+    case_id = UUID(case["case_id"])
+    first, second = host.store.get(WindowCase, case_id), host.store.get(WindowCase, case_id)
+    ctx = Context(host.site, CLERK, host.clock(), uuid4())
+    first.verify_identity("applicant", "id_card_reader", ctx)
+    host.store.record(first)
+    second.reject("申请事项不属于本窗口受理范围", None, ctx)  # written over the same version
+    with pytest.raises(IntegrityError):
+        host.store.record(second)
+    assert host.store.read(by_number(case["case_number"]))[0]["status"] == "opened"
+    assert read_side_drift(host) == []
+
+
+async def test_a_row_changed_behind_the_stores_back_is_caught_by_the_digests(
+    window: Any,
+) -> None:
+    host, client = window
+    case = await open_case(client)
+    side = host.store.read_side
+    with side.datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"UPDATE {WINDOW_CASES.qualified(side.prefix)} SET status = 'completed'")
+    assert read_side_drift(host) == ["370671/intake/window_cases"]
+    with side.datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"UPDATE {WINDOW_CASES.qualified(side.prefix)} SET status = 'opened'")
+    assert read_side_drift(host) == []
+    assert [r["id"] for r in host.store.read(Query(WINDOW_CASES))] == [case["case_id"]]
