@@ -1,6 +1,7 @@
 """`make bench`: the end-to-end run at several offered loads, then the ledger's verify and
-rebuild rates over many events, then the cost of taking a case number as a year fills up; JSON
-reports, a table, a plot and profiles under bench/results/<time>/.
+rebuild rates over many events, the cost of taking a case number as a year fills up, and the
+cost of each request and job against 0, 10k and 100k cases of history on SQLite and PostgreSQL;
+JSON reports, tables, a plot and profiles under bench/results/<time>/.
 
     python -m bench [--rates 2,5,10,20] [--seconds 10] [--ledger-events 1000000]
 """
@@ -37,6 +38,9 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "bench.ledger_rates", "--events",
                     str(args.ledger_events), "--out", str(out)], check=True)
     subprocess.run([sys.executable, "-m", "bench.numbers", "--out", str(out)], check=True)
+    for store in ("sqlite", "postgres"):
+        subprocess.run([sys.executable, "-m", "bench.history", "--store", store,
+                        "--out", str(out)], check=True)
     print(f"report, plot and profiles: {out}")
 
 
