@@ -9,7 +9,7 @@ events, each raised once per case, so a restart between them repeats neither.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from contracts.approval import (
@@ -113,13 +113,18 @@ class LegalClock(Aggregate):
                       due_provisional=False)
         return 1
 
+    def next_check(self, calendar: WorkCalendar, lead_days: int) -> date | None:
+        """The first day on which `tick` would raise something, or None while it never would:
+        the scheduler reads only the cases whose day has come."""
+        if self.decided or self.paused is not None or self.due is None:
+            return None
+        if not self.approaching_noted:
+            return warning_day(calendar, self.due, lead_days)
+        return None if self.overdue_noted else self.due + timedelta(days=1)
+
     def working_days_left(self, calendar: WorkCalendar, today: date) -> int:
         """Negative when overdue, for the approver's queue."""
-        if self.due is None:
-            return 0
-        if today <= self.due:
-            return calendar.between(today, self.due)
-        return -calendar.between(self.due, today)
+        return working_days_left(calendar, self.due, today)
 
     def _due(self, calendar: WorkCalendar, limit: int, paused: int) -> Any:
         assert self.accepted_on is not None
@@ -145,3 +150,24 @@ class LegalClock(Aggregate):
 
     def apply_case_overdue(self, event: CaseOverdue) -> None:
         self.overdue_noted = True
+
+
+def working_days_left(calendar: WorkCalendar, due: date | None, today: date) -> int:
+    """Working days from today to the due date; negative when overdue."""
+    if due is None:
+        return 0
+    if today <= due:
+        return calendar.between(today, due)
+    return -calendar.between(due, today)
+
+
+def warning_day(calendar: WorkCalendar, due: date, lead_days: int) -> date:
+    """The first day with at most `lead_days` working days left before `due` (tick's rule),
+    walking back from the due date to the working day before the last `lead_days` ones."""
+    day, left = due, 0
+    for _ in range(366):
+        left += calendar.is_working_day(day)  # now: working days after day - 1 up to due
+        if left > lead_days:
+            return day
+        day -= timedelta(days=1)
+    return day
