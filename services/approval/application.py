@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.approval import CaseApproved, CaseDenied, CaseReceived, JointPartDecided
+from contracts.approval import CaseApproved, CaseReceived
 from contracts.base import Actor
 from contracts.intake import SupplementForwarded
 from contracts.routing import CaseAdmitted, CaseRouted, ParcelReceived
+from services.approval import read_side
+from services.approval.clock import working_days_left
 from services.approval.domain import ApprovalCase
 from services.approval.originals import waiting_reason
 from services.directory import Directory
 from services.runtime.aggregate import Context, system_actor
 from services.runtime.consumer import Delivery, Effect
 from services.runtime.host import ServiceHost
+from services.runtime.paging import Page
 from services.runtime.workdays import WorkCalendar, china_date
 
 
@@ -98,41 +101,35 @@ class Approval:
                                            self.host.clock(), event.correlation_id))
         return Effect(aggregates=[case])
 
-    def tick_all(self) -> int:
-        """The scheduler: every undecided case's clock, against the injected time."""
+    def tick_all(self, batch: int = 200) -> int:
+        """The scheduler: the clocks of the cases whose warning or overdue day has come, and of
+        those whose provisional due date the calendar can now compute; a batch of each per
+        tick, so the writers' lock is held briefly whatever the number of cases."""
         ctx = Context(self.host.site, system_actor("approval"), self.host.clock())
+        today = china_date(ctx.at)
+        rows = [*self.host.store.read(read_side.checks_due(today, batch)),
+                *self.host.store.read(read_side.provisional_known(self.calendar, today, batch))]
         raised = 0
-        for case in self.open_cases():
-            raised += case.tick(self.calendar, self.lead_days, ctx)
-            self.host.store.record(case)
+        for case_id in dict.fromkeys(UUID(row["id"]) for row in rows):
+            case = self.get(case_id)
+            if ticked := case.tick(self.calendar, self.lead_days, ctx):
+                self.host.store.record(case)
+                raised += ticked
         return raised
-
-    def open_cases(self) -> list[ApprovalCase]:
-        return [c for c in self.received_cases() if not c.decided]
-
-    def received_cases(self) -> list[ApprovalCase]:
-        return [self.get(i) for i in self.host.store.case_ids(CaseReceived)]
 
     def sla(self) -> dict[str, dict[str, int]]:
         """By department: open cases on time, due soon or overdue; decided ones on time or late."""
         today = china_date(self.host.clock())
-        table: dict[str, dict[str, int]] = {}
-        for case in self.received_cases():
-            row = table.setdefault(case.received.department, dict.fromkeys(
-                ("on_time", "due_soon", "overdue", "decided_on_time", "decided_late"), 0))
-            row[sla_state(case, self.calendar, self.lead_days, today)] += 1
-        return table
+        soon = self.calendar.add(today, self.lead_days + 1) - timedelta(days=1)
+        return read_side.sla_counts(self.host.store, today, soon)
 
-    def queue(self) -> list[dict[str, Any]]:
+    def queue(self, page: Page, claimant: str | None = None,
+              department: str | None = None) -> list[dict[str, Any]]:
         """Undecided cases, soonest due first, with the working days left (negative: late)."""
         today = china_date(self.host.clock())
-        rows = [{**received_view(c.received), "claimant": c.claimant,
-                 "due_date": c.due.isoformat() if c.due else None,
-                 "due_provisional": c.provisional, "paused": c.paused is not None,
-                 **originals_view(c),
-                 "working_days_left": c.working_days_left(self.calendar, today)}
-                for c in self.open_cases()]
-        return sorted(rows, key=lambda r: (r["due_date"] or "9999", r["case_number"]))
+        rows = self.host.store.read(read_side.queue(page.limit, page.offset, claimant,
+                                                    department))
+        return [queue_view(row, self.calendar, today) for row in rows]
 
     def change(self, case_id: UUID, actor: Actor, correlation_id: UUID,
                command: Callable[[ApprovalCase, Context], object]) -> ApprovalCase:
@@ -163,15 +160,10 @@ class Approval:
     def get(self, case_id: UUID) -> ApprovalCase:
         return self.host.store.get(ApprovalCase, case_id)
 
-    def inbox(self) -> list[dict[str, Any]]:
+    def inbox(self, page: Page) -> list[dict[str, Any]]:
         """Cases received and not yet decided, oldest first."""
-        waiting: dict[UUID, CaseReceived] = {}
-        for event in self.host.store.scan():
-            if isinstance(event, CaseReceived):
-                waiting[event.case_id] = event
-            elif isinstance(event, CaseApproved | CaseDenied | JointPartDecided):
-                waiting.pop(event.case_id, None)
-        return [received_view(e) for e in waiting.values()]
+        return [row_view(row) for row in self.host.store.read(
+            read_side.inbox(page.limit, page.offset))]
 
 
 def received_view(e: CaseReceived) -> dict[str, Any]:
@@ -179,6 +171,23 @@ def received_view(e: CaseReceived) -> dict[str, Any]:
             "department": e.department, "joint_role": e.joint_role,
             "receiving_site": e.receiving_site,
             "received_at": e.occurred_at.isoformat()}
+
+
+def row_view(row: dict[str, Any]) -> dict[str, Any]:
+    """What `received_view` shows, from the case's row in the read table."""
+    return {"case_id": row["id"], **{k: row[k] for k in (
+        "case_number", "matter_name", "department", "joint_role", "receiving_site",
+        "received_at")}}
+
+
+def queue_view(row: dict[str, Any], calendar: WorkCalendar, today: date) -> dict[str, Any]:
+    due = date.fromisoformat(row["due_date"]) if row["due_date"] else None
+    outstanding = row["originals_outstanding"]
+    return {**row_view(row), "claimant": row["claimant"], "due_date": row["due_date"],
+            "due_provisional": bool(row["due_provisional"]), "paused": bool(row["paused"]),
+            "waiting_for_originals": bool(outstanding),
+            "waiting_reason": waiting_reason(outstanding.split("、")) if outstanding else None,
+            "working_days_left": working_days_left(calendar, due, today)}
 
 
 def case_view(case: ApprovalCase) -> dict[str, Any]:
@@ -197,11 +206,3 @@ def originals_view(case: ApprovalCase) -> dict[str, Any]:
     outstanding = case.originals_outstanding if not case.decided else []
     return {"waiting_for_originals": bool(outstanding),
             "waiting_reason": waiting_reason(outstanding) if outstanding else None}
-
-
-def sla_state(case: ApprovalCase, calendar: WorkCalendar, lead_days: int, today: date) -> str:
-    if case.decision is not None:
-        decided_on = china_date(case.decision.occurred_at)
-        return "decided_on_time" if case.due is None or decided_on <= case.due else "decided_late"
-    left = case.working_days_left(calendar, today)
-    return "overdue" if left < 0 else "due_soon" if left <= lead_days else "on_time"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.approval.application import (
@@ -17,6 +17,19 @@ from services.approval.application import (
 )
 from services.approval.domain import SpecialKind
 from services.runtime.http import ActingStaff, CorrelationId
+from services.runtime.paging import Page, PageQuery
+
+
+class QueuePage(Page):
+    """A page of the queue, of one approver's cases or one department's if asked."""
+
+    claimant: str | None = Field(default=None, min_length=1, max_length=64,
+                                 description="只看该审批人认领的办件")
+    department: str | None = Field(default=None, min_length=1, max_length=100,
+                                   description="只看该部门的办件")
+
+
+QueuePageQuery = Annotated[QueuePage, Query()]
 
 
 class Assignment(BaseModel):
@@ -57,8 +70,8 @@ def add_routes(api: FastAPI, approval: Approval) -> None:
     host = approval.host
 
     @api.get("/inbox", tags=["approver"], summary="待办: cases waiting for a decision")
-    async def inbox() -> list[dict[str, Any]]:
-        return await host.query(approval.inbox)
+    async def inbox(page: PageQuery) -> list[dict[str, Any]]:
+        return await host.query(lambda: approval.inbox(page))
 
     @api.get("/cases/{case_id}", tags=["approver"], summary="read a case")
     async def read_case(case_id: UUID) -> dict[str, Any]:
@@ -86,8 +99,8 @@ def add_routes(api: FastAPI, approval: Approval) -> None:
         return await host.query(approval.sla)
 
     @api.get("/queue", tags=["approver"], summary="待办队列: soonest due first")
-    async def queue() -> list[dict[str, Any]]:
-        return await host.query(approval.queue)
+    async def queue(page: QueuePageQuery) -> list[dict[str, Any]]:
+        return await host.query(lambda: approval.queue(page, page.claimant, page.department))
 
     @api.post("/cases/{case_id}/supplement-requests", tags=["clock"], summary="补正: clock pauses")
     async def supplement(case_id: UUID, body: SupplementList, actor: ActingStaff,

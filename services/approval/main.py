@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.subjects import admitted_stream, own_stream
+from services.approval import read_side
 from services.approval.application import Approval
 from services.approval.http import add_routes
 from services.runtime.host import Clock, ServiceHost
@@ -11,9 +12,9 @@ from services.runtime.workdays import calendar_for
 
 
 def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
-    host = ServiceHost("approval", settings, clock)
-    approval = Approval(host, host.directory, calendar_for(settings),
-                        settings.deadline_lead_days)
+    calendar, lead_days = calendar_for(settings), settings.deadline_lead_days
+    host = ServiceHost("approval", settings, clock, read_side.projections(calendar, lead_days))
+    approval = Approval(host, host.directory, calendar, lead_days)
     add_routes(host.api, approval)
     site = settings.site
     host.subscribe("approval-on-routing", own_stream(site), f"tb.{site}.routing.>",
