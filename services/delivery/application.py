@@ -8,9 +8,10 @@ from uuid import UUID
 
 from contracts.approval import CaseApproved
 from contracts.base import Actor, DomainEvent
-from contracts.delivery import DeliveryChoiceChanged, ResultArrivedAtWindow
-from contracts.evaluation import ReviewOpened, ServiceRated
+from contracts.delivery import DeliveryChoiceChanged
+from contracts.evaluation import ServiceRated
 from contracts.intake import CaseCompleted, DeliveryChannel
+from services.delivery import read_side
 from services.delivery.domain.case import DeliveryCase
 from services.delivery.domain.errors import CaseNumberUnknown
 from services.delivery.domain.rating import RatingRules, Units
@@ -18,8 +19,7 @@ from services.directory import Directory
 from services.runtime.aggregate import Context, DomainError, system_actor
 from services.runtime.consumer import Delivery, Effect
 from services.runtime.host import ServiceHost
-from services.runtime.noted import EventNoted
-from services.runtime.workdays import WorkCalendar
+from services.runtime.workdays import WorkCalendar, china_date
 
 
 class RatedElsewhere(DomainError):
@@ -109,11 +109,9 @@ class ResultDelivery:
     def find(self, case_number: str, id_number: str) -> DeliveryCase:
         """The applicant's case by its number; a wrong number and someone else's case are
         refused alike."""
-        for event in self.host.store.scan():
-            if isinstance(event, EventNoted) and event.case_number == case_number:
-                case = self.get(event.case_id)
-                if case.who_is(id_number) is None:
-                    break
+        for row in self.host.store.read(read_side.by_number(case_number)):
+            case = self.get(UUID(row["id"]))
+            if case.who_is(id_number) is not None:
                 return case
         raise CaseNumberUnknown()
 
@@ -127,17 +125,35 @@ class ResultDelivery:
         actor = Actor(staff_id="applicant", role="applicant")
         return self.change(case.id, actor, correlation_id, command)
 
-    def sweep(self) -> int:
-        """Fired by the clock: results waiting at the window, bad reviews past a deadline."""
+    def sweep(self, batch: int = 200) -> int:
+        """Fired by the clock: results waiting at the window, bad reviews past a deadline. Reads
+        only the cases with a stage due, a batch of each per tick, so the writers' lock is held
+        briefly; a case it handles leaves the rows it was read from."""
         ctx = Context(self.host.site, system_actor("delivery"), self.host.clock())
-        s, raised = self.host.settings, 0
-        for case_id in self.host.store.case_ids(ResultArrivedAtWindow, ReviewOpened):
+        s, today = self.host.settings, china_date(ctx.at)
+        due = [read_side.collection_due("remind_pending", s.pickup_reminder_days, today,
+                                        self.calendar, batch),
+               read_side.collection_due("supervise_pending", s.pickup_supervision_days, today,
+                                        self.calendar, batch),
+               read_side.reviews_late(today, batch)]
+        raised = 0
+        for case_id in dict.fromkeys(UUID(r["id"]) for q in due for r in self.host.store.read(q)):
             case = self.get(case_id)
             raised += case.watch_collection(self.calendar, s.pickup_reminder_days,
                                             s.pickup_supervision_days, ctx)
             raised += case.flag_late_reviews(ctx)
-            self.host.store.record(case)
+            if case.has_pending:
+                self.host.store.record(case)
         return raised
 
-    def cases(self, *event_types: type[DomainEvent]) -> list[DeliveryCase]:
-        return [self.get(i) for i in self.host.store.case_ids(*event_types)]
+    # -- lists -------------------------------------------------------------------------------
+
+    def listed(self, column: str, limit: int, offset: int) -> list[DeliveryCase]:
+        """A page of a work list (a column of the read table, see `read_side`), oldest first."""
+        rows = self.host.store.read(read_side.listed(column, limit, offset))
+        return [self.get(UUID(row["id"])) for row in rows]
+
+    def ratings_by_level(self) -> dict[int, int]:
+        """This site's ratings by level, voided ones left out, counted in the read table."""
+        [totals] = self.host.store.read(read_side.ratings_by_level())
+        return {n: int(totals[column]) for n, column in enumerate(read_side.LEVELS, start=1)}

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from contracts.delivery import Recipient, ResultArrivedAtWindow, ResultIssued
-from contracts.evaluation import Resolution, ReviewOpened, Scope, ServiceRated
+from contracts.delivery import Recipient
+from contracts.evaluation import Resolution, Scope, ServiceRated
 from contracts.identity import ResidentIdNumber
 from contracts.intake import DeliveryChannel
 from services.delivery.application import ResultDelivery
@@ -21,11 +21,10 @@ from services.delivery.views import (
     case_view,
     rating_view,
     ratings_summary,
-    result_status,
     review_view,
 )
 from services.runtime.http import ActingStaff, CorrelationId
-from services.runtime.noted import EventNoted
+from services.runtime.paging import PageQuery
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 Level = Annotated[int, Field(ge=1, le=5, description="1 非常满意 … 5 非常不满意")]
@@ -192,16 +191,18 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
         case = await host.query(lambda: delivery.get(case_id))
         return HTMLResponse(delivery_receipt(case, delivery.directory))
 
-    @api.get("/window/awaiting-pickup", tags=["window"], summary="结果待领取")
-    async def awaiting_pickup() -> list[dict[str, Any]]:
-        cases = await host.query(lambda: delivery.cases(ResultArrivedAtWindow))
-        return [case_view(c) for c in cases if result_status(c) == "at_window"]
+    @api.get("/window/awaiting-pickup", tags=["window"],
+             summary="结果待领取: results signed for at this window, longest waiting first")
+    async def awaiting_pickup(page: PageQuery) -> list[dict[str, Any]]:
+        cases = await host.query(lambda: delivery.listed("pickup_since", page.limit, page.offset))
+        return [case_view(c) for c in cases]
 
-    @api.get("/dispatch", tags=["business site"], summary="待寄出: paper results to send")
-    async def to_dispatch() -> list[dict[str, Any]]:
-        cases = await host.query(lambda: delivery.cases(ResultIssued))
-        return [case_view(c) for c in cases
-                if result_status(c) in ("awaiting_dispatch", "returned")]
+    @api.get("/dispatch", tags=["business site"],
+             summary="待寄出: paper results to send, longest waiting first")
+    async def to_dispatch(page: PageQuery) -> list[dict[str, Any]]:
+        cases = await host.query(
+            lambda: delivery.listed("dispatch_since", page.limit, page.offset))
+        return [case_view(c) for c in cases]
 
     @api.post("/ratings", tags=["evaluation"], status_code=201,
               summary="好差评: the applicant rates a visit or the matter")
@@ -221,18 +222,22 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
             lambda: delivery.rate(body.case_number, body.id_number, command, cid))
         return [rating_view(r, case) for r in made]
 
-    @api.get("/ratings", tags=["evaluation"], summary="ratings of this site's units")
-    async def ratings() -> dict[str, Any]:
-        def listed() -> list[dict[str, Any]]:
-            return [rating_view(r, c) for c in delivery.cases(ServiceRated, EventNoted)
-                    for r in c.ratings.values() if r.rated_site == host.site]
-        rows = await host.query(listed)
-        return {"summary": ratings_summary(rows), "ratings": rows}
+    @api.get("/ratings", tags=["evaluation"],
+             summary="ratings of this site's units: the summary of all, a page of rated cases")
+    async def ratings(page: PageQuery) -> dict[str, Any]:
+        def listed() -> dict[str, Any]:
+            cases = delivery.listed("rated_since", page.limit, page.offset)
+            return {"summary": ratings_summary(delivery.ratings_by_level()),
+                    "ratings": [rating_view(r, c) for c in cases for r in c.ratings.values()
+                                if r.rated_site == host.site]}
+        return await host.query(listed)
 
-    @api.get("/reviews", tags=["evaluation"], summary="差评处理: open follow-ups")
-    async def reviews(actor: ActingStaff) -> list[dict[str, Any]]:
+    @api.get("/reviews", tags=["evaluation"],
+             summary="差评处理: open follow-ups, a page of cases, the longest open first")
+    async def reviews(actor: ActingStaff, page: PageQuery) -> list[dict[str, Any]]:
         def listed() -> list[dict[str, Any]]:
-            return [review_view(c, rating_id, actor) for c in delivery.cases(ReviewOpened)
+            cases = delivery.listed("reviews_since", page.limit, page.offset)
+            return [review_view(c, rating_id, actor) for c in cases
                     for rating_id, review in c.reviews.items()
                     if review.status not in ("closed", "voided")]
         return await host.query(listed)

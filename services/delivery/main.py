@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.subjects import admitted_stream, own_stream
+from services.delivery import read_side
 from services.delivery.application import ResultDelivery
 from services.delivery.http import add_routes
 from services.runtime.host import Clock, ServiceHost
@@ -11,7 +12,7 @@ from services.runtime.workdays import calendar_for
 
 
 def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
-    host = ServiceHost("delivery", settings, clock)
+    host = ServiceHost("delivery", settings, clock, read_side.projections(settings.site))
     delivery = ResultDelivery(host, host.directory, calendar_for(settings))
     add_routes(host.api, delivery)
     site = settings.site

@@ -132,11 +132,10 @@ def steps(review: BadReview) -> list[dict[str, Any]]:
                    for e in events if e is not None), key=lambda s: s["at"])
 
 
-def ratings_summary(ratings: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts by level and the satisfaction rate (levels 1–3), voided ratings left out."""
-    counted = [r for r in ratings if r["review_status"] != "voided"]
-    good = sum(1 for r in counted if r["level"] <= 3)
-    return {"count": len(counted),
-            "by_level": {LEVELS_ZH[n]: sum(1 for r in counted if r["level"] == n)
-                         for n in LEVELS_ZH},
-            "satisfaction": round(good / len(counted), 4) if counted else None}
+def ratings_summary(by_level: dict[int, int]) -> dict[str, Any]:
+    """Counts by level and the satisfaction rate (levels 1–3), of ratings not voided."""
+    count = sum(by_level.values())
+    good = sum(n for level, n in by_level.items() if level <= 3)
+    return {"count": count,
+            "by_level": {LEVELS_ZH[n]: by_level.get(n, 0) for n in LEVELS_ZH},
+            "satisfaction": round(good / count, 4) if count else None}

@@ -1,0 +1,132 @@
+"""Delivery's read table: one row per case, kept with the case's events, holding what this
+site's lists and its watch job look up — the case by its number (ratings), the results to
+dispatch and those awaiting pickup, the result waiting at the window by its day of arrival,
+the next deadline of any open bad-rating follow-up, and the case's ratings of this site by
+level. A list pages over cases; a case's ratings and reviews are expanded from the case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from services.delivery.domain.case import DeliveryCase
+from services.delivery.views import result_status
+from services.runtime.noted import EventNoted
+from services.runtime.projections import Dialect, Projection, Query, Table, Value
+from services.runtime.workdays import WorkCalendar, china_date
+
+LEVELS = tuple(f"level_{n}" for n in range(1, 6))
+OPEN_REVIEW = ("awaiting_callback", "awaiting_resolution", "appealed", "rectifying")
+
+DELIVERY_CASES = Table("delivery_cases", {
+    "case_number": "TEXT", "status": "TEXT",
+    "dispatch_since": "TEXT",  # result issued here, still to send (or sent again): issued at
+    "pickup_since": "TEXT",  # result signed for at this window, waiting for the applicant
+    "remind_pending": "TEXT",  # waiting at this window, not reminded yet: the day it arrived
+    "supervise_pending": "TEXT",  # waiting at this window, not supervised yet: the same day
+    "review_due": "TEXT",  # the earliest deadline of an open follow-up not yet flagged
+    "reviews_since": "TEXT",  # the first follow-up still open: opened at
+    "rated_since": "TEXT",  # the first rating of a unit of this site
+    **dict.fromkeys(LEVELS, "INTEGER"),  # ratings of this site by level, voided left out
+}, indexes=(("case_number",), ("dispatch_since",), ("pickup_since",),
+            ("remind_pending",), ("supervise_pending",), ("review_due",), ("reviews_since",),
+            ("rated_since",)))
+
+
+def _at(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def delivery_case_row(case: DeliveryCase, site: str) -> dict[str, Value]:
+    status = result_status(case)
+    issued_here = case.result is not None and case.result.acting_site == site
+    arrived = (china_date(case.arrived.occurred_at).isoformat()
+               if case.arrived and case.arrived.acting_site == site and case.handed is None
+               else None)
+    return {
+        "case_number": case.case_number, "status": status,
+        "dispatch_since": _at(case.result.occurred_at) if case.result and issued_here
+        and status in ("awaiting_dispatch", "returned") else None,
+        "pickup_since": _at(case.arrived.occurred_at) if case.arrived and arrived
+        and status == "at_window" else None,
+        "remind_pending": None if case.reminded else arrived,
+        "supervise_pending": None if case.supervised else arrived,
+        **_reviews(case), **_ratings(case, site),
+    }
+
+
+def _reviews(case: DeliveryCase) -> dict[str, Value]:
+    unflagged = [due for review in case.reviews.values()
+                 for _, due in review.late_stages(date.max)]
+    opened = [r.opened.occurred_at for r in case.reviews.values() if r.status in OPEN_REVIEW]
+    return {"review_due": min(unflagged).isoformat() if unflagged else None,
+            "reviews_since": _at(min(opened)) if opened else None}
+
+
+def _ratings(case: DeliveryCase, site: str) -> dict[str, Value]:
+    ours = [r for r in case.ratings.values() if r.rated_site == site]
+    counted = [r for r in ours
+               if (review := case.reviews.get(r.event_id)) is None or review.status != "voided"]
+    return {"rated_since": _at(min(r.occurred_at for r in ours)) if ours else None,
+            **{column: sum(1 for r in counted if r.level == n)
+               for n, column in enumerate(LEVELS, start=1)}}
+
+
+def projections(site: str) -> tuple[Projection, ...]:
+    """The rows are what this site's lists hold, so the projection knows its site."""
+    return (Projection(DELIVERY_CASES, DeliveryCase, EventNoted,
+                       lambda case: delivery_case_row(case, site)),)
+
+
+def by_number(case_number: str) -> Query:
+    return Query(DELIVERY_CASES).filter("case_number", "=", case_number)
+
+
+def listed(column: str, limit: int, offset: int) -> Query:
+    """A work list, oldest first: the cases whose `column` (a moment) is set."""
+    return (Query(DELIVERY_CASES).filter(column, "!=", None).ordered(column)
+            .page(limit, offset))
+
+
+def collection_due(stage: str, after_days: int, today: date, calendar: WorkCalendar,
+                   limit: int) -> Query:
+    """Results waiting at this window for `after_days` working days or more whose `stage`
+    (`remind_pending`, `supervise_pending`) has not been raised yet."""
+    arrived = arrived_by(today, after_days, calendar).isoformat()
+    return Query(DELIVERY_CASES).filter(stage, "<=", arrived).ordered(stage).page(limit)
+
+
+def arrived_by(today: date, working_days: int, calendar: WorkCalendar) -> date:
+    """The last day of arrival that has waited `working_days` by today: `calendar.between`
+    counts the working days after arrival up to today."""
+    day, counted = today, 0
+    while counted < working_days:
+        counted += calendar.is_working_day(day)
+        day -= timedelta(days=1)
+    return day
+
+
+def reviews_late(today: date, limit: int) -> Query:
+    """Cases with a follow-up stage past its deadline and not yet flagged."""
+    return (Query(DELIVERY_CASES).filter("review_due", "<", today.isoformat())
+            .ordered("review_due").page(limit))
+
+
+@dataclass(frozen=True)
+class Totals(Query):
+    """The sums of some columns over the rows a query selects, as one row: the ratings summary
+    is counted by the database, not by reading every rated case."""
+
+    sums: tuple[str, ...] = ()
+
+    def sql(self, dialect: Dialect, prefix: str) -> tuple[str, list[Value]]:
+        unknown = set(self.sums) - set(self.table.columns)
+        if unknown:
+            raise ValueError(f"{self.table.name}: cannot sum {sorted(unknown)}")
+        selected, params = super().sql(dialect, prefix)
+        sums = ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in self.sums)
+        return f"SELECT {sums} FROM ({selected}) AS selected", params
+
+
+def ratings_by_level() -> Totals:
+    return Totals(DELIVERY_CASES, (("rated_since", "!=", None),), sums=LEVELS)
