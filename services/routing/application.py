@@ -7,11 +7,13 @@ from collections.abc import Callable
 from uuid import UUID
 
 from contracts.base import Actor
-from contracts.routing import CaseAdmitted, CaseRouted, HandoverOverdue, SupervisionNoted
+from contracts.routing import HandoverOverdue, SupervisionNoted
+from services.routing import read_side
 from services.routing.domain import RoutedCase
+from services.routing.views import open_parcels
 from services.runtime.aggregate import Context, system_actor
 from services.runtime.host import ServiceHost
-from services.runtime.workdays import WorkCalendar
+from services.runtime.workdays import WorkCalendar, china_date
 
 
 class Exchange:
@@ -29,37 +31,53 @@ class Exchange:
         self.host.store.record(case)
         return case
 
-    def sweep(self) -> int:
+    def sweep(self, batch: int = 100) -> int:
         """督办, fired by the clock: parcels nobody signed for and joint parts left undecided
-        past their dates each raise one event. Returns how many were raised."""
+        past their dates each raise one event. Reads only the cases due, a batch of each kind
+        per tick. Returns how many were raised."""
         ctx = Context(self.host.site, system_actor("routing"), self.host.clock())
+        today = china_date(ctx.at)
+        sent_by = read_side.last_late_dispatch(self.calendar, self.threshold_days, today)
+        due = [row["id"] for query in (read_side.parcels_unsigned(sent_by, batch),
+                                       read_side.decisions_late(today, batch))
+               for row in self.host.store.read(query)]
         raised = 0
-        for case in self.cases():
+        for case_id in dict.fromkeys(due):
+            case = self.get(UUID(case_id))
             raised += case.flag_overdue(self.calendar, self.threshold_days, ctx)
             raised += case.supervise_silent_parts(ctx)
             raised += case.supervise_decision(ctx)
             self.host.store.record(case)
         return raised
 
-    def cases(self) -> list[RoutedCase]:
-        return [self.get(i) for i in self.host.store.case_ids(CaseRouted, CaseAdmitted)]
+    def open_parcels(self, limit: int, offset: int = 0) -> list[dict[str, object]]:
+        """This site's open parcels, a page of cases at a time."""
+        rows = self.host.store.read(read_side.with_open_parcels(limit, offset))
+        return [parcel for row in rows
+                for parcel in open_parcels(self.get(UUID(row["id"])), self.host.site)]
 
-    def supervision_list(self) -> list[dict[str, object]]:
-        """Open supervision items: raised and not yet resolved by a decision or a signature."""
+    def supervision_list(self, limit: int, offset: int = 0) -> list[dict[str, object]]:
+        """Open supervision items: raised and not yet resolved by a decision or a signature;
+        a page of cases at a time."""
         items: list[dict[str, object]] = []
-        for case in self.cases():
-            for event in self.host.store.events.get(case.id):
-                if isinstance(event, SupervisionNoted) and still_open(case, event):
-                    items.append({"case_number": case.case_number, "leg": event.leg,
-                                  "responsible_site": event.responsible_site,
-                                  "detail": event.detail, "since": event.occurred_at.isoformat()})
-                if (isinstance(event, HandoverOverdue)
-                        and event.manifest_number not in case.confirmed):
-                    items.append({"case_number": case.case_number, "leg": "parcel",
-                                  "responsible_site": event.responsible_site,
-                                  "detail": f"移交清单 {event.manifest_number} 超过"
-                                            f"{event.threshold_days}个工作日未签收",
-                                  "since": event.occurred_at.isoformat()})
+        for row in self.host.store.read(read_side.with_open_items(limit, offset)):
+            items += self.supervision_items(self.get(UUID(row["id"])))
+        return items
+
+    def supervision_items(self, case: RoutedCase) -> list[dict[str, object]]:
+        items: list[dict[str, object]] = []
+        for event in self.host.store.events.get(case.id):
+            if isinstance(event, SupervisionNoted) and still_open(case, event):
+                items.append({"case_number": case.case_number, "leg": event.leg,
+                              "responsible_site": event.responsible_site,
+                              "detail": event.detail, "since": event.occurred_at.isoformat()})
+            if (isinstance(event, HandoverOverdue)
+                    and event.manifest_number not in case.confirmed):
+                items.append({"case_number": case.case_number, "leg": "parcel",
+                              "responsible_site": event.responsible_site,
+                              "detail": f"移交清单 {event.manifest_number} 超过"
+                                        f"{event.threshold_days}个工作日未签收",
+                              "since": event.occurred_at.isoformat()})
         return items
 
 

@@ -56,4 +56,10 @@ def add_file_routes(api: FastAPI, exchange: Exchange, routing: Routing) -> None:
     @api.post("/files/verify", tags=["files"],
               summary="check every file held here for the cases sent here; repair from the sender")
     async def verify_files() -> dict[str, Any]:
-        return {"repaired": await host.command(routing.verify_files)}
+        repaired, after = 0, ""
+        while True:  # a batch per command: the writers wait for one batch at most
+            count, last = await host.command(lambda a=after: routing.verify_files(a))
+            repaired += count
+            if last is None:
+                return {"repaired": repaired}
+            after = last

@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.routing.application import Exchange
-from services.routing.views import case_view, custody_view, open_parcels
+from services.routing.views import case_view, custody_view
 from services.runtime.http import ActingStaff, CorrelationId
+from services.runtime.paging import PageQuery
 
 
 class Dispatch(BaseModel):
@@ -121,11 +122,12 @@ def add_routes(api: FastAPI, exchange: Exchange) -> None:
             case_id, actor, cid, lambda c, x: c.record_consultation(body.approver, body.summary,
                                                                     x))))
 
-    @api.get("/supervision", tags=["supervision"], summary="督办: open supervision items")
-    async def supervision() -> list[dict[str, Any]]:
-        return await host.query(exchange.supervision_list)
+    @api.get("/supervision", tags=["supervision"],
+             summary="督办: open supervision items (the page counts cases)")
+    async def supervision(page: PageQuery) -> list[dict[str, Any]]:
+        return await host.query(lambda: exchange.supervision_list(page.limit, page.offset))
 
-    @api.get("/parcels", tags=["custody"], summary="this site's open parcels")
-    async def parcels() -> list[dict[str, Any]]:
-        cases = await host.query(exchange.cases)
-        return [row for case in cases for row in open_parcels(case, host.site)]
+    @api.get("/parcels", tags=["custody"],
+             summary="this site's open parcels (the page counts cases)")
+    async def parcels(page: PageQuery) -> list[dict[str, Any]]:
+        return await host.query(lambda: exchange.open_parcels(page.limit, page.offset))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.subjects import inbox_stream, own_stream
+from services.routing import read_side
 from services.routing.application import Exchange
 from services.routing.file_routes import add_file_routes
 from services.routing.http import add_routes
@@ -13,7 +14,7 @@ from services.runtime.workdays import calendar_for
 
 
 def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
-    host = ServiceHost("routing", settings, clock)
+    host = ServiceHost("routing", settings, clock, read_side.projections(settings.site))
     routing = Routing(host, host.directory)
     exchange = Exchange(host, calendar_for(settings), settings.handover_threshold_days)
     add_routes(host.api, exchange)

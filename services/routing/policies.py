@@ -3,13 +3,18 @@ of a case to exactly the other parties that need it."""
 
 from __future__ import annotations
 
+from datetime import date
+from uuid import UUID
+
 import anyio
 
 from contracts.intake import CaseAccepted, CaseCompleted
-from contracts.routing import CaseAdmitted, CaseRouted
+from contracts.routing import CaseRouted
 from contracts.subjects import admitted_subject, inbox_subject
 from services.directory import Directory
+from services.routing import read_side
 from services.routing.domain import NotAParty, RoutedCase
+from services.routing.file_holders import FileHolders
 from services.runtime import files
 from services.runtime.aggregate import Context, system_actor
 from services.runtime.consumer import Delivery, Effect, Forward, Rejected
@@ -38,7 +43,18 @@ class Routing:
         matter = self.directory.matter(accepted.matter_code)
         if matter is None:
             raise Rejected(f"unknown matter {accepted.matter_code}")
-        return Effect(aggregates=[RoutedCase.route(accepted, matter, self._ctx(delivery))])
+        case = RoutedCase.route(accepted, matter, self._ctx(delivery))
+        return Effect(aggregates=[case, *self._hold_files(case, self._ctx(delivery))])
+
+    def _hold_files(self, case: RoutedCase, ctx: Context) -> list[FileHolders]:
+        """A case that brings files here becomes one of their holders."""
+        holders = []
+        for sha in case.files:
+            file_id = FileHolders.id_for(sha)
+            held = self.host.store.load(FileHolders, file_id) or FileHolders(file_id)
+            held.hold(sha, case.id, case.case_number, ctx)
+            holders.append(held)
+        return holders
 
     def _carry(self, delivery: Delivery) -> Effect:
         """Each party gets the event under this site's seal, linked to the previous event of
@@ -84,45 +100,53 @@ class Routing:
                 repaired += 1
         return repaired
 
-    def verify_files(self) -> int:
-        """Fired on demand: check the copies of every case sent here; returns repairs."""
+    def verify_files(self, after: str = "", batch: int = 100) -> tuple[int, str | None]:
+        """Fired on demand: check the copies of a batch of the cases sent here, in id order
+        after `after`; returns the repairs and the last case checked (None: no more)."""
         ctx = Context(self.host.site, system_actor("routing"), self.host.clock())
-        repaired = 0
-        for case_id in self.host.store.case_ids(CaseAdmitted):
-            case = self.host.store.get(RoutedCase, case_id)
-            if case.files:
-                repaired += self.check_files(case, ctx)
-                self.host.store.record(case)
-        return repaired
+        repaired, last = 0, None
+        for row in self.host.store.read(read_side.files_held_after(after, batch)):
+            case = self.host.store.get(RoutedCase, UUID(row["id"]))
+            repaired += self.check_files(case, ctx)
+            self.host.store.record(case)
+            last = row["id"]
+        return repaired, last
 
-    def remove_expired_files(self) -> int:
+    def remove_expired_files(self, batch: int = 100) -> int:
         """Fired by the clock: the files of cases past their retention go, unless another
-        case here still keeps the same file. Returns how many cases were cleared."""
+        case here still keeps the same file. Reads only the cases due, a batch per tick.
+        Returns how many cases were cleared."""
         ctx = Context(self.host.site, system_actor("routing"), self.host.clock())
         today = china_date(ctx.at)
-        cases = [self.host.store.get(RoutedCase, i)
-                 for i in self.host.store.case_ids(CaseRouted, CaseAdmitted)]
-        kept = {sha for c in cases if c.retained(today) for sha in c.files}
         cleared = 0
-        for case in cases:
-            if case.expired(today):
-                hashes = sorted(set(case.files) - kept)
-                for sha in hashes:
-                    anyio.from_thread.run(files.remove, self.host.js, self.host.site, sha)
-                case.record_removed(hashes, ctx)
-                self.host.store.record(case)
-                cleared += 1
+        for row in self.host.store.read(read_side.files_expired(today, batch)):
+            case = self.host.store.get(RoutedCase, UUID(row["id"]))
+            hashes = sorted(sha for sha in case.files
+                            if not self._kept_elsewhere(sha, case, today))
+            for sha in hashes:
+                anyio.from_thread.run(files.remove, self.host.js, self.host.site, sha)
+            case.record_removed(hashes, ctx)
+            self.host.store.record(case)
+            cleared += 1
         return cleared
+
+    def _kept_elsewhere(self, sha: str, case: RoutedCase, today: date) -> bool:
+        held = self.host.store.load(FileHolders, FileHolders.id_for(sha))
+        return held is not None and any(
+            self.host.store.get(RoutedCase, other).retained(today)
+            for other in held.others(case.id))
 
     def on_inbound(self, delivery: Delivery) -> Effect:
         """The gateway: what another site sends is admitted only if that site is a party of
         the case; admitted events go on to this site's services through TB_IN unchanged."""
         event = delivery.event
         case = self.host.store.load(RoutedCase, event.case_id)
+        holders: list[FileHolders] = []
         try:
             if isinstance(event, CaseRouted) and case is None:
                 case = RoutedCase.admit(event, self._ctx(delivery))
                 self.check_files(case, self._ctx(delivery))
+                holders = self._hold_files(case, self._ctx(delivery))
             elif case is None:
                 raise NotAParty(f"本地不知办件 {event.case_number}，不接收 {event.acting_site} 的消息")
             else:
@@ -135,5 +159,5 @@ class Routing:
             raise Rejected(refusal.reason) from None
         admit = Forward(admitted_subject(self.host.site, event), delivery.data,
                         f"{event.event_id}<{self.host.site}", delivery.seal)  # as sealed
-        return Effect(aggregates=[case], forwards=[admit])
+        return Effect(aggregates=[case, *holders], forwards=[admit])
 
