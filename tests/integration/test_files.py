@@ -148,6 +148,35 @@ async def test_after_the_retention_period_both_parties_remove_the_files_and_reco
         assert [r.hashes for r in removed] == [[sha]]
 
 
+async def test_a_scan_another_open_case_still_holds_stays_when_the_first_case_expires(
+    sites: Stack, clock: FakeClock,
+) -> None:
+    sha = hashlib.sha256(SCAN).hexdigest()
+    async with sites.client(A, "intake") as intake, sites.client(B, "approval") as approval:
+        ended, still_open = await opened(intake), await opened(intake)
+        for case_id in (ended, still_open):  # 王强 brings the same licence scan twice
+            await upload(intake, case_id, "营业执照.pdf", SCAN, "application/pdf")
+            await accept_with_every_material(intake, case_id)
+        await approve(approval, ended)
+
+        async def completed() -> bool:
+            return (await intake.get(f"/cases/{ended}")).json()["status"] == "completed"
+        await eventually(completed)
+
+    async def retention_started(site: str) -> bool:
+        case = sites.host(site, "routing").store.load(RoutedCase, UUID(ended))
+        return case is not None and case.keep_until is not None
+    for site in (A, B):
+        await eventually(lambda site=site: retention_started(site))
+    clock.now += timedelta(days=3651)
+    for site in (A, B):
+        host = sites.host(site, "routing")
+        assert await host.command(periodic_job(host, "routing-file-retention")) == 1
+        assert await held(sites, site) == {sha: SCAN}
+        removed = [e for e in host.store.events.get(UUID(ended)) if isinstance(e, FilesRemoved)]
+        assert [r.hashes for r in removed] == [[]]
+
+
 @pytest.mark.parametrize(("name", "data", "media_type", "status"), [
     ("扫描件.pdf", b"%PDF-1.7\n" + b"0" * 70_000, "application/pdf", 413),  # over 64 KiB
     ("说明.txt", "只是一段文字".encode(), "text/plain", 415),
