@@ -92,7 +92,7 @@ def checks_due(today: date, limit: int) -> Query:
 def provisional_known(calendar: WorkCalendar, today: date, limit: int) -> Query:
     """Open cases with a provisional due date in a year the calendar now knows (it learns a
     year when the package is upgraded or the site configures it), to compute them again."""
-    first_unknown = next((y for y in range(today.year - 1, today.year + 10)
+    first_unknown = next((y for y in range(today.year, today.year + 10)
                           if not calendar.knows(y)), today.year + 10)
     return (Query(APPROVAL_CASES).filter("provisional_due", "<", f"{first_unknown}-01-01")
             .ordered("provisional_due").page(limit))
