@@ -109,12 +109,14 @@ class Approval:
         today = china_date(ctx.at)
         rows = [*self.host.store.read(read_side.checks_due(today, batch)),
                 *self.host.store.read(read_side.provisional_known(self.calendar, today, batch))]
-        raised = 0
+        raised, changed = 0, []
         for case_id in dict.fromkeys(UUID(row["id"]) for row in rows):
             case = self.get(case_id)
             if ticked := case.tick(self.calendar, self.lead_days, ctx):
-                self.host.store.record(case)
+                changed.append(case)
                 raised += ticked
+        if changed:
+            self.host.store.record(*changed)  # one transaction for the batch
         return raised
 
     def sla(self) -> dict[str, dict[str, int]]:

@@ -177,6 +177,8 @@ async def test_the_sla_counts_by_department_come_from_the_table(
         await approval.post(f"/cases/{ids[0]}/approve", headers=APPROVER,
                             json={"document_number": "370202600123456"})
         sla = (await approval.get("/sla")).json()
+        police = (await approval.get("/queue", params={"department": POLICE})).json()
+    assert [(r["case_id"], r["joint_role"]) for r in police] == [(ids[-1], "随迁子女迁出")]
     assert sla == {
         MARKET: {"on_time": 0, "due_soon": 2, "overdue": 1, "decided_on_time": 1,
                  "decided_late": 0},
