@@ -69,9 +69,11 @@ def changes_for(projections: Sequence[Projection], aggregates: Iterable[Any]
 
 @dataclass(frozen=True)
 class Dialect:
-    """What differs between SQLite and PostgreSQL here: the parameter mark."""
+    """What differs between SQLite and PostgreSQL here: the parameter mark, and how to ask
+    whether a table exists."""
 
     mark: str
+    table_exists: str
 
     def write(self, change: RowChange, prefix: str) -> tuple[str, list[Value]]:
         name = change.table.qualified(prefix)

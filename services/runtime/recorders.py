@@ -26,16 +26,22 @@ class Projecting:
         for change in changes:
             cursor.execute(*self.dialect.write(change, self.prefix))
 
-    def create_read_tables(self, tables: Sequence[Table], prefix: str) -> None:
+    def create_read_tables(self, tables: Sequence[Table], prefix: str) -> list[Table]:
+        """Create the tables that do not exist yet; returns those, to be filled from the log."""
         self.tables, self.prefix = tuple(tables), prefix
-        statements = [s for t in tables for s in t.create_statements(prefix)]
         with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
-            for statement in statements:
-                cursor.execute(statement)
+            created = []
+            for table in tables:
+                cursor.execute(self.dialect.table_exists, [table.qualified(prefix)])
+                if cursor.fetchone() is None:
+                    created.append(table)
+                for statement in table.create_statements(prefix):
+                    cursor.execute(statement)
+        return created
 
 
 class SQLiteProjectingRecorder(Projecting, SQLiteProcessRecorder):
-    dialect = Dialect("?")
+    dialect = Dialect("?", "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
@@ -45,7 +51,8 @@ class SQLiteProjectingRecorder(Projecting, SQLiteProcessRecorder):
 
 
 class PostgresProjectingRecorder(Projecting, PostgresProcessRecorder):
-    dialect = Dialect("%s")
+    dialect = Dialect("%s", "SELECT 1 FROM information_schema.tables "
+                            "WHERE table_schema = current_schema() AND table_name = %s")
 
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ database, tables prefixed by the application's name (`intake_370671_events`).
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,7 +20,14 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 from contracts.base import DomainEvent
 from services.runtime.aggregate import Aggregate, CaseNotFound
 from services.runtime.mapper import ContractMapper
-from services.runtime.projections import Projection, Query, Table, changes_for, rows_digest
+from services.runtime.projections import (
+    Projection,
+    Query,
+    RowChange,
+    Table,
+    changes_for,
+    rows_digest,
+)
 from services.runtime.recorders import ROW_CHANGES, Projecting
 from services.runtime.settings import ServiceSettings
 
@@ -63,8 +71,8 @@ class CaseStore(Application[UUID]):
         self.projections = tuple(projections)
         self.closed = False
         super().__init__(env=store_env(settings, service))
-        self.read_side.create_read_tables({p.table for p in self.projections},
-                                          self.name.lower())
+        tables = list(dict.fromkeys(p.table for p in self.projections))
+        self.fill_read_tables(self.read_side.create_read_tables(tables, self.name.lower()))
 
     def construct_mapper(self) -> ContractMapper:
         return ContractMapper()
@@ -152,16 +160,32 @@ class CaseStore(Application[UUID]):
     def rows_digests(self, table: Table) -> tuple[str, str]:
         """The digest of a read table as kept, and as rebuilt from the events: equal unless
         the read side drifted. Reads the whole log: for tests and repairs, never a request."""
-        projections = [p for p in self.projections if p.table == table]
-        born = {e.case_id: p for e in self.scan() for p in projections
-                if isinstance(e, p.born_of)}
-        rebuilt = []
+        rebuilt = ({"id": c.id, **(c.values or {})} for c in self.rebuilt_rows(table))
+        return rows_digest(self.read(Query(table))), rows_digest(rebuilt)
+
+    def fill_read_tables(self, tables: Sequence[Table], batch: int = 500) -> None:
+        """Fill new read tables from the log: once, when a service first runs with them on a
+        store that already holds cases (an upgrade); an empty store costs one read."""
+        side = self.read_side
+        for table in tables:
+            rows = self.rebuilt_rows(table)
+            while chunk := list(itertools.islice(rows, batch)):
+                with side.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+                    side.write_rows(cursor, chunk)
+
+    def rebuilt_rows(self, table: Table) -> Iterator[RowChange]:
+        """The table's rows as the events make them, from every aggregate of the types that
+        keep one. Reads the whole log."""
+        projections = [p for p in self.projections if p.table is table]
+        born: dict[UUID, Projection] = {}
+        for event in self.scan():
+            for projection in projections:
+                if isinstance(event, projection.born_of):
+                    born.setdefault(event.case_id, projection)
         for aggregate_id, projection in born.items():
             row = projection.row(self.get(projection.of, aggregate_id))
             if row is not None:
-                rebuilt.append({"id": str(aggregate_id),
-                                **{c: row.get(c) for c in table.columns}})
-        return rows_digest(self.read(Query(table))), rows_digest(rebuilt)
+                yield RowChange(table, str(aggregate_id), {c: row.get(c) for c in table.columns})
 
     def scan(self, batch: int = 500) -> Iterator[DomainEvent]:
         """Every stored event in recorded order: for small views until projections exist."""

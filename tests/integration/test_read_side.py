@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError
 
 from contracts.base import Actor
 from services.intake.domain.case import WindowCase
+from services.intake.main import build
 from services.intake.read_side import WINDOW_CASES, by_number
 from services.runtime.aggregate import Context
 from services.runtime.projections import Query
@@ -69,3 +70,21 @@ async def test_a_row_changed_behind_the_stores_back_is_caught_by_the_digests(
         cursor.execute(f"UPDATE {WINDOW_CASES.qualified(side.prefix)} SET status = 'opened'")
     assert read_side_drift(host) == []
     assert [r["id"] for r in host.store.read(Query(WINDOW_CASES))] == [case["case_id"]]
+
+
+async def test_a_hall_upgrading_to_read_tables_gets_them_filled_from_its_cases_on_first_start(
+    window: Any,
+) -> None:
+    host, client = window
+    case = await open_case(client)
+    side = host.store.read_side
+    with side.datastore.transaction(commit=True) as cursor:  # as before the read side existed
+        cursor.execute(f"DROP TABLE {WINDOW_CASES.qualified(side.prefix)}")
+
+    upgraded = build(host.settings, host.clock)
+    try:
+        [row] = upgraded.store.read(by_number(case["case_number"]))
+        assert (row["id"], row["status"]) == (case["case_id"], "opened")
+        assert read_side_drift(upgraded) == []
+    finally:
+        upgraded.store.close()
