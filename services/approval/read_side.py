@@ -32,7 +32,8 @@ APPROVAL_CASES = Table(
 def projections(calendar: WorkCalendar, lead_days: int) -> tuple[Projection, ...]:
     """The row of a case depends on the site's calendar: the day its warning is due."""
     return (Projection(APPROVAL_CASES, ApprovalCase, CaseReceived,
-                       lambda case: case_row(case, calendar, lead_days)),)
+                       lambda case: case_row(case, calendar, lead_days),
+                       depends_on=f"{calendar.fingerprint} lead_days={lead_days}"),)
 
 
 def case_row(case: ApprovalCase, calendar: WorkCalendar, lead_days: int) -> dict[str, Value]:

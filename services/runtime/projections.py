@@ -41,6 +41,11 @@ class Table:
     def qualified(self, prefix: str) -> str:
         return f"{prefix}_{self.name}"
 
+    def fingerprint(self, depends_on: Iterable[str] = ()) -> str:
+        """Changes when the table's shape or what its rows depend on changes."""
+        shape = json.dumps([self.name, self.columns, self.indexes, sorted(depends_on)])
+        return hashlib.sha256(shape.encode()).hexdigest()[:16]
+
 
 @dataclass(frozen=True)
 class Projection:
@@ -50,6 +55,7 @@ class Projection:
     of: type
     born_of: type  # the event that starts such an aggregate, to find them all for a rebuild
     row: Callable[[Any], dict[str, Value] | None]
+    depends_on: str = ""  # settings the rows are computed with (a calendar): a change rebuilds
 
 
 @dataclass(frozen=True)
@@ -69,11 +75,9 @@ def changes_for(projections: Sequence[Projection], aggregates: Iterable[Any]
 
 @dataclass(frozen=True)
 class Dialect:
-    """What differs between SQLite and PostgreSQL here: the parameter mark, and how to ask
-    whether a table exists."""
+    """What differs between SQLite and PostgreSQL here: the parameter mark."""
 
     mark: str
-    table_exists: str
 
     def write(self, change: RowChange, prefix: str) -> tuple[str, list[Value]]:
         name = change.table.qualified(prefix)

@@ -26,22 +26,35 @@ class Projecting:
         for change in changes:
             cursor.execute(*self.dialect.write(change, self.prefix))
 
-    def create_read_tables(self, tables: Sequence[Table], prefix: str) -> list[Table]:
-        """Create the tables that do not exist yet; returns those, to be filled from the log."""
+    def create_read_tables(self, tables: dict[Table, str], prefix: str) -> list[Table]:
+        """Create each table whose fingerprint (columns, indexes, what its rows depend on) is
+        not the one it was made with, dropping the old one; returns those, to be filled from
+        the log. A new release's columns or a site's new calendar thus rebuild the table."""
         self.tables, self.prefix = tuple(tables), prefix
+        made = f"{prefix}_read_tables"
+        created = []
         with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
-            created = []
-            for table in tables:
-                cursor.execute(self.dialect.table_exists, [table.qualified(prefix)])
-                if cursor.fetchone() is None:
-                    created.append(table)
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {made} "
+                           "(name TEXT NOT NULL PRIMARY KEY, fingerprint TEXT NOT NULL)")
+            for table, fingerprint in tables.items():
+                cursor.execute(f"SELECT fingerprint FROM {made} WHERE name = {self.dialect.mark}",
+                               [table.name])
+                row = cursor.fetchone()
+                if row is not None and row["fingerprint"] == fingerprint:
+                    continue
+                cursor.execute(f"DROP TABLE IF EXISTS {table.qualified(prefix)}")
                 for statement in table.create_statements(prefix):
                     cursor.execute(statement)
+                mark = self.dialect.mark
+                cursor.execute(f"INSERT INTO {made} (name, fingerprint) VALUES ({mark}, {mark}) "
+                               "ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint",
+                               [table.name, fingerprint])
+                created.append(table)
         return created
 
 
 class SQLiteProjectingRecorder(Projecting, SQLiteProcessRecorder):
-    dialect = Dialect("?", "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+    dialect = Dialect("?")
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
@@ -51,8 +64,7 @@ class SQLiteProjectingRecorder(Projecting, SQLiteProcessRecorder):
 
 
 class PostgresProjectingRecorder(Projecting, PostgresProcessRecorder):
-    dialect = Dialect("%s", "SELECT 1 FROM information_schema.tables "
-                            "WHERE table_schema = current_schema() AND table_name = %s")
+    dialect = Dialect("%s")
 
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> None:

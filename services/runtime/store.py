@@ -71,7 +71,8 @@ class CaseStore(Application[UUID]):
         self.projections = tuple(projections)
         self.closed = False
         super().__init__(env=store_env(settings, service))
-        tables = list(dict.fromkeys(p.table for p in self.projections))
+        tables = {t: t.fingerprint(p.depends_on for p in self.projections if p.table is t)
+                  for t in dict.fromkeys(p.table for p in self.projections)}
         self.fill_read_tables(self.read_side.create_read_tables(tables, self.name.lower()))
 
     def construct_mapper(self) -> ContractMapper:

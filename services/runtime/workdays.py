@@ -12,6 +12,7 @@ data is installed or configured.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -46,6 +47,12 @@ class WorkCalendar:
         self.holidays, self.working_days = frozenset(holidays), frozenset(working_days)
         self.configured_years = frozenset(configured_years)
         self._warned_years: set[int] = set()
+
+    @property
+    def fingerprint(self) -> str:
+        """What the days it counts depend on: the package's data and the site's own days."""
+        return json.dumps([chinese_calendar.__version__, sorted(map(str, self.holidays)),
+                           sorted(map(str, self.working_days)), sorted(self.configured_years)])
 
     def knows(self, year: int) -> bool:
         if year in self.configured_years:

@@ -16,7 +16,9 @@ import pytest
 from contracts.approval import DueDateRecomputed
 from contracts.base import DomainEvent
 from services.approval.main import build
+from services.approval.read_side import APPROVAL_CASES
 from services.runtime.host import ServiceHost
+from services.runtime.projections import Query
 from services.runtime.settings import for_service
 from tests.support.clock import FakeClock
 from tests.support.events import sample
@@ -248,3 +250,21 @@ async def test_a_provisional_due_date_is_computed_again_once_the_site_configures
     events = list(configured.store.events.get(UUID(wang)))
     assert [(e.previous_due_date, e.due_date) for e in events
             if isinstance(e, DueDateRecomputed)] == [(date(2055, 1, 19), date(2055, 1, 20))]
+
+
+async def test_a_holiday_the_site_adds_moves_the_warning_day_of_cases_already_queued(
+    qingdao: Qingdao,
+) -> None:
+    first = qingdao.open()
+    [case_id] = qingdao.admit(first, admitted(WANG))  # due Tuesday 1 December
+    before = warning_day(first, case_id)
+    first.store.close()
+    # The site declares Friday 27 November a holiday: the table is made again on start.
+    second = qingdao.open(calendar_holidays=[date(2026, 11, 27)])
+    after = warning_day(second, case_id)
+    assert (before, after) == ("2026-11-27", "2026-11-26")
+
+
+def warning_day(host: ServiceHost, case_id: str) -> str:
+    [row] = [r for r in host.store.read(Query(APPROVAL_CASES)) if r["id"] == case_id]
+    return str(row["next_check"])

@@ -80,11 +80,29 @@ async def test_a_hall_upgrading_to_read_tables_gets_them_filled_from_its_cases_o
     side = host.store.read_side
     with side.datastore.transaction(commit=True) as cursor:  # as before the read side existed
         cursor.execute(f"DROP TABLE {WINDOW_CASES.qualified(side.prefix)}")
+        cursor.execute(f"DROP TABLE {side.prefix}_read_tables")
 
     upgraded = build(host.settings, host.clock)
     try:
         [row] = upgraded.store.read(by_number(case["case_number"]))
         assert (row["id"], row["status"]) == (case["case_id"], "opened")
         assert read_side_drift(upgraded) == []
+    finally:
+        upgraded.store.close()
+
+
+async def test_a_read_table_made_by_an_older_release_is_made_again_on_start(
+    window: Any,
+) -> None:
+    host, client = window
+    case = await open_case(client)
+    side = host.store.read_side
+    with side.datastore.transaction(commit=True) as cursor:  # other columns, stale rows
+        cursor.execute(f"UPDATE {side.prefix}_read_tables SET fingerprint = 'release-0.0'")
+        cursor.execute(f"UPDATE {WINDOW_CASES.qualified(side.prefix)} SET status = 'lost'")
+
+    upgraded = build(host.settings, host.clock)
+    try:
+        assert upgraded.store.read(by_number(case["case_number"]))[0]["status"] == "opened"
     finally:
         upgraded.store.close()
