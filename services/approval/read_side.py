@@ -1,5 +1,6 @@
 """The business site's read table: one row per case received, kept with the case's events. The
-queue and the inbox read the undecided rows a page at a time, the SLA counts are one GROUP BY,
+queue and the inbox read the undecided rows a page at a time, the SLA counts read running
+totals of decided cases and the open rows,
 and the scheduler reads only the cases whose next deadline has come (or whose provisional due
 date the calendar can now compute), a batch per tick, never every case."""
 
@@ -10,13 +11,14 @@ from typing import Any
 
 from contracts.approval import CaseReceived
 from services.approval.domain import ApprovalCase
-from services.runtime.projections import Projection, Query, Table, Value
+from services.runtime.projections import Projection, Query, Table, Totals, Value
 from services.runtime.store import CaseStore
 from services.runtime.workdays import WorkCalendar, china_date
 
 NO_DUE_DATE = "9999-12-31"  # sorts a case without a due date after every dated one
 SLA_STATES = ("on_time", "due_soon", "overdue", "decided_on_time", "decided_late")
 
+DECIDED = Totals("by_outcome", ("department", "outcome"))  # decided cases over all history
 APPROVAL_CASES = Table(
     "approval_cases",
     {"case_number": "TEXT", "matter_name": "TEXT", "department": "TEXT", "joint_role": "TEXT",
@@ -26,7 +28,8 @@ APPROVAL_CASES = Table(
      "provisional_due": "TEXT"},
     indexes=(("status", "due_sort", "case_number"), ("status", "received_at"),
              ("claimant", "status", "due_sort"), ("department", "status", "due_sort"),
-             ("department", "outcome", "due_date"), ("next_check",), ("provisional_due",)))
+             ("outcome", "department", "due_date"), ("next_check",), ("provisional_due",)),
+    totals=(DECIDED,))
 
 
 def projections(calendar: WorkCalendar, lead_days: int) -> tuple[Projection, ...]:
@@ -100,20 +103,23 @@ def provisional_known(calendar: WorkCalendar, today: date, limit: int) -> Query:
 
 
 def sla_counts(store: CaseStore, today: date, soon: date) -> dict[str, dict[str, int]]:
-    """By department, in SQL over the table: decided cases by their outcome; open ones overdue
-    (due before today), due soon (by `soon`, or without a due date) or on time."""
+    """By department: decided cases by their outcome, from the running totals (a few rows
+    whatever the history); open ones overdue (due before today), due soon (by `soon`, or
+    without a due date) or on time, counted in SQL over the open rows only."""
     side = store.read_side
     mark = side.dialect.mark
-    sql = (f"SELECT department, CASE WHEN outcome IS NOT NULL THEN outcome "
-           f"WHEN due_date < {mark} THEN 'overdue' "
+    sql = (f"SELECT department, CASE WHEN due_date < {mark} THEN 'overdue' "
            f"WHEN due_date IS NULL OR due_date <= {mark} THEN 'due_soon' "
            f"ELSE 'on_time' END AS state, COUNT(*) AS cases "
-           f"FROM {APPROVAL_CASES.qualified(side.prefix)} GROUP BY 1, 2 ORDER BY 1, 2")
+           f"FROM {APPROVAL_CASES.qualified(side.prefix)} WHERE outcome IS NULL "
+           f"GROUP BY 1, 2")
     with side.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
         cursor.execute(sql, [today.isoformat(), soon.isoformat()])
-        rows: list[Any] = cursor.fetchall()
+        rows: list[Any] = [dict(r) for r in cursor.fetchall()]
+    rows += [{"department": t["department"], "state": t["outcome"], "cases": t["rows"]}
+             for t in store.totals(APPROVAL_CASES, DECIDED) if t["outcome"]]
     table: dict[str, dict[str, int]] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (r["department"], r["state"])):
         table.setdefault(row["department"], dict.fromkeys(SLA_STATES, 0))[row["state"]] = int(
             row["cases"])
     return table

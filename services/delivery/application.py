@@ -155,5 +155,5 @@ class ResultDelivery:
 
     def ratings_by_level(self) -> dict[int, int]:
         """This site's ratings by level, voided ones left out, counted in the read table."""
-        [totals] = self.host.store.read(read_side.ratings_by_level())
-        return {n: int(totals[column]) for n, column in enumerate(read_side.LEVELS, start=1)}
+        return read_side.ratings_by_level(
+            self.host.store.totals(read_side.DELIVERY_CASES, read_side.RATINGS))

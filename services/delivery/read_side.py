@@ -6,18 +6,19 @@ level. A list pages over cases; a case's ratings and reviews are expanded from t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from services.delivery.domain.case import DeliveryCase
 from services.delivery.views import result_status
 from services.runtime.noted import EventNoted
-from services.runtime.projections import Dialect, Projection, Query, Table, Value
+from services.runtime.projections import Projection, Query, Table, Totals, Value
 from services.runtime.workdays import WorkCalendar, china_date
 
 LEVELS = tuple(f"level_{n}" for n in range(1, 6))
 OPEN_REVIEW = ("awaiting_callback", "awaiting_resolution", "appealed", "rectifying")
 
+RATINGS = Totals("ratings", ("status",), sums=LEVELS)  # this site's ratings over all history
 DELIVERY_CASES = Table("delivery_cases", {
     "case_number": "TEXT", "status": "TEXT",
     "dispatch_since": "TEXT",  # result issued here, still to send (or sent again): issued at
@@ -30,7 +31,7 @@ DELIVERY_CASES = Table("delivery_cases", {
     **dict.fromkeys(LEVELS, "INTEGER"),  # ratings of this site by level, voided left out
 }, indexes=(("case_number",), ("dispatch_since",), ("pickup_since",),
             ("remind_pending",), ("supervise_pending",), ("review_due",), ("reviews_since",),
-            ("rated_since",)))
+            ("rated_since",)), totals=(RATINGS,))
 
 
 def _at(moment: datetime) -> str:
@@ -112,21 +113,6 @@ def reviews_late(today: date, limit: int) -> Query:
             .ordered("review_due").page(limit))
 
 
-@dataclass(frozen=True)
-class Totals(Query):
-    """The sums of some columns over the rows a query selects, as one row: the ratings summary
-    is counted by the database, not by reading every rated case."""
-
-    sums: tuple[str, ...] = ()
-
-    def sql(self, dialect: Dialect, prefix: str) -> tuple[str, list[Value]]:
-        unknown = set(self.sums) - set(self.table.columns)
-        if unknown:
-            raise ValueError(f"{self.table.name}: cannot sum {sorted(unknown)}")
-        selected, params = super().sql(dialect, prefix)
-        sums = ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in self.sums)
-        return f"SELECT {sums} FROM ({selected}) AS selected", params
-
-
-def ratings_by_level() -> Totals:
-    return Totals(DELIVERY_CASES, (("rated_since", "!=", None),), sums=LEVELS)
+def ratings_by_level(totals: list[dict[str, Any]]) -> dict[int, int]:
+    """This site's ratings by level, from the running totals: a few rows whatever the history."""
+    return {n: sum(int(t[column]) for t in totals) for n, column in enumerate(LEVELS, start=1)}

@@ -22,6 +22,22 @@ Op = Literal["=", "<", "<=", ">", ">=", "!="]
 OPS = frozenset({"=", "<", "<=", ">", ">=", "!="})
 
 
+@dataclass(frozen=True)
+class Totals:
+    """Running totals of a table's rows by group: how many rows (`rows`) and the sums of some
+    INTEGER columns, kept as each row changes, so a count over all history reads a few rows."""
+
+    name: str
+    group_by: tuple[str, ...]
+    sums: tuple[str, ...] = ()
+
+    def key(self, row: dict[str, Any]) -> tuple[str, ...]:
+        return tuple("" if row.get(c) is None else str(row[c]) for c in self.group_by)
+
+    def amounts(self, row: dict[str, Any]) -> list[int]:
+        return [1, *(int(row.get(c) or 0) for c in self.sums)]
+
+
 @dataclass(frozen=True, eq=False)  # one object per table: compared and hashed by identity
 class Table:
     """A read table keyed by aggregate id (`id`), with other columns TEXT or INTEGER."""
@@ -29,21 +45,36 @@ class Table:
     name: str
     columns: dict[str, Literal["TEXT", "INTEGER"]]
     indexes: tuple[tuple[str, ...], ...] = ()
+    totals: tuple[Totals, ...] = ()
 
     def create_statements(self, prefix: str) -> list[str]:
         name = self.qualified(prefix)
         columns = ", ".join(["id TEXT NOT NULL PRIMARY KEY",
                              *(f"{c} {t}" for c, t in self.columns.items())])
-        return [f"CREATE TABLE IF NOT EXISTS {name} ({columns})",
-                *(f"CREATE INDEX IF NOT EXISTS {name}_{'_'.join(cols)} ON {name} "
-                  f"({', '.join(cols)})" for cols in self.indexes)]
+        return [f"DROP TABLE IF EXISTS {name}", f"CREATE TABLE {name} ({columns})",
+                *(f"CREATE INDEX {name}_{'_'.join(cols)} ON {name} ({', '.join(cols)})"
+                  for cols in self.indexes),
+                *(s for t in self.totals for s in self._create_totals(t, prefix))]
+
+    def _create_totals(self, totals: Totals, prefix: str) -> list[str]:
+        name = self.totals_table(totals, prefix)
+        columns = [*(f"{c} TEXT NOT NULL" for c in totals.group_by), "rows INTEGER NOT NULL",
+                   *(f"{c} INTEGER NOT NULL" for c in totals.sums)]
+        key = ", ".join(totals.group_by)
+        return [f"DROP TABLE IF EXISTS {name}",
+                f"CREATE TABLE {name} ({', '.join(columns)}, PRIMARY KEY ({key}))"]
 
     def qualified(self, prefix: str) -> str:
         return f"{prefix}_{self.name}"
 
+    def totals_table(self, totals: Totals, prefix: str) -> str:
+        return f"{self.qualified(prefix)}_{totals.name}"
+
     def fingerprint(self, depends_on: Iterable[str] = ()) -> str:
         """Changes when the table's shape or what its rows depend on changes."""
-        shape = json.dumps([self.name, self.columns, self.indexes, sorted(depends_on)])
+        shape = json.dumps([self.name, self.columns, self.indexes,
+                            [[t.name, t.group_by, t.sums] for t in self.totals],
+                            sorted(depends_on)])
         return hashlib.sha256(shape.encode()).hexdigest()[:16]
 
 
@@ -78,6 +109,16 @@ class Dialect:
     """What differs between SQLite and PostgreSQL here: the parameter mark."""
 
     mark: str
+
+    def add_to_totals(self, table: Table, totals: Totals, prefix: str, key: tuple[str, ...],
+                      amounts: list[int]) -> tuple[str, list[Value]]:
+        columns = [*totals.group_by, "rows", *totals.sums]
+        added = ", ".join(f"{c} = {table.totals_table(totals, prefix)}.{c} + excluded.{c}"
+                          for c in ["rows", *totals.sums])
+        sql = (f"INSERT INTO {table.totals_table(totals, prefix)} ({', '.join(columns)}) "
+               f"VALUES ({', '.join([self.mark] * len(columns))}) "
+               f"ON CONFLICT ({', '.join(totals.group_by)}) DO UPDATE SET {added}")
+        return sql, [*key, *amounts]
 
     def write(self, change: RowChange, prefix: str) -> tuple[str, list[Value]]:
         name = change.table.qualified(prefix)
@@ -133,6 +174,18 @@ class Query:
         if self.limit is not None:
             sql += f" LIMIT {int(self.limit)} OFFSET {int(self.offset)}"
         return sql, params
+
+
+def totals_of(totals: Totals, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the running totals should hold for these rows (groups with no rows left out)."""
+    kept: dict[tuple[str, ...], list[int]] = {}
+    for row in rows:
+        amounts = kept.setdefault(totals.key(row), [0] * (1 + len(totals.sums)))
+        for i, amount in enumerate(totals.amounts(row)):
+            amounts[i] += amount
+    return [{**dict(zip(totals.group_by, key, strict=True)),
+             **dict(zip(["rows", *totals.sums], amounts, strict=True))}
+            for key, amounts in kept.items() if amounts[0]]
 
 
 def rows_digest(rows: Iterable[dict[str, Any]]) -> str:

@@ -24,7 +24,29 @@ class Projecting:
 
     def write_rows(self, cursor: Any, changes: Sequence[RowChange]) -> None:
         for change in changes:
+            if change.table.totals:
+                self._move_totals(cursor, change)
             cursor.execute(*self.dialect.write(change, self.prefix))
+
+    def _move_totals(self, cursor: Any, change: RowChange) -> None:
+        """Take the row as it was out of its groups' totals and put the new one in."""
+        table = change.table
+        cursor.execute(f"SELECT * FROM {table.qualified(self.prefix)} "
+                       f"WHERE id = {self.dialect.mark}", [change.id])
+        old = cursor.fetchone()
+        for totals in table.totals:
+            moves = []
+            if old is not None:
+                moves.append((totals.key(dict(old)), [-a for a in totals.amounts(dict(old))]))
+            if change.values is not None:
+                moves.append((totals.key(change.values), totals.amounts(change.values)))
+            if len(moves) == 2 and moves[0][0] == moves[1][0]:
+                moves = [(moves[0][0], [a + b for a, b in zip(moves[0][1], moves[1][1],
+                                                              strict=True)])]
+            for key, amounts in moves:
+                if any(amounts):
+                    cursor.execute(*self.dialect.add_to_totals(table, totals, self.prefix,
+                                                               key, amounts))
 
     def create_read_tables(self, tables: dict[Table, str], prefix: str) -> list[Table]:
         """Create each table whose fingerprint (columns, indexes, what its rows depend on) is
@@ -42,7 +64,6 @@ class Projecting:
                 row = cursor.fetchone()
                 if row is not None and row["fingerprint"] == fingerprint:
                     continue
-                cursor.execute(f"DROP TABLE IF EXISTS {table.qualified(prefix)}")
                 for statement in table.create_statements(prefix):
                     cursor.execute(statement)
                 mark = self.dialect.mark
