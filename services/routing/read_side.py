@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from contracts.routing import _RouteFacts  # CaseRouted or CaseAdmitted: a case is born here
+from contracts.routing import CaseAdmitted, CaseRouted
 from services.routing.domain import RoutedCase
 from services.runtime.projections import Projection, Query, Table, Value
 from services.runtime.workdays import WorkCalendar, china_date
@@ -25,7 +25,8 @@ OPEN_CASES = Table("routed_open", {
 
 
 def projections(site: str) -> tuple[Projection, ...]:
-    return (Projection(OPEN_CASES, RoutedCase, _RouteFacts, lambda c: open_row(c, site)),)
+    return (Projection(OPEN_CASES, RoutedCase, (CaseRouted, CaseAdmitted),  # either starts one
+                       lambda c: open_row(c, site)),)
 
 
 def open_row(case: RoutedCase, site: str) -> dict[str, Value] | None:

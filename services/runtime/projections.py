@@ -84,7 +84,7 @@ class Projection:
 
     table: Table
     of: type
-    born_of: type  # the event that starts such an aggregate, to find them all for a rebuild
+    born_of: type | tuple[type, ...]  # the events that start one, to find them all to rebuild
     row: Callable[[Any], dict[str, Value] | None]
     depends_on: str = ""  # settings the rows are computed with (a calendar): a change rebuilds
 
