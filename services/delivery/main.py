@@ -16,7 +16,8 @@ def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     delivery = ResultDelivery(host, host.directory, calendar_for(settings))
     add_routes(host.api, delivery)
     site = settings.site
-    host.subscribe("delivery-on-site-event", own_stream(site), f"tb.{site}.>",
+    host.subscribe("delivery-on-site-event", own_stream(site),  # the window's and the approver's
+                   [f"tb.{site}.{service}.>" for service in ("intake", "approval")],
                    delivery.on_site_event)
     host.subscribe("delivery-on-admitted", admitted_stream(site), f"tb.in.{site}.>",
                    delivery.on_admitted)

@@ -21,7 +21,8 @@ def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     site = settings.site
     host.subscribe("intake-on-outcome", admitted_stream(site), f"tb.in.{site}.>",
                    intake.on_admitted)
-    host.subscribe("intake-on-site-event", own_stream(site), f"tb.{site}.>",
+    host.subscribe("intake-on-site-event", own_stream(site),  # not its own nor the ledger's
+                   [f"tb.{site}.{service}.>" for service in ("routing", "approval", "delivery")],
                    intake.on_site_event)
     host.every(settings.clock_tick_seconds, "intake-promise-watch", intake.terminate_overdue)
     return host

@@ -90,12 +90,14 @@ class RetryPolicy:
 class TrackedConsumer:
     def __init__(
         self, *, name: str, site: str, store: CaseStore, js: JetStreamContext, stream: str,
-        subject: str, handler: Handler, dead_letters: DeadLetters, lock: asyncio.Lock,
+        subject: str | Sequence[str], handler: Handler, dead_letters: DeadLetters,
+        lock: asyncio.Lock,
         verifier: Verifier, retry: RetryPolicy = RetryPolicy(),
         on_recorded: Callable[[], None] = lambda: None, batch_size: int = 100,
     ) -> None:
         self.name, self.site, self.store, self.js = name, site, store, js
-        self.stream, self.subject, self.handler = stream, subject, handler
+        self.stream, self.handler = stream, handler
+        self.subjects = (subject,) if isinstance(subject, str) else tuple(subject)
         self.dead_letters, self.lock, self.retry = dead_letters, lock, retry
         self.on_recorded = on_recorded  # wakes the relay: new events leave without a poll's wait
         self.verifier, self.heads = verifier, ChainHeads()
@@ -125,10 +127,12 @@ class TrackedConsumer:
 
     async def _run(self) -> None:
         position = await anyio.to_thread.run_sync(self.store.position, self.stream)
+        several = len(self.subjects) > 1  # the server filters: the rest never reach us
         sub = await self.js.subscribe(
-            self.subject, stream=self.stream, ordered_consumer=True,
+            self.subjects[0], stream=self.stream, ordered_consumer=True,
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-            config=ConsumerConfig(opt_start_seq=position + 1),
+            config=ConsumerConfig(opt_start_seq=position + 1,
+                                  filter_subjects=list(self.subjects) if several else None),
         )
         log.info("consumer_started", consumer=self.name, stream=self.stream, position=position)
         self.running = True

@@ -58,7 +58,7 @@ def clock_for(settings: ServiceSettings) -> Clock:
 class Subscription:
     name: str
     stream: str
-    subject: str
+    subject: str | Sequence[str]  # several: the server sends only what they match
     handler: Handler
 
 
@@ -84,7 +84,8 @@ class ServiceHost:
         self._tasks: list[asyncio.Task[None]] = []
         self.closers: list[Callable[[], object]] = []  # closed with the store, at stop
 
-    def subscribe(self, name: str, stream: str, subject: str, handler: Handler) -> None:
+    def subscribe(self, name: str, stream: str, subject: str | Sequence[str],
+                  handler: Handler) -> None:
         """One subscription per upstream stream: the stream's name keys the tracking records."""
         if any(s.stream == stream for s in self.subscriptions):
             raise ValueError(f"{self.service} already consumes {stream}")

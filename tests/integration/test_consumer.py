@@ -44,10 +44,12 @@ def ledger(tmp_path: Path) -> Ledger:
 
 
 async def run_consumer(js: JetStreamContext, ledger: Ledger,
-                       handler: Callable[[Delivery], Effect]) -> tuple[TrackedConsumer, asyncio.Task]:
+                       handler: Callable[[Delivery], Effect],
+                       subject: str | list[str] = f"tb.{YANTAI}.>",
+                       ) -> tuple[TrackedConsumer, asyncio.Task]:
     consumer = TrackedConsumer(
         name="ledger-on-site-event", site=YANTAI, store=ledger.host.store, js=js,
-        stream=own_stream(YANTAI), subject=f"tb.{YANTAI}.>", handler=handler,
+        stream=own_stream(YANTAI), subject=subject, handler=handler,
         dead_letters=DeadLetters(js, YANTAI), lock=asyncio.Lock(),
         retry=RetryPolicy(initial_seconds=0.01, max_seconds=0.05, attempts=4),
         verifier=verifier(),
@@ -92,6 +94,32 @@ async def test_a_transient_failure_is_retried_and_later_messages_wait_behind_it(
     assert [(e.stream_seq, e.observed.name) for e in case.entries] == [
         (1, "case_opened"), (2, "case_accepted"), (3, "case_completed")]
     assert consumer.dead_lettered == 0
+
+
+async def test_a_consumer_of_some_services_gets_only_their_events_in_order_from_the_server(
+    js: JetStreamContext, ledger: Ledger,
+) -> None:
+    case_id = uuid4()
+    story = [sample("intake.case_opened.v1", case_id), sample("routing.case_routed.v1", case_id),
+             sample("intake.case_accepted.v1", case_id),
+             sample("delivery.result_pushed_online.v1", case_id, acting_site=YANTAI),
+             sample("intake.case_completed.v1", case_id)]
+    for event in story:
+        await publish(js, event)
+    seen: list[tuple[int, str]] = []
+
+    def handler(delivery: Delivery) -> Effect:
+        seen.append((delivery.seq, delivery.event.name))
+        return ledger.on_event(delivery)
+
+    consumer, task = await run_consumer(js, ledger, handler, [f"tb.{YANTAI}.intake.>",
+                                                              f"tb.{YANTAI}.delivery.>"])
+    await eventually(lambda: consumer.processed == 4)
+    await asyncio.sleep(0.2)  # the routing event never comes
+    task.cancel()
+    assert seen == [(1, "case_opened"), (3, "case_accepted"), (4, "result_pushed_online"),
+                    (5, "case_completed")]
+    assert ledger.host.store.position(own_stream(YANTAI)) == 5
 
 
 async def test_unreadable_and_impersonating_messages_are_dead_lettered_and_the_consumer_goes_on(
