@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from contracts.subjects import admitted_stream, own_stream
 from services.directory import load_directory
-from services.ledger.main import build, projections_path
+from services.ledger.main import build
 from services.ledger.projections import Projector
+from services.ledger.read_side import PROJECTIONS, TABLES, digest, digests, rows_of
 from services.ledger.verify import Report, verify_ledger
 from services.runtime.host import clock_for
 from services.runtime.keys import KeyRing, Verifier
+from services.runtime.projections import RowChange, Table
 from services.runtime.settings import ServiceSettings
 from services.runtime.store import CaseStore
 
@@ -51,23 +54,42 @@ class Rebuilt:
 
 
 def rebuild(settings: ServiceSettings) -> Rebuilt:
-    """Bring the kept projections up to date, build them again from nothing, compare their
-    digests, and keep the rebuilt ones."""
-    store = CaseStore("ledger", settings)
-    kept = Projector(projections_path(settings))
+    """Digest the kept read tables, build their rows again from nothing, compare the digests,
+    and keep the rebuilt rows if they differ."""
+    store = CaseStore("ledger", settings, PROJECTIONS)
     try:
-        kept.catch_up(store)
+        kept = digests(store)
         fresh = Projector()
         started = time.perf_counter()
         fresh.catch_up(store)
         seconds = time.perf_counter() - started
-        observed = sum(len(r["events"]) for r in fresh["timeline"].rows.values())
-        result = Rebuilt(kept.digests(), fresh.digests(), Timed(seconds, observed))
-        kept.replace_with(fresh)
+        result = Rebuilt(kept, rebuilt_digests(fresh), Timed(seconds, fresh.observed))
+        if not result.equal:
+            replace_rows(store, fresh)
         return result
     finally:
-        kept.close()
         store.close()
+
+
+def rebuilt_rows(fresh: Projector) -> dict[Table, list[dict[str, Any]]]:
+    rows: dict[Table, list[dict[str, Any]]] = {t: [] for t in TABLES}
+    for file in fresh.files.values():
+        for table, row in rows_of(file):
+            rows[table].append(row)
+    return rows
+
+
+def rebuilt_digests(fresh: Projector) -> dict[str, str]:
+    return {t.name: digest(rows) for t, rows in rebuilt_rows(fresh).items()}
+
+
+def replace_rows(store: CaseStore, fresh: Projector) -> None:
+    """Every read table emptied and written again from the rebuild, in one transaction."""
+    side = store.read_side
+    with side.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+        for table, rows in rebuilt_rows(fresh).items():
+            cursor.execute(f"DELETE FROM {table.qualified(side.prefix)}")
+            side.write_rows(cursor, [RowChange(table, row["id"], row) for row in rows])
 
 
 async def refill_from_streams(settings: ServiceSettings, timeout: float = 600.0) -> int:

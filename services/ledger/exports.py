@@ -1,10 +1,12 @@
 """The work ledger (工作台账) as files an office opens: CSV (UTF-8 with BOM, so that Excel
-reads the Chinese) and XLSX, one row per case, headers in Chinese."""
+reads the Chinese) and XLSX, one row per case, headers in Chinese. Both take the rows as they
+are read, a page at a time: the CSV goes out line by line, the XLSX is written row by row."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from openpyxl import Workbook
@@ -21,26 +23,30 @@ def cells(row: Row) -> list[str]:
     return ["" if values.get(k) is None else str(values[k]) for k in HEADERS_ZH]
 
 
-def work_ledger_csv(rows: list[Row]) -> bytes:
+def work_ledger_csv(rows: Iterable[Row]) -> Iterator[bytes]:
     out = io.StringIO()
     writer = csv.writer(out)
+    out.write("\ufeff")
     writer.writerow(HEADERS_ZH.values())
-    writer.writerows(cells(r) for r in rows)
-    return ("\ufeff" + out.getvalue()).encode()
+    for row in rows:
+        writer.writerow(cells(row))
+        if out.tell() > 64_000:
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode()
 
 
-def work_ledger_xlsx(rows: list[Row], site_name: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "工作台账"
+def work_ledger_xlsx(rows: Iterable[Row], site_name: str) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("工作台账")
+    for n, header in enumerate(HEADERS_ZH.values(), 1):
+        sheet.column_dimensions[get_column_letter(n)].width = max(12, len(header) * 2 + 4)
+    sheet.freeze_panes = "A3"
     sheet.append([f"{site_name} 跨域通办工作台账"])
     sheet.append(list(HEADERS_ZH.values()))
     for row in rows:
         sheet.append(cells(row))
-    for n, header in enumerate(HEADERS_ZH.values(), 1):
-        sheet.column_dimensions[get_column_letter(n)].width = max(12, len(header) * 2 + 4)
-    sheet.freeze_panes = "A3"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -8,12 +8,29 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import FastAPI, Query
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from pydantic import Field
 
 from services.ledger.application import Ledger
 from services.ledger.exports import work_ledger_csv, work_ledger_xlsx
+from services.ledger.work_ledger_query import CaseFilter
 from services.runtime.http import ActingStaff, ChinaDateTime, CorrelationId
+from services.runtime.paging import Page, PageQuery
 
+
+class CasesPage(Page):
+    """A page of the 工作台账, filtered."""
+
+    site: str | None = Field(default=None, pattern=r"^\d{6}$",
+                             description="受理地或业务属地（行政区划代码）")
+    matter: str | None = Field(default=None, max_length=64, description="事项编码")
+    status: str | None = Field(default=None, max_length=32, description="状态")
+    accepted_from: date | None = Field(default=None, description="受理日期自")
+    accepted_to: date | None = Field(default=None, description="受理日期至")
+    overdue: bool | None = Field(default=None, description="只看超期（true）或未超期（false）")
+
+
+CasesPageQuery = Annotated[CasesPage, Query()]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -41,24 +58,24 @@ def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
                         "不带时区的时间按北京时间理解")]) -> dict[str, Any]:
         return await host.query(lambda: ledger.state_at(case_id, at))
 
-    @api.get("/audit/cases", tags=["auditor"], summary="工作台账, filtered")
-    async def cases(site: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-                    matter: str | None = None, status: str | None = None,
-                    accepted_from: date | None = None, accepted_to: date | None = None,
-                    overdue: bool | None = None) -> list[dict[str, Any]]:
-        return await host.query(lambda: ledger.cases(site, matter, status, accepted_from,
-                                                      accepted_to, overdue))
+    @api.get("/audit/cases", tags=["auditor"],
+             summary="工作台账, filtered, a page at a time, earliest accepted first")
+    async def cases(page: CasesPageQuery) -> list[dict[str, Any]]:
+        where = CaseFilter(page.site, page.matter, page.status, page.accepted_from,
+                           page.accepted_to, page.overdue)
+        return await host.query(lambda: ledger.cases(where, page))
 
-    @api.get("/audit/work-ledger.csv", tags=["auditor"], summary="工作台账 as CSV")
+    @api.get("/audit/work-ledger.csv", tags=["auditor"],
+             summary="工作台账 as CSV, every case, streamed as it is read")
     async def work_ledger_as_csv() -> Response:
-        rows = await host.query(ledger.work_ledger)
-        return Response(work_ledger_csv(rows), media_type="text/csv; charset=utf-8", headers={
+        return StreamingResponse(work_ledger_csv(ledger.work_ledger()),
+                                 media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="work-ledger-{host.site}.csv"'})
 
-    @api.get("/audit/work-ledger.xlsx", tags=["auditor"], summary="工作台账 as XLSX")
+    @api.get("/audit/work-ledger.xlsx", tags=["auditor"], summary="工作台账 as XLSX, every case")
     async def work_ledger_as_xlsx() -> Response:
-        rows = await host.query(ledger.work_ledger)
-        return Response(work_ledger_xlsx(rows, site_name), media_type=XLSX, headers={
+        book = await host.query(lambda: work_ledger_xlsx(ledger.work_ledger(), site_name))
+        return Response(book, media_type=XLSX, headers={
             "Content-Disposition": f'attachment; filename="work-ledger-{host.site}.xlsx"'})
 
     @api.get("/audit/legs", tags=["auditor"],
@@ -66,20 +83,20 @@ def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
     async def legs_by_unit() -> list[dict[str, Any]]:
         return await host.query(ledger.legs_by_unit)
 
-    @api.get("/audit/ratings", tags=["auditor"], summary="好差评 and their follow-up, no evaluator")
-    async def ratings() -> list[dict[str, Any]]:
-        return await host.query(ledger.ratings)
+    @api.get("/audit/ratings", tags=["auditor"],
+             summary="好差评 and their follow-up, no evaluator: a page of rated cases")
+    async def ratings(page: PageQuery) -> list[dict[str, Any]]:
+        return await host.query(lambda: ledger.ratings(page))
 
-    @api.get("/audit/personal-data-reads", tags=["auditor"], summary="个人信息查阅记录")
-    async def personal_data_reads() -> list[dict[str, Any]]:
-        return await host.query(ledger.personal_data_reads)
+    @api.get("/audit/personal-data-reads", tags=["auditor"],
+             summary="个人信息查阅记录: a page of cases read, each with its reads")
+    async def personal_data_reads(page: PageQuery) -> list[dict[str, Any]]:
+        return await host.query(lambda: ledger.personal_data_reads(page))
 
-    @api.get("/audit/digests", tags=["auditor"], summary="a digest of each projection")
+    @api.get("/audit/digests", tags=["auditor"],
+             summary="a digest of each read table, read a page at a time")
     async def digests() -> dict[str, Any]:
-        def read() -> dict[str, Any]:
-            with ledger.projector.lock:
-                return {"position": ledger.projector.position, **ledger.projector.digests()}
-        return await host.query(read)
+        return await host.query(ledger.digests)
 
     @api.post("/audit/cases/{case_id}/applicant", tags=["auditor"],
               summary="the applicant unmasked: auditors only, recorded with who and why")

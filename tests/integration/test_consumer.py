@@ -14,7 +14,7 @@ from nats.js import JetStreamContext
 from contracts.subjects import own_stream, own_subject
 from services.ledger.application import Ledger
 from services.ledger.domain import CaseFile
-from services.ledger.projections import Projector
+from services.ledger.read_side import PROJECTIONS
 from services.runtime.consumer import Delivery, Effect, RetryPolicy, TrackedConsumer
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.host import ServiceHost
@@ -40,7 +40,7 @@ async def js(nats_server: LocalNatsServer) -> AsyncIterator[JetStreamContext]:
 @pytest.fixture
 def ledger(tmp_path: Path) -> Ledger:
     return Ledger(ServiceHost("ledger", for_service("ledger", site=YANTAI, data_dir=tmp_path),
-                              RunningClock()), Projector())
+                              RunningClock(), PROJECTIONS))
 
 
 async def run_consumer(js: JetStreamContext, ledger: Ledger,

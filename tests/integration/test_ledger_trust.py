@@ -34,7 +34,6 @@ from tests.support.stack import (
     Stack,
     approve,
     eventually,
-    periodic_job,
     settings_factory,
     take_in_and_accept,
 )
@@ -134,9 +133,6 @@ async def test_after_real_cases_both_ledgers_verify_intact_and_rebuild_to_the_sa
 ) -> None:
     stack, _, store = run
     await every_other_path(stack)
-    for site in (A, B):
-        host = stack.host(site, "ledger")
-        await host.command(periodic_job(host, "ledger-projections"))
     await stack.stop()
     for site in (A, B):
         verified = ledger_cli(store, "verify", "--site", site)
@@ -304,7 +300,6 @@ async def test_a_lost_ledger_store_is_refilled_from_the_streams_with_the_same_pr
         return all(host.store.position(s) >= n for s, n in zip(streams, last, strict=True))
 
     await eventually(caught_up)
-    await host.command(periodic_job(host, "ledger-projections"))
     async with stack.client(A, "ledger") as ledger:
         before = (await ledger.get("/audit/digests")).json()
     await host.stop()

@@ -1,115 +1,84 @@
-"""The auditor's projections of one ledger, built from its store's notification log in order:
-incrementally while the ledger runs, or all over again by `tongban ledger rebuild`, and the
-two compared by digest.
+"""The auditor's views of the ledger, folded per case: the timeline, the work ledger (工作台账),
+the custody of its paper, time per leg, its ratings and the reads of its personal data.
 
-Rows are kept in SQLite beside the store (`<data>/<site>/ledger_projections.sqlite3`) with the
-position they reflect, written in the same transaction, so a restart goes on where it stood.
+`CaseViews` folds one case; a case file keeps it and the read side (`services.ledger.read_side`)
+stores its rows with the file's events. `Projector` folds the whole log again from nothing, in
+memory, for `tongban ledger rebuild` to compare with the rows kept.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import threading
-from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
-from eventsourcing.persistence import Notification
-
-from services.ledger.domain import EventObserved
+from contracts.base import DomainEvent
 from services.ledger.projections.base import Projection, Row
 from services.ledger.projections.case_views import Custody, Legs, Timeline
 from services.ledger.projections.evaluation import PersonalDataReads, Ratings
 from services.ledger.projections.work_ledger import WorkLedger
 from services.runtime.mapper import decode_event
-from services.runtime.store import CaseStore
 
-__all__ = ["Projector", "Row"]
+if TYPE_CHECKING:
+    from services.ledger.domain import CaseFile
+    from services.runtime.store import CaseStore
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS projection_rows (
-    projection TEXT NOT NULL, key TEXT NOT NULL, row TEXT NOT NULL,
-    PRIMARY KEY (projection, key));
-CREATE TABLE IF NOT EXISTS projection_position (id INTEGER PRIMARY KEY CHECK (id = 1),
-    position INTEGER NOT NULL);
-"""
+__all__ = ["CaseViews", "Projector", "Row"]
+
+PER_CASE = ("timeline", "work_ledger", "custody", "legs")  # one row per case, keyed by its id
+PER_ENTRY = ("ratings", "personal_data_reads")  # several per case, keyed by their event
 
 
-def all_projections() -> list[Projection]:
-    return [Timeline(), WorkLedger(), Custody(), Legs(), Ratings(), PersonalDataReads()]
+class CaseViews:
+    """Every view of one case, folded one event at a time in any order to the same rows."""
+
+    def __init__(self, case_id: UUID) -> None:
+        self.key = str(case_id)
+        self.folds: dict[str, Projection] = {p.name: p for p in (
+            Timeline(), WorkLedger(), Custody(), Legs(), Ratings(), PersonalDataReads())}
+
+    @classmethod
+    def of(cls, case_id: UUID, kept: dict[str, Row | None]) -> CaseViews:
+        """The views as their rows keep them (`kept[name]`, None for a view without a row)."""
+        views = cls(case_id)
+        for name, row in kept.items():
+            if row is not None and name in PER_CASE:
+                views.folds[name].rows[views.key] = row
+            elif row is not None:
+                views.folds[name].rows.update(row["entries"])
+        return views
+
+    def apply(self, event: DomainEvent) -> None:
+        for fold in self.folds.values():
+            fold.apply(event, 0)
+
+    def row(self, name: str) -> Row | None:
+        """The view's row of this case, or None while the case has none."""
+        fold = self.folds[name]
+        rows = fold.rows
+        if name in PER_CASE:
+            if self.key in rows:
+                fold.finish({self.key})  # what is costly per event, once per row written
+            return rows.get(self.key)
+        return {"entries": rows} if rows else None
 
 
 class Projector:
-    def __init__(self, path: Path | None = None) -> None:
-        self.projections = {p.name: p for p in all_projections()}
-        self.position = 0
-        self.path = path
-        self.lock = threading.Lock()  # readers copy rows under it while catch_up folds
-        self._db: sqlite3.Connection | None = None
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False)
-            self._db.executescript(SCHEMA)
-            self._load()
+    """Every case file of a ledger folded from its log, from nothing, in recorded order."""
 
-    def __getitem__(self, name: str) -> Projection:
-        return self.projections[name]
-
-    def _load(self) -> None:
-        assert self._db is not None
-        for name, key, row in self._db.execute("SELECT projection, key, row FROM projection_rows"):
-            self.projections[name].rows[key] = json.loads(row)
-        found = self._db.execute("SELECT position FROM projection_position").fetchone()
-        self.position = found[0] if found else 0
+    def __init__(self) -> None:
+        self.files: dict[UUID, CaseFile] = {}
+        self.observed = 0
 
     def catch_up(self, store: CaseStore, batch: int = 1000) -> int:
-        """Fold what the store recorded since our position; returns how many records."""
-        seen = 0
-        while notifications := store.recorder.select_notifications(self.position + 1, batch):
-            with self.lock:
-                seen += self._fold(notifications)
+        """Fold every stored event; returns how many records were read."""
+        from services.ledger.domain import EventObserved, FileSummary  # the domain folds views
+
+        position = seen = 0
+        while notifications := store.recorder.select_notifications(position + 1, batch):
+            for n in notifications:
+                event: Any = decode_event(n.topic, n.state)
+                file = self.files.setdefault(event.case_id, FileSummary(event.case_id))
+                file.fold(event)
+                self.observed += isinstance(event, EventObserved)
+            position, seen = notifications[-1].id, seen + len(notifications)
         return seen
-
-    def _fold(self, notifications: list[Notification]) -> int:
-        dirty: dict[str, set[str]] = {}
-        for notification in notifications:
-            if notification.topic == EventObserved.type_key():
-                entry = decode_event(notification.topic, notification.state)
-                assert isinstance(entry, EventObserved)
-                for projection in self.projections.values():
-                    changed = projection.apply(entry.observed, notification.id)
-                    dirty.setdefault(projection.name, set()).update(changed)
-        for name, keys in dirty.items():
-            self.projections[name].finish(keys)
-        self.position = notifications[-1].id
-        self._save(dirty)
-        return len(notifications)
-
-    def _save(self, dirty: dict[str, set[str]]) -> None:
-        if self._db is None:
-            return
-        with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO projection_rows VALUES (?, ?, ?)",
-                ((name, key, json.dumps(self.projections[name].rows[key], ensure_ascii=False))
-                 for name, keys in dirty.items() for key in keys))
-            self._db.execute("INSERT OR REPLACE INTO projection_position VALUES (1, ?)",
-                             (self.position,))
-
-    def replace_with(self, fresh: Projector) -> None:
-        """Drop every row and write the fresh build's instead (after a rebuild)."""
-        assert self._db is not None
-        with self._db:
-            self._db.execute("DELETE FROM projection_rows")
-        self.projections, self.position = fresh.projections, fresh.position
-        self._save({name: set(p.rows) for name, p in self.projections.items()})
-
-    def digests(self) -> dict[str, str]:
-        return {name: p.digest() for name, p in self.projections.items()}
-
-    def rows(self, name: str) -> Iterator[tuple[str, Row]]:
-        yield from self.projections[name].rows.items()
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()

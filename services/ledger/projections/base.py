@@ -1,9 +1,8 @@
-"""A projection: rows keyed by a string, built by folding events one at a time, with a digest
-that two builds of the same events share exactly."""
+"""A projection: rows keyed by a string, built by folding events one at a time, folded the same
+whatever order the events come in."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -35,10 +34,3 @@ class Projection:
 
     def finish(self, keys: set[str]) -> None:
         """After a run of events: derive what is costly to derive per event (for these keys)."""
-
-    def digest(self) -> str:
-        h = hashlib.sha256()
-        for key in sorted(self.rows):
-            h.update(canonical([key, self.rows[key]]).encode())
-            h.update(b"\n")
-        return h.hexdigest()
