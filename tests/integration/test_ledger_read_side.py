@@ -1,0 +1,162 @@
+"""The ledger's read tables on SQLite and PostgreSQL, without NATS: its rows are in the store's
+own database (no file beside it), a restarted ledger answers a page of its 工作台账 from the
+table, a message of a long file is observed from its rows rather than its events, and the rows
+kept equal the rows the events rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+
+from contracts.base import DomainEvent
+from contracts.subjects import own_stream, own_subject, parse_subject
+from services.ledger.domain import CaseFile
+from services.ledger.main import build
+from services.ledger.read_side import TABLES, WORK_LEDGER
+from services.runtime.consumer import Delivery
+from services.runtime.host import ServiceHost
+from services.runtime.projections import Query
+from services.runtime.settings import ServiceSettings, for_service
+from tests.support.events import sample
+
+YANTAI, QINGDAO = "370671", "370202"
+WANG_QIANG = sample("intake.case_accepted.v1").applicant.model_dump(mode="json")  # type: ignore[attr-defined]
+FIRST_DAY = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # a Monday, 09:30 in Yantai
+
+
+def settings(store: dict[str, Any]) -> ServiceSettings:
+    return for_service("ledger", site=YANTAI, **store)
+
+
+class Feed:
+    """Hands the ledger what its consumer would, one message at a time."""
+
+    def __init__(self, host: ServiceHost) -> None:
+        self.host, self.seq = host, 0
+
+    def __call__(self, event: DomainEvent) -> CaseFile:
+        self.seq += 1
+        subject = own_subject(event)
+        effect = self.host.subscriptions[0].handler(Delivery(
+            event=event, envelope=parse_subject(subject), subject=subject,
+            stream=own_stream(YANTAI), seq=self.seq, data=event.model_dump_json().encode()))
+        self.host.store.record(*effect.aggregates)
+        [file] = effect.aggregates
+        return file
+
+
+def a_case(day: int, number: str) -> list[DomainEvent]:
+    """王强's change of registration, opened and accepted on the `day`th weekday, handled in
+    Qingdao, approved and pushed online two days later."""
+    case_id, at = uuid4(), FIRST_DAY + timedelta(days=day)
+    common = {"case_number": number, "applicant": WANG_QIANG}
+
+    def when(hours: int) -> str:
+        return (at + timedelta(hours=hours)).isoformat()
+    return [
+        sample("intake.case_opened.v1", case_id, occurred_at=when(0), **common),
+        sample("intake.case_accepted.v1", case_id, occurred_at=when(1), **common),
+        sample("routing.case_routed.v1", case_id, occurred_at=when(2), **common),
+        sample("approval.case_approved.v1", case_id, occurred_at=when(48),
+               acting_site=QINGDAO, case_number=number),
+        sample("delivery.result_pushed_online.v1", case_id, occurred_at=when(49),
+               acting_site=QINGDAO, case_number=number),
+        sample("intake.case_completed.v1", case_id, occurred_at=when(50), case_number=number),
+    ]
+
+
+@pytest.fixture
+def ledger(store_overrides: dict[str, Any]) -> Iterator[tuple[ServiceHost, Feed]]:
+    host = build(settings(store_overrides), lambda: FIRST_DAY + timedelta(days=10))
+    yield host, Feed(host)
+    host.store.close()
+
+
+def client_of(host: ServiceHost) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
+                             base_url="http://ledger.370671")
+
+
+def numbers(rows: list[dict[str, Any]]) -> list[str]:
+    return [r["case_number"] for r in rows]
+
+
+def test_the_ledgers_rows_are_in_its_store_and_no_file_is_made_beside_it(
+    ledger: tuple[ServiceHost, Feed], store_overrides: dict[str, Any],
+) -> None:
+    host, feed = ledger
+    for event in a_case(0, "37067120261123A1B2C3"):
+        feed(event)
+    [row] = host.store.read(Query(WORK_LEDGER))
+    assert row["case_number"] == "37067120261123A1B2C3" and row["status"] == "completed"
+    site_dir = Path(store_overrides["data_dir"]) / YANTAI
+    kept_files = sorted(p.name for p in site_dir.glob("*.sqlite3"))
+    if store_overrides["store"] == "postgres":
+        assert kept_files == []
+    else:
+        assert kept_files == ["ledger.sqlite3"]
+
+
+async def test_a_restarted_ledger_answers_a_page_of_its_work_ledger_from_the_table(
+    ledger: tuple[ServiceHost, Feed], store_overrides: dict[str, Any],
+) -> None:
+    host, feed = ledger
+    accepted = [f"370671202611{23 + day}A1B2C{day}" for day in range(5)]
+    for day in (3, 0, 4, 1, 2):  # received out of order: listed by the day accepted
+        for event in a_case(day, accepted[day]):
+            feed(event)
+    host.store.close()
+
+    again = build(settings(store_overrides), lambda: FIRST_DAY + timedelta(days=10))
+    try:
+        async with client_of(again) as client:
+            page = await client.get("/audit/cases", params={"limit": 2, "offset": 1})
+            last = await client.get("/audit/cases", params={"limit": 2, "offset": 4})
+            at_qingdao = await client.get("/audit/cases", params={"site": QINGDAO, "limit": 3})
+            too_many = await client.get("/audit/cases", params={"limit": 501})
+    finally:
+        again.store.close()
+    assert page.status_code == 200, page.text
+    assert numbers(page.json()) == accepted[1:3]
+    assert numbers(last.json()) == accepted[4:]
+    assert numbers(at_qingdao.json()) == accepted[:3]
+    assert all(r["applicant"] == "王* 370602********1233" for r in page.json())
+    assert too_many.status_code == 422
+
+
+def test_a_message_of_a_long_file_is_observed_from_its_rows_not_its_events(
+    ledger: tuple[ServiceHost, Feed],
+) -> None:
+    _, feed = ledger
+    events = a_case(0, "37067120261123A1B2C3")
+    for event in events[:-1]:
+        feed(event)
+    file = feed(events[-1])
+    assert [e.observed.name for e in file.entries] == ["case_completed"]  # nothing replayed
+    assert (file.version, file.observed, file.archived) == (len(events) + 1, len(events), True)
+
+
+async def test_the_rows_kept_equal_the_rows_the_events_rebuild(
+    ledger: tuple[ServiceHost, Feed],
+) -> None:
+    host, feed = ledger
+    for day in range(3):
+        events = a_case(day, f"370671202611{23 + day}A1B2C{day}")
+        case_id: UUID = events[0].case_id
+        for event in events:
+            feed(event)
+        feed(sample("delivery.service_rated.v1", case_id, case_number=events[0].case_number))
+        feed(sample("ledger.personal_data_read.v1", case_id, case_number=events[0].case_number))
+    for table in TABLES:
+        kept, rebuilt = host.store.rows_digests(table)
+        assert kept == rebuilt, table.name
+    async with client_of(host) as client:
+        ratings = (await client.get("/audit/ratings", params={"limit": 2})).json()
+        reads = (await client.get("/audit/personal-data-reads", params={"limit": 5})).json()
+    assert len(ratings) == 2 and len(reads) == 3
