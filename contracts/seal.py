@@ -54,7 +54,10 @@ def merkle(leaves: list[bytes]) -> tuple[bytes, list[str]]:
 
 
 def root_from_proof(node: bytes, proof: str) -> bytes:
+    """Raises ValueError on a proof that is not a path of `L`/`R` and 32-byte hashes."""
     for step in filter(None, proof.split(",")):
+        if step[0] not in "LR" or len(step) != 65:
+            raise ValueError(f"bad proof step {step[:16]!r}")
         sibling = bytes.fromhex(step[1:])
         node = _pair(sibling, node) if step[0] == "L" else _pair(node, sibling)
     return node

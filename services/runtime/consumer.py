@@ -4,7 +4,8 @@ order, storing each message's effects together with a tracking record (stream, s
 Order is not optional: the store keeps only the highest tracked position per upstream, so a
 message overtaken by a later one would later be mistaken for a duplicate and lost. A failing
 message is retried with backoff while the messages behind it wait; a message that cannot be
-parsed, is refused, or keeps failing goes to the dead-letter stream and the consumer moves on.
+parsed or verified for any reason (its subject, body, seal headers, proof, key or signing time),
+is refused, or keeps failing goes to the dead-letter stream and the consumer moves on.
 """
 
 from __future__ import annotations
@@ -222,6 +223,8 @@ class TrackedConsumer:
             return await self._dead_letter(msg, seq, tracking, f"refused: {error}")
         except SealBroken as error:
             return await self._dead_letter(msg, seq, tracking, f"seal broken: {error}")
+        except Exception as error:  # noqa: BLE001 - parsing does no I/O: the message is at fault
+            return await self._dead_letter(msg, seq, tracking, f"unreadable: {error!r}")
         self.heads.advance(delivery)
         structlog.contextvars.bind_contextvars(
             case_id=str(delivery.event.case_id), event_id=str(delivery.event.event_id),

@@ -133,7 +133,10 @@ class Verifier:
             raise SealBroken(f"bad signing time {seal.signed_at!r}") from None
         if signed_at.tzinfo is None or not key.valid_at(signed_at):
             raise SealBroken(f"key {seal.key_id} not valid at {seal.signed_at}")
-        root = seal.root(case_id)
+        try:
+            root = seal.root(case_id)
+        except ValueError as error:  # not hex, not a path: nothing a signature could cover
+            raise SealBroken(f"unreadable proof: {error}") from None
         memo = (root, seal.key_id, seal.signed_at, seal.signature)
         if memo in self._verified:
             self._verified.move_to_end(memo)

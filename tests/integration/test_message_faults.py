@@ -1,0 +1,87 @@
+"""Messages at fault on a real nats-server: whatever in a message cannot be read or checked
+goes to the dead letters with its reason, and the consumer goes on with the next one."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from uuid import uuid4
+
+import nats
+import pytest
+from nats.js import JetStreamContext
+
+from contracts.base import DomainEvent
+from contracts.subjects import own_stream, own_subject
+from services.ledger.application import Ledger
+from services.ledger.domain import CaseFile
+from services.ledger.read_side import PROJECTIONS
+from services.runtime.consumer import RetryPolicy, TrackedConsumer
+from services.runtime.dead_letters import DeadLetters
+from services.runtime.host import ServiceHost
+from services.runtime.nats_server import LocalNatsServer
+from services.runtime.settings import for_service
+from services.runtime.streams import ensure_site_streams
+from tests.support.clock import RunningClock
+from tests.support.events import sample
+from tests.support.sealing import HandSealer, verifier
+from tests.support.stack import eventually
+
+YANTAI = "370671"
+SEALS = HandSealer()
+
+
+@pytest.fixture
+async def js(nats_server: LocalNatsServer) -> AsyncIterator[JetStreamContext]:
+    nc = await nats.connect(nats_server.url)
+    await ensure_site_streams(nc.jetstream(), YANTAI)
+    yield nc.jetstream()
+    await nc.close()
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    return Ledger(ServiceHost("ledger", for_service("ledger", site=YANTAI, data_dir=tmp_path),
+                              RunningClock(), PROJECTIONS))
+
+
+async def publish_with(js: JetStreamContext, changed: dict[str, str]) -> DomainEvent:
+    """A case's opening under its genuine seal, with some seal headers changed."""
+    event = sample("intake.case_opened.v1", uuid4())
+    headers = {**SEALS.headers(event), **changed, "Nats-Msg-Id": str(event.event_id)}
+    await js.publish(own_subject(event), event.model_dump_json().encode(), headers=headers)
+    return event
+
+
+async def test_messages_whose_seal_headers_cannot_be_read_are_dead_lettered_and_the_rest_go_on(
+    js: JetStreamContext, ledger: Ledger,
+) -> None:
+    await publish_with(js, {"Tb-Proof": "R" + "zz" * 32})  # not hex
+    await publish_with(js, {"Tb-Proof": "L1234"})  # not a hash
+    await publish_with(js, {"Tb-Signed-At": "上周二"})
+    await publish_with(js, {"Tb-Proof": "X" + "ab" * 32})  # neither left nor right
+    good = await publish_with(js, {})
+
+    consumer = TrackedConsumer(
+        name="ledger-on-site-event", site=YANTAI, store=ledger.host.store, js=js,
+        stream=own_stream(YANTAI), subject=f"tb.{YANTAI}.>", handler=ledger.on_event,
+        dead_letters=DeadLetters(js, YANTAI), lock=asyncio.Lock(),
+        retry=RetryPolicy(initial_seconds=0.01, max_seconds=0.05, attempts=4),
+        verifier=verifier(),
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+        await eventually(lambda: consumer.processed == 1, timeout=10)
+    finally:
+        consumer.stop()
+        task.cancel()
+
+    letters = await DeadLetters(js, YANTAI).read_all()
+    assert [(d.seq, d.reason.split(":")[0]) for d in letters] == [
+        (1, "seal broken"), (2, "seal broken"), (3, "seal broken"), (4, "seal broken")]
+    assert "unreadable proof" in letters[0].reason and "unreadable proof" in letters[1].reason
+    assert "bad signing time" in letters[2].reason
+    assert "unreadable proof" in letters[3].reason
+    assert ledger.host.store.load(CaseFile, good.case_id) is not None
+    assert ledger.host.store.position(own_stream(YANTAI)) == 5
