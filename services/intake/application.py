@@ -8,7 +8,7 @@ from typing import IO, Literal
 from uuid import UUID, uuid4
 
 import anyio
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.approval import CaseDenied, DeadlineExtended, SupplementRequested
 from contracts.base import Actor
@@ -30,9 +30,19 @@ from services.intake.guide_desk import UnknownMatter
 from services.runtime import files
 from services.runtime.aggregate import Context, DomainError, system_actor
 from services.runtime.consumer import Delivery, Effect, Rejected
-from services.runtime.files import check_upload
+from services.runtime.files import FileRefused, check_upload
 from services.runtime.host import ServiceHost
+from services.runtime.reasons_zh import reason_zh
 from services.runtime.workdays import WorkCalendar, china_date
+
+
+def file_ref(**fields: object) -> FileRef:
+    """The event's name for a file, or FileRefused: checked before any byte is stored."""
+    try:
+        return FileRef.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise FileRefused(422, f"{'.'.join(map(str, first['loc']))}：{reason_zh(first)}") from None
 
 
 class OpenCase(BaseModel):
@@ -115,18 +125,24 @@ class Intake:
     async def attach_file(self, case_id: UUID, upload: IO[bytes], file_name: str,
                           declared: str | None, material_code: str, pages: int, actor: Actor,
                           correlation_id: UUID) -> WindowCase:
-        """Check the case and the file, store the bytes under their hash, then name them in
-        the case. A refused file stores nothing."""
+        """Check the case, the file and every field it is named by, store the bytes under their
+        hash, then name them in the case. A refused file stores nothing: bytes this call stored
+        are removed again when the case refuses them."""
         case = await self.host.query(lambda: self.get(case_id))
         case.check_can_attach(material_code, self.matter(case.opened.matter_code))
         s = self.host.settings
         media_type, sha, size = await anyio.to_thread.run_sync(
             check_upload, upload, file_name, declared, s.files_allowed_types, s.files_max_bytes)
-        await files.put(self.host.js, self.host.site, sha, upload)
-        ref = FileRef(sha256=sha, size=size, media_type=media_type, file_name=file_name,
-                      material_code=material_code, pages=pages)
-        return await self.host.command(lambda: self.change(
-            case_id, actor, correlation_id, lambda c, m, x: c.attach_file(ref, m, x)))
+        ref = file_ref(sha256=sha, size=size, media_type=media_type, file_name=file_name,
+                       material_code=material_code, pages=pages)
+        stored = await files.put(self.host.js, self.host.site, sha, upload)
+        try:
+            return await self.host.command(lambda: self.change(
+                case_id, actor, correlation_id, lambda c, m, x: c.attach_file(ref, m, x)))
+        except BaseException:
+            if stored:
+                await files.remove(self.host.js, self.host.site, sha)
+            raise
 
     def get(self, case_id: UUID) -> WindowCase:
         return self.host.store.get(WindowCase, case_id)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import FastAPI, File, Form, Query, UploadFile
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from contracts.text import PlainText
 from services.intake.application import IdentitySubject, Intake, OpenCase
 from services.intake.documents import DocumentKind, render_document
 from services.intake.domain.inputs import HandedOver, NamedDefect
 from services.intake.guide_desk import GuideDesk, TriageVisitor, visit_view
 from services.intake.views import case_view, progress_view
+from services.runtime import files
 from services.runtime.http import ActingStaff, CorrelationId
 from services.runtime.workdays import china_date
 
@@ -54,6 +58,30 @@ class TolerantAcceptance(_Body):
 class Rejection(_Body):
     reason: str = Field(min_length=1, max_length=500)
     apply_instead: str | None = Field(default=None, max_length=200)
+
+
+class FileForm(_Body):
+    """The fields that name an uploaded file, checked before any byte of it is stored."""
+
+    file_name: PlainText = Field(min_length=1, max_length=200, pattern=r"^[^/\\]+$")
+    material_code: str = Field(pattern=r"^M\d{2}$")
+    pages: int = Field(default=1, ge=1, le=9999)
+
+    @classmethod
+    def read(cls, received: files.Received) -> FileForm:
+        fields = {k: v for k, v in received.fields.items() if k in ("material_code", "pages")}
+        try:
+            return cls.model_validate({"file_name": received.file_name, **fields})
+        except ValidationError as error:
+            raise RequestValidationError(error.errors()) from None
+
+
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file", "material_code"], "properties": {
+        "file": {"type": "string", "format": "binary", "description":
+                 "the scan or file; its name at most 200 characters, no control characters"},
+        "material_code": {"type": "string", "pattern": r"^M\d{2}$"},
+        "pages": {"type": "integer", "minimum": 1, "maximum": 9999, "default": 1}}}}}}}
 
 
 def add_guide_routes(api: FastAPI, desk: GuideDesk) -> None:
@@ -97,14 +125,17 @@ def add_window_routes(api: FastAPI, intake: Intake) -> None:
                         cid: CorrelationId) -> dict[str, Any]:
         return await change(case_id, actor, cid, lambda c, m, x: c.submit(body.items, m, x))
 
-    @api.post("/cases/{case_id}/files", tags=["window"],
+    @api.post("/cases/{case_id}/files", tags=["window"], openapi_extra=UPLOAD_BODY,
               summary="扫描件/电子材料: a file of one material (PDF, JPEG, PNG, OFD)")
-    async def attach_file(case_id: UUID, actor: ActingStaff, cid: CorrelationId,
-                          file: Annotated[UploadFile, File(description="the scan or file")],
-                          material_code: Annotated[str, Form(pattern=r"^M\d{2}$")],
-                          pages: Annotated[int, Form(ge=1, le=9999)] = 1) -> dict[str, Any]:
-        case = await intake.attach_file(case_id, file.file, file.filename or "unnamed",
-                                        file.content_type, material_code, pages, actor, cid)
+    async def attach_file(case_id: UUID, request: Request, actor: ActingStaff,
+                          cid: CorrelationId) -> dict[str, Any]:
+        with tempfile.TemporaryFile(prefix="tb-upload-") as spool:
+            received = await files.receive(
+                request.stream(), request.headers.get("content-type"),
+                request.headers.get("content-length"), host.settings.files_max_bytes, spool)
+            form = FileForm.read(received)
+            case = await intake.attach_file(case_id, spool, form.file_name, received.declared,
+                                            form.material_code, form.pages, actor, cid)
         return case_view(case, intake.matter(case.opened.matter_code))
 
     @api.post("/cases/{case_id}/identity", tags=["window"], summary="身份核验")

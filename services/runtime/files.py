@@ -9,17 +9,24 @@ import hashlib
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from nats.js import JetStreamContext
 from nats.js.errors import BucketNotFoundError, NotFoundError, ObjectNotFoundError
 from nats.js.object_store import ObjectStore
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from services.runtime.aggregate import DomainError
 
 CHUNK = 256 * 1024
+FIELD_BYTES = 1024
+FORM_ALLOWANCE = 16 * 1024
+"""What a multipart body may hold beside the file itself: boundaries, part headers, the small
+fields. A declared length over the file limit plus this is refused before a byte is read."""
 MAGIC = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff",
          "image/png": b"\x89PNG\r\n\x1a\n"}
 BY_EXTENSION = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -85,6 +92,106 @@ def check_upload(file: IO[bytes], file_name: str, declared: str | None,
     return shown, sha, size
 
 
+@dataclass
+class Received:
+    """A multipart upload as it arrived: the file's bytes in a temporary file, its name and
+    declared type, and the small fields beside it, all still to be checked."""
+
+    file: IO[bytes]
+    file_name: str | None = None
+    declared: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class _Parts:
+    """python-multipart's callbacks: the one file part goes to the temporary file and is refused
+    the moment it passes the limit, so an oversized file is never spooled whole."""
+
+    def __init__(self, received: Received, max_bytes: int) -> None:
+        self.received, self.max_bytes = received, max_bytes
+        self.name: str | None = None
+        self.is_file, self.size, self.value = False, 0, bytearray()
+        self.headers: dict[bytes, bytes] = {}
+        self.header = (bytearray(), bytearray())
+
+    def callbacks(self) -> dict[str, Any]:
+        return {"on_part_begin": self.begin, "on_header_field": self.header_field,
+                "on_header_value": self.header_value, "on_header_end": self.header_end,
+                "on_headers_finished": self.headers_finished, "on_part_data": self.data,
+                "on_part_end": self.end}
+
+    def begin(self) -> None:
+        self.headers, self.value, self.is_file = {}, bytearray(), False
+
+    def header_field(self, data: bytes, start: int, end: int) -> None:
+        self.header[0].extend(data[start:end])
+
+    def header_value(self, data: bytes, start: int, end: int) -> None:
+        self.header[1].extend(data[start:end])
+
+    def header_end(self) -> None:
+        self.headers[bytes(self.header[0]).lower()] = bytes(self.header[1])
+        self.header = (bytearray(), bytearray())
+
+    def headers_finished(self) -> None:
+        _, options = parse_options_header(self.headers.get(b"content-disposition", b""))
+        self.name = _text(options.get(b"name", b""))
+        self.is_file = b"filename" in options
+        if self.is_file:
+            if self.received.file_name is not None:
+                raise FileRefused(422, "一次只能上传一个文件")
+            self.received.file_name = _text(options[b"filename"])
+            declared = self.headers.get(b"content-type")
+            self.received.declared = _text(declared) if declared else None
+
+    def data(self, data: bytes, start: int, end: int) -> None:
+        if not self.is_file:
+            self.value.extend(data[start:end])
+            if len(self.value) > FIELD_BYTES:
+                raise FileRefused(413, f"字段 {self.name} 超过 {FIELD_BYTES} 字节")
+            return
+        self.size += end - start
+        if self.size > self.max_bytes:
+            raise FileRefused(413, f"文件超过上限 {self.max_bytes} 字节")
+        self.received.file.write(data[start:end])
+
+    def end(self) -> None:
+        if not self.is_file and self.name:
+            self.received.fields[self.name] = _text(bytes(self.value))
+
+
+def _text(raw: bytes) -> str:
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        raise FileRefused(400, "表单内容不是有效的 UTF-8 文字") from None
+
+
+async def receive(chunks: AsyncIterable[bytes], content_type: str | None,
+                  content_length: str | None, max_bytes: int, into: IO[bytes]) -> Received:
+    """Read a multipart/form-data body as it streams, the file into `into`. Refused with 413
+    before reading when the declared length is already too large, and as soon as the file
+    passes `max_bytes`; what was read is the caller's temporary file to drop."""
+    kind, options = parse_options_header(content_type or "")
+    if kind != b"multipart/form-data" or not options.get(b"boundary"):
+        raise FileRefused(415, "应以 multipart/form-data 上传（字段 file、material_code、pages）")
+    if content_length and content_length.isdigit() and (
+            int(content_length) > max_bytes + FORM_ALLOWANCE):
+        raise FileRefused(413, f"请求体 {content_length} 字节，超过文件上限 {max_bytes} 字节")
+    received = Received(into)
+    parts = _Parts(received, max_bytes)
+    parser = MultipartParser(options[b"boundary"], parts.callbacks())  # type: ignore[arg-type]
+    try:
+        async for chunk in chunks:
+            parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError:
+        raise FileRefused(400, "请求体不是有效的 multipart/form-data") from None
+    if received.file_name is None:
+        raise FileRefused(422, "缺少文件")
+    return received
+
+
 async def store_of(js: JetStreamContext, site: str) -> ObjectStore:
     try:
         return await js.object_store(bucket(site))
@@ -92,13 +199,15 @@ async def store_of(js: JetStreamContext, site: str) -> ObjectStore:
         return await js.create_object_store(bucket(site))
 
 
-async def put(js: JetStreamContext, site: str, sha: str, file: IO[bytes]) -> None:
-    """Stored once: a file already there under its hash is not written again."""
+async def put(js: JetStreamContext, site: str, sha: str, file: IO[bytes]) -> bool:
+    """Stored once: a file already there under its hash is not written again. True when this
+    call wrote it."""
     store = await store_of(js, site)
     if await has(store, sha):
-        return
+        return False
     file.seek(0)
     await store.put(sha, file)  # type: ignore[arg-type]
+    return True
 
 
 async def has(store: ObjectStore, sha: str) -> bool:

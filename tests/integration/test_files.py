@@ -233,3 +233,76 @@ def memory(pid: int) -> dict[str, int]:
         if key in ("VmRSS", "VmHWM"):
             fields[key] = int(value.split()[0])
     return fields
+
+
+def form(name: str, data: bytes, fields: dict[str, str] | None = None) -> tuple[bytes, str]:
+    """A multipart body as a browser sends it, and its Content-Type."""
+    request = httpx.Request("POST", "http://intake/", data=fields or {
+        "material_code": "M02", "pages": "2"}, files={"file": (name, data, "application/pdf")})
+    return request.read(), request.headers["content-type"]
+
+
+class Trickle:
+    """A request body sent in 8 KiB pieces, counting how many the service asked for."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body, self.sent = body, 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.body), 8192):
+            self.sent += 1
+            yield self.body[start:start + 8192]
+
+
+async def test_a_file_over_the_limit_is_refused_as_it_streams_and_nothing_is_stored(
+    sites: Stack,
+) -> None:
+    body, content_type = form("整卷档案.pdf", b"%PDF-1.7\n" + os.urandom(1024 * 1024))
+    trickle = Trickle(body)  # 1 MiB against a limit of 64 KiB, sent without a length
+    async with sites.client(A, "intake") as intake:
+        case_id = await opened(intake)
+        refused = await intake.post(f"/cases/{case_id}/files", headers={
+            **WINDOW_CLERK, "Content-Type": content_type}, content=trickle)
+        case = (await intake.get(f"/cases/{case_id}")).json()
+    assert refused.status_code == 413, refused.text
+    assert refused.json()["errors"][0]["field"] == "file"
+    assert trickle.sent <= 64 // 8 + 2, f"read {trickle.sent} of {len(body) // 8192} pieces"
+    assert case["files"] == [] and await held(sites, A) == {}
+
+
+async def test_a_declared_length_over_the_limit_is_refused_before_a_byte_is_read(
+    sites: Stack,
+) -> None:
+    body, content_type = form("整卷档案.pdf", b"%PDF-1.7\n" + os.urandom(1024 * 1024))
+    trickle = Trickle(body)
+    async with sites.client(A, "intake") as intake:
+        case_id = await opened(intake)
+        refused = await intake.post(f"/cases/{case_id}/files", headers={
+            **WINDOW_CLERK, "Content-Type": content_type, "Content-Length": str(len(body))},
+            content=trickle)
+    assert refused.status_code == 413, refused.text
+    assert "超过文件上限" in refused.json()["errors"][0]["reason"]
+    assert trickle.sent == 0 and await held(sites, A) == {}
+
+
+@pytest.mark.parametrize(("name", "fields", "field"), [
+    ("王强个体工商户营业执照正本" * 16 + ".pdf", None, "file_name"),  # 212 characters
+    ("营业执照\u0007.pdf", None, "file_name"),
+    ("../营业执照.pdf", None, "file_name"),
+    ("营业执照.pdf", {"material_code": "M2X", "pages": "2"}, "material_code"),
+    ("营业执照.pdf", {"material_code": "M02", "pages": "0"}, "pages"),
+    ("营业执照.pdf", {"pages": "2"}, "material_code"),
+])
+async def test_a_file_named_wrongly_is_refused_before_anything_is_stored(
+    sites: Stack, name: str, fields: dict[str, str] | None, field: str,
+) -> None:
+    body, content_type = form(name, SCAN, fields)
+    body = body.replace(b"%07", b"\x07")  # httpx escapes it; a hand-made request need not
+    async with sites.client(A, "intake") as intake:
+        case_id = await opened(intake)
+        refused = await intake.post(f"/cases/{case_id}/files", headers={
+            **WINDOW_CLERK, "Content-Type": content_type}, content=body)
+        case = (await intake.get(f"/cases/{case_id}")).json()
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == [field]
+    assert case["files"] == [] and await held(sites, A) == {}
