@@ -133,7 +133,8 @@ class ServiceHost:
                                      max_reconnect_attempts=-1)
         await ensure_site_streams(self.js, self.site, self.settings.topology, self.sites)
         self.relay = OutboxRelay(self.store, self.js, self.site, self.service, self.sealer,
-                                 self.clock, poll_seconds=self.settings.relay_poll_seconds)
+                                 self.clock, verifier=self.verifier,
+                                 poll_seconds=self.settings.relay_poll_seconds)
         dead_letters = DeadLetters(self.js, self.site)
         retry = RetryPolicy(self.settings.retry_initial_seconds, self.settings.retry_max_seconds,
                             self.settings.retry_attempts)

@@ -1,9 +1,10 @@
 """The outbox relay: reads the application's notification log in order and publishes each event.
 
 Its position survives restarts because it is read back from the stream itself: the last message
-this service published carries its notification id. Each publish waits for its PubAck before the
-next, so the stream never holds event n+1 without event n. `Nats-Msg-Id` = event id lets the
-stream's duplicate window drop a re-send (two relays of one store, a restart mid-publish).
+this relay sealed carries its notification id (anything else on its subjects is refused and
+passed over). Each publish waits for its PubAck before the next, so the stream never holds event
+n+1 without event n. `Nats-Msg-Id` = event id lets the stream's duplicate window drop a
+re-send (two relays of one store, a restart mid-publish).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import anyio
 import structlog
 from eventsourcing.persistence import Notification
 from nats.js import JetStreamContext
+from nats.js.api import RawStreamMsg
 from nats.js.errors import NotFoundError
 
 from contracts.base import DomainEvent, event_class
 from contracts.seal import GENESIS, Seal, digest
 from contracts.subjects import own_stream, own_subject
-from services.runtime.keys import Sealable, Sealer
+from services.runtime.keys import Sealable, Sealer, Verifier
 from services.runtime.mapper import decode_event
 from services.runtime.store import CaseStore
 
@@ -57,11 +59,12 @@ class ChainLinks:
 
 class OutboxRelay:
     def __init__(
-        self, store: CaseStore, js: JetStreamContext, site: str, service: str, sealer: Sealer,
-        clock: Callable[[], datetime], poll_seconds: float = 0.05, batch: int = 200,
+        self, store: CaseStore, js: JetStreamContext, site: str, service: str,
+        sealer: Sealer, clock: Callable[[], datetime], *, verifier: Verifier,
+        poll_seconds: float = 0.05, batch: int = 200,
     ) -> None:
         self.store, self.js, self.site, self.service = store, js, site, service
-        self.sealer, self.clock = sealer, clock
+        self.sealer, self.clock, self.verifier = sealer, clock, verifier
         self.chain = f"{site}.{service}"
         self.heads = ChainLinks(store)
         self.poll_seconds, self.batch = poll_seconds, batch
@@ -78,13 +81,48 @@ class OutboxRelay:
         self._wake.set()
 
     async def read_position(self) -> int:
+        """The notification id of the last message this relay sealed. Anyone who may publish on
+        the subject could put a message there: one that is not ours is refused loudly and the
+        relay walks back to the last one that is."""
+        stream, prefix = own_stream(self.site), f"tb.{self.site}.{self.service}."
         try:
-            last = await self.js.get_last_msg(
-                own_stream(self.site), f"tb.{self.site}.{self.service}.>"
-            )
+            msg = await self.js.get_last_msg(stream, f"{prefix}>")
         except NotFoundError:
             return 0
-        return int((last.headers or {}).get(NOTIFICATION_ID_HEADER, 0))
+        seq = msg.seq
+        while True:
+            if msg.subject and msg.subject.startswith(prefix):
+                position, refusal = await anyio.to_thread.run_sync(self._own_position, msg)
+                if refusal is None:
+                    return position
+                log.error("relay_position_refused", service=self.service, stream=stream,
+                          seq=msg.seq, subject=msg.subject, reason=refusal)
+            seq -= 1
+            if seq < 1:
+                return 0
+            try:
+                msg = await self.js.get_msg(stream, seq)
+            except NotFoundError:  # deleted, or before the stream's first message
+                continue
+
+    def _own_position(self, msg: RawStreamMsg) -> tuple[int, str | None]:
+        """The position `msg` says, or why it is not a message this relay sealed."""
+        claimed = str((msg.headers or {}).get(NOTIFICATION_ID_HEADER, ""))  # may be any text
+        if not (claimed.isascii() and claimed.isdigit()) or int(claimed) < 1:
+            return 0, f"notification id {claimed[:40]!r} is not a position"
+        data = msg.data or b""
+        stored = list(self.store.recorder.select_notifications(int(claimed), 1))
+        if not stored or stored[0].id != int(claimed) or bytes(stored[0].state) != data:
+            return 0, f"notification {claimed} of this store is not the message's event"
+        seal = Seal.from_headers(msg.headers)
+        if seal is None or seal.chain != self.chain:
+            return 0, f"not sealed in this relay's chain {self.chain}"
+        try:
+            event = decode_event(stored[0].topic, stored[0].state)
+            self.verifier.check_raw(seal, data, self.site, event.case_id)
+        except Exception as broken:  # noqa: BLE001 - whatever the headers hold, not our seal
+            return 0, f"seal broken: {broken}"
+        return int(claimed), None
 
     async def run(self) -> None:
         """Publish until cancelled; on any failure start over from what the stream holds."""

@@ -33,7 +33,7 @@ from services.runtime.store import CaseStore
 from services.runtime.streams import ensure_site_streams
 from services.runtime.workdays import WorkCalendar
 from tests.support.clock import FakeClock, FileClock
-from tests.support.sealing import RING, SIGNED_AT
+from tests.support.sealing import RING, SIGNED_AT, verifier
 from tests.support.stack import Stack, eventually, settings_factory
 
 YANTAI, QINGDAO = "370671", "370202"
@@ -158,7 +158,8 @@ async def test_two_relays_over_one_store_publish_each_event_once(
     saved_cases: tuple[CaseStore, JetStreamContext, int],
 ) -> None:
     store, js, total = saved_cases
-    relays = [OutboxRelay(store, js, YANTAI, "intake", SEALER, lambda: SIGNED_AT) for _ in range(2)]
+    relays = [OutboxRelay(store, js, YANTAI, "intake", SEALER, lambda: SIGNED_AT,
+                          verifier=verifier()) for _ in range(2)]
     await asyncio.gather(*(drain(r) for r in relays))
 
     assert sum(r.published for r in relays) == 2 * total, "both relays sent every event"
@@ -170,9 +171,11 @@ async def test_a_relay_restarted_later_resumes_from_what_the_stream_holds(
     saved_cases: tuple[CaseStore, JetStreamContext, int],
 ) -> None:
     store, js, total = saved_cases
-    await drain(OutboxRelay(store, js, YANTAI, "intake", SEALER, lambda: SIGNED_AT))
+    await drain(OutboxRelay(store, js, YANTAI, "intake", SEALER, lambda: SIGNED_AT,
+                            verifier=verifier()))
 
-    restarted = OutboxRelay(store, js, YANTAI, "intake", SEALER, lambda: SIGNED_AT)
+    restarted = OutboxRelay(store, js, YANTAI, "intake", SEALER, lambda: SIGNED_AT,
+                            verifier=verifier())
     restarted.position = await restarted.read_position()
     assert restarted.position > 0
     await drain(restarted)
