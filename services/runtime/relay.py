@@ -3,8 +3,9 @@
 Its position survives restarts because it is read back from the stream itself: the last message
 this relay sealed carries its notification id (anything else on its subjects is refused and
 passed over). Each publish waits for its PubAck before the next, so the stream never holds event
-n+1 without event n. `Nats-Msg-Id` = event id lets the stream's duplicate window drop a
-re-send (two relays of one store, a restart mid-publish).
+n+1 without event n, and a case's chain link moves on only with that PubAck. `Nats-Msg-Id` =
+event id lets the stream's duplicate window drop a re-send (two relays of one store, a restart
+mid-publish).
 """
 
 from __future__ import annotations
@@ -34,20 +35,29 @@ log = structlog.get_logger()
 
 
 class ChainLinks:
-    """The hash of each case's last published event, to link the next one to it. Found in the
-    store when not remembered, so a restarted relay links exactly as before."""
+    """The hash of each case's last *published* event, to link the next one to it. Found in the
+    store when not remembered, so a restarted relay links exactly as before. A link is
+    committed only once the stream acknowledged the event: a failed publish leaves no trace."""
 
     def __init__(self, store: CaseStore, size: int = 100_000) -> None:
         self.store, self.size = store, size
         self._last: OrderedDict[UUID, str] = OrderedDict()
 
-    def follow(self, event: DomainEvent, data: bytes) -> str:
-        """The previous hash for `event`, and remember `event` as the case's last."""
-        prev = self._last.pop(event.case_id, None) or self._stored_before(event)
-        self._last[event.case_id] = digest(data)
+    def previous(self, event: DomainEvent, pending: dict[UUID, str]) -> str:
+        """The previous hash for `event`: the batch's own uncommitted links first."""
+        return (pending.get(event.case_id) or self._last.get(event.case_id)
+                or self._stored_before(event))
+
+    def commit(self, case_id: UUID, event_hash: str) -> None:
+        self._last[case_id] = event_hash
+        self._last.move_to_end(case_id)
         if len(self._last) > self.size:
             self._last.popitem(last=False)
-        return prev
+
+    def forget(self) -> None:
+        """After a failure the stream may hold an event whose PubAck was lost: read links from
+        the store again rather than trust what was remembered."""
+        self._last.clear()
 
     def _stored_before(self, event: DomainEvent) -> str:
         for stored in self.store.recorder.select_events(event.case_id, lte=event.version - 1,
@@ -136,6 +146,7 @@ class OutboxRelay:
                 await asyncio.sleep(min(0.1 * 2 ** min(failures, 6), 5.0))
 
     async def _run(self) -> None:
+        self.heads.forget()
         self.position = await self.read_position()
         log.info("relay_started", service=self.service, site=self.site, position=self.position)
         while not self._stopped:
@@ -162,9 +173,14 @@ class OutboxRelay:
         return len(notifications)
 
     def _seal(self, outgoing: list[tuple[Notification, DomainEvent]]) -> list[Seal]:
-        """One signature for the whole batch; each event linked to its case's previous one."""
-        items = [Sealable(self.chain, e.case_id, self.heads.follow(e, n.state), n.state)
-                 for n, e in outgoing]
+        """One signature for the whole batch; each event linked to its case's previous one.
+        The links of the batch stay here until each event's PubAck commits them."""
+        pending: dict[UUID, str] = {}
+        items = []
+        for notification, event in outgoing:
+            items.append(Sealable(self.chain, event.case_id,
+                                  self.heads.previous(event, pending), notification.state))
+            pending[event.case_id] = digest(notification.state)
         return self.sealer.seal(items, self.clock())
 
     async def _publish(self, event: DomainEvent, notification: Notification, seal: Seal) -> None:
@@ -177,6 +193,7 @@ class OutboxRelay:
                 NOTIFICATION_ID_HEADER: str(notification.id),
             },
         )
+        self.heads.commit(event.case_id, seal.event_hash)
         self.published += 1
         log.info("event_published", event_type=event.type_key(), case_id=str(event.case_id),
                  event_id=str(event.event_id), correlation_id=str(event.correlation_id))

@@ -1,25 +1,33 @@
-"""The outbox relay when things go wrong, on a real nats-server: a stream that holds messages
-the relay did not seal."""
+"""The outbox relay when things go wrong, on a real nats-server: a publish that fails, a stream
+that holds messages the relay did not seal."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import UUID
 
 import nats
+import nats.errors
 import pytest
 from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import PubAck
 from structlog.testing import capture_logs
 
+from contracts.seal import GENESIS, Seal
 from contracts.subjects import own_stream
+from services.runtime.keys import SealBroken
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.relay import NOTIFICATION_ID_HEADER, OutboxRelay
 from services.runtime.settings import ServiceSettings, for_service
 from services.runtime.store import CaseStore
 from services.runtime.streams import ensure_site_streams
-from tests.integration.test_outbox import SEALER, drain, take_in_cases
+from tests.integration.test_outbox import SEALER, drain, stream_count, take_in_cases
 from tests.support.sealing import SIGNED_AT, verifier
+from tests.support.stack import eventually
 
 YANTAI = "370671"
 INTAKE_EVENTS = f"tb.{YANTAI}.intake.>"
@@ -36,6 +44,74 @@ async def nc(nats_server: LocalNatsServer) -> AsyncIterator[Client]:
 @pytest.fixture
 def intake_settings(store_overrides: dict[str, Any]) -> ServiceSettings:
     return for_service("intake", site=YANTAI, **store_overrides)
+
+
+class JetStreamFailingOnce(JetStreamContext):
+    """JetStream whose n-th publish fails once: refused before the server keeps it, or kept
+    by the server with its PubAck lost on the way back."""
+
+    def __init__(self, nc: Client, fail_at: int, kept: bool) -> None:
+        super().__init__(nc)
+        self.fail_at, self.kept, self.publishes = fail_at, kept, 0
+
+    async def publish(self, *args: Any, **kwargs: Any) -> PubAck:
+        self.publishes += 1
+        if self.publishes == self.fail_at and not self.kept:
+            raise nats.errors.TimeoutError
+        ack = await super().publish(*args, **kwargs)
+        if self.publishes == self.fail_at:
+            raise nats.errors.TimeoutError
+        return ack
+
+
+async def sealed_messages(js: JetStreamContext) -> list[tuple[dict[str, Any], Seal, bytes]]:
+    info = await js.stream_info(own_stream(YANTAI))
+    messages = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        msg = await js.get_msg(own_stream(YANTAI), seq)
+        seal = Seal.from_headers(msg.headers)
+        assert seal is not None and msg.data is not None
+        messages.append((json.loads(msg.data), seal, msg.data))
+    return messages
+
+
+async def broken_links(js: JetStreamContext) -> list[str]:
+    """Each event must follow the one before it of its case, under a seal that verifies."""
+    heads: dict[str, str] = {}
+    check, broken = verifier(), []
+    for event, seal, data in await sealed_messages(js):
+        case = event["case_id"]
+        try:
+            check.check_raw(seal, data, YANTAI, UUID(case))
+        except SealBroken as error:
+            broken.append(f"event {event['event_id']} of case {case}: {error}")
+        if seal.prev != heads.get(case, GENESIS):
+            broken.append(f"event {event['event_id']} of case {case} does not follow the case's previous event")
+        heads[case] = seal.event_hash
+    return broken
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["refused", "pub_ack_lost"])
+async def test_a_failed_publish_leaves_every_case_chain_linked_after_the_retry(
+    nc: Client, intake_settings: ServiceSettings, kept: bool,
+) -> None:
+    total = await asyncio.to_thread(take_in_cases, intake_settings, 5)
+    store = CaseStore("intake", intake_settings)
+    js = JetStreamFailingOnce(nc, fail_at=3, kept=kept)  # the first case's third event
+    relay = OutboxRelay(store, js, YANTAI, "intake", SEALER, lambda: SIGNED_AT,
+                        verifier=verifier())
+    task = asyncio.create_task(relay.run())
+    try:
+        async def all_published() -> bool:
+            return await stream_count(js, own_stream(YANTAI), INTAKE_EVENTS) >= total
+        await eventually(all_published)
+        await asyncio.sleep(0.3)  # room for a stray re-send to show up
+    finally:
+        relay.stop()
+        task.cancel()
+        store.close()
+    assert await stream_count(js, own_stream(YANTAI), INTAKE_EVENTS) == total
+    assert await broken_links(js) == []
 
 
 async def test_a_relay_resumes_only_from_a_message_it_sealed_and_refuses_the_rest_loudly(
