@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -23,6 +24,15 @@ def cells(row: Row) -> list[str]:
     return ["" if values.get(k) is None else str(values[k]) for k in HEADERS_ZH]
 
 
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """A stored value as a spreadsheet can hold it: a character XML may not carry (a control
+    character, half a surrogate pair) is written escaped, as \\u0007, never a failed export."""
+    return _NOT_IN_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def work_ledger_csv(rows: Iterable[Row]) -> Iterator[bytes]:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -31,10 +41,10 @@ def work_ledger_csv(rows: Iterable[Row]) -> Iterator[bytes]:
     for row in rows:
         writer.writerow(cells(row))
         if out.tell() > 64_000:
-            yield out.getvalue().encode()
+            yield out.getvalue().encode(errors="backslashreplace")
             out.seek(0)
             out.truncate()
-    yield out.getvalue().encode()
+    yield out.getvalue().encode(errors="backslashreplace")
 
 
 def work_ledger_xlsx(rows: Iterable[Row], site_name: str) -> bytes:
@@ -46,7 +56,7 @@ def work_ledger_xlsx(rows: Iterable[Row], site_name: str) -> bytes:
     sheet.append([f"{site_name} 跨域通办工作台账"])
     sheet.append(list(HEADERS_ZH.values()))
     for row in rows:
-        sheet.append(cells(row))
+        sheet.append([xml_safe(cell) for cell in cells(row)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

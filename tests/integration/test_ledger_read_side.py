@@ -5,6 +5,7 @@ kept equal the rows the events rebuild."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 
 from contracts.base import DomainEvent
 from contracts.subjects import own_stream, own_subject, parse_subject
@@ -160,3 +162,25 @@ async def test_the_rows_kept_equal_the_rows_the_events_rebuild(
         ratings = (await client.get("/audit/ratings", params={"limit": 2})).json()
         reads = (await client.get("/audit/personal-data-reads", params={"limit": 5})).json()
     assert len(ratings) == 2 and len(reads) == 3
+
+
+async def test_a_name_with_a_control_character_sent_from_elsewhere_still_exports(
+    ledger: tuple[ServiceHost, Feed],
+) -> None:
+    """A site whose window let a bell into 王强's name sends it on: this ledger's exports still
+    answer, the character written escaped, never a 500 on every later call."""
+    host, feed = ledger
+    for event in a_case(0, "37067120261123A1B2C3"):
+        if hasattr(event, "applicant"):
+            belled = event.applicant.model_copy(update={"name": "\u0007王强"})
+            event = event.model_copy(update={"applicant": belled})
+        feed(event)
+    async with client_of(host) as client:
+        xlsx = await client.get("/audit/work-ledger.xlsx")
+        csv = await client.get("/audit/work-ledger.csv")
+    assert xlsx.status_code == 200, xlsx.text
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    applicants = [cell for row in sheet.iter_rows(values_only=True) for cell in row
+                  if isinstance(cell, str) and "370602" in cell]
+    assert applicants == ["\\u0007** 370602********1233"]
+    assert csv.status_code == 200 and "\u0007** 370602" in csv.content.decode("utf-8-sig")
