@@ -8,6 +8,7 @@ import re
 from typing import Annotated
 
 from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -28,7 +29,7 @@ def text_flaw(value: str) -> tuple[str, str] | None:
 def _plain(value: str) -> str:
     flaw = text_flaw(value)
     if flaw is not None:
-        raise ValueError(flaw[1])
+        raise PydanticCustomError(*flaw)
     return value
 
 

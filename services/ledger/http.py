@@ -3,7 +3,6 @@ only by the auditor role, on the record."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -14,7 +13,7 @@ from pydantic import Field
 from services.ledger.application import Ledger
 from services.ledger.exports import work_ledger_csv, work_ledger_xlsx
 from services.ledger.work_ledger_query import CaseFilter
-from services.runtime.http import ActingStaff, ChinaDateTime, CorrelationId
+from services.runtime.http import ActingStaff, ChinaDateTime, CorrelationId, IsoDate
 from services.runtime.paging import Page, PageQuery
 
 
@@ -25,13 +24,20 @@ class CasesPage(Page):
                              description="受理地或业务属地（行政区划代码）")
     matter: str | None = Field(default=None, max_length=64, description="事项编码")
     status: str | None = Field(default=None, max_length=32, description="状态")
-    accepted_from: date | None = Field(default=None, description="受理日期自")
-    accepted_to: date | None = Field(default=None, description="受理日期至")
+    accepted_from: IsoDate | None = Field(default=None, description="受理日期自（YYYY-MM-DD）")
+    accepted_to: IsoDate | None = Field(default=None, description="受理日期至（YYYY-MM-DD）")
     overdue: bool | None = Field(default=None, description="只看超期（true）或未超期（false）")
 
 
 CasesPageQuery = Annotated[CasesPage, Query()]
+CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_of(media_type: str) -> dict[int | str, dict[str, Any]]:
+    """An export's 200 in OpenAPI: a file of its real type, not JSON."""
+    return {200: {"description": "the file", "content": {
+        media_type: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
@@ -65,14 +71,16 @@ def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
                            page.accepted_to, page.overdue)
         return await host.query(lambda: ledger.cases(where, page))
 
-    @api.get("/audit/work-ledger.csv", tags=["auditor"],
+    @api.get("/audit/work-ledger.csv", tags=["auditor"], response_class=Response,
+             responses=file_of(CSV),
              summary="工作台账 as CSV, every case, streamed as it is read")
     async def work_ledger_as_csv() -> Response:
         return StreamingResponse(work_ledger_csv(ledger.work_ledger()),
-                                 media_type="text/csv; charset=utf-8", headers={
+                                 media_type=CSV, headers={
             "Content-Disposition": f'attachment; filename="work-ledger-{host.site}.csv"'})
 
-    @api.get("/audit/work-ledger.xlsx", tags=["auditor"], summary="工作台账 as XLSX, every case")
+    @api.get("/audit/work-ledger.xlsx", tags=["auditor"], response_class=Response,
+             responses=file_of(XLSX), summary="工作台账 as XLSX, every case")
     async def work_ledger_as_xlsx() -> Response:
         book = await host.query(lambda: work_ledger_xlsx(ledger.work_ledger(), site_name))
         return Response(book, media_type=XLSX, headers={

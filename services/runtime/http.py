@@ -1,19 +1,23 @@
 """What every service's HTTP surface shares: the acting staff member, errors in a form a window
-clerk can read, health and readiness."""
+clerk can read (every refusal, documented in OpenAPI), plain text only, health and readiness."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
+from starlette.exceptions import HTTPException
 
 from contracts.base import Actor
 from contracts.identity import APPLICANT_KINDS
+from contracts.text import text_flaw
 from services.runtime.aggregate import DomainError
 from services.runtime.reasons_zh import reason_zh
 from services.runtime.workdays import CHINA
@@ -26,6 +30,20 @@ def _in_china_when_naive(value: datetime) -> datetime:
 ChinaDateTime = Annotated[datetime, AfterValidator(_in_china_when_naive)]
 """A date-time from staff: one written without an offset is China's time (Asia/Shanghai, UTC+8),
 the time on the hall's clock, so it is never compared naive with the stored UTC times."""
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _written_as_a_date(value: Any) -> Any:
+    if isinstance(value, str | int | float) and not _ISO_DATE.match(str(value)):
+        raise PydanticCustomError("date_parsing", "Input should be a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_written_as_a_date)]
+"""A date written as YYYY-MM-DD: pydantic would read `0` or `1764115200` as seconds since
+1970 and answer for a day nobody asked about."""
 
 
 def acting_staff(
@@ -73,17 +91,114 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=exc.status, content=error_body([error]))
 
 
+_HTTP_REFUSALS = {
+    400: ("body", "请求体无法解析（应为 UTF-8 编码的 JSON）"),
+    404: ("path", "没有这个地址"),
+    405: ("method", "此地址不接受该请求方法"),
+    413: ("body", "请求体过大"),
+}
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    """What the framework refuses itself (a body it cannot parse, an unknown path or method)
+    answers the same `errors` body as every other refusal, never `{"detail": ...}`."""
+    assert isinstance(exc, HTTPException)
+    field, reason = _HTTP_REFUSALS.get(exc.status_code, ("request", "请求无法处理"))
+    error = {"field": field, "reason": reason, "rule": f"http_{exc.status_code}"}
+    return JSONResponse(status_code=exc.status_code, content=error_body([error]),
+                        headers=exc.headers)
+
+
+def _text_flaws(value: Any, loc: tuple[str | int, ...]) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        flaw = text_flaw(value)
+        return [] if flaw is None else [{"type": flaw[0], "loc": loc, "msg": flaw[1],
+                                         "input": value}]
+    if isinstance(value, dict):
+        return [e for k, v in value.items() for e in _text_flaws(k, loc) + _text_flaws(v, (*loc, k))]
+    if isinstance(value, list):
+        return [e for n, v in enumerate(value) for e in _text_flaws(v, (*loc, n))]
+    return []
+
+
+async def plain_text_only(request: Request) -> None:
+    """Every route, before its own validation: no text the client sends (path, query, the
+    acting staff's headers, every string of a JSON body, its keys too) holds a control character
+    or an unpaired surrogate. Checked here, once for all routes, so a new route or field cannot
+    forget it; such a character stored once breaks every export made from it later."""
+    errors = _text_flaws(dict(request.path_params), ("path",))
+    errors += [e for k, v in request.query_params.multi_items() for e in _text_flaws(v, ("query", k))]
+    errors += [e for k, v in request.headers.items() if k.startswith("x-staff")
+               for e in _text_flaws(v, ("header", k))]
+    route = request.scope.get("route")
+    if getattr(route, "body_field", None) is not None and "json" in request.headers.get(
+            "content-type", ""):
+        try:
+            errors += _text_flaws(await request.json(), ("body",))
+        except ValueError:
+            pass  # not JSON: the route's own validation says so
+    if errors:
+        raise RequestValidationError(errors)
+
+
+ERRORS_SCHEMA = {"type": "object", "required": ["errors"], "properties": {"errors": {
+    "type": "array", "minItems": 1, "items": {
+        "type": "object", "required": ["field", "reason", "rule"], "properties": {
+            "field": {"type": "string", "description": "the field refused, or body, path, case"},
+            "reason": {"type": "string", "description": "why, in Chinese, for staff"},
+            "rule": {"type": "string", "description": "a stable name for the rule broken"}}}}}}
+REFUSALS = {400: "请求体无法解析", 403: "岗位无权办理", 404: "办件或地址不存在",
+            409: "与办件当前状态不符", 413: "文件或请求体过大", 415: "不接受的文件或请求类型",
+            422: "输入不符合要求"}
+
+
+def refusals_of(operation: dict[str, Any]) -> list[int]:
+    """The refusals an operation can answer, read from what it takes: a body can be
+    unparsable, the acting staff's role can be refused, any case can be unknown or in the
+    wrong state, and a file can be too large or of a type not accepted."""
+    if "ops" in operation.get("tags", []):
+        return []
+    body = operation.get("requestBody", {}).get("content", {})
+    headers = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
+    return sorted({404, 409, 422} | ({400} if body else set())
+                  | ({403} if "x-staff-role" in headers else set())
+                  | ({413, 415} if "multipart/form-data" in body else set()))
+
+
+def document_refusals(api: FastAPI) -> None:
+    """Every operation's OpenAPI lists each refusal it can answer, all with the `errors` body
+    (FastAPI documents only 200 and a 422 body we never send)."""
+    generate = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is not None:
+            return api.openapi_schema
+        schema = generate()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Errors"] = ERRORS_SCHEMA
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status in refusals_of(operation):
+                    operation["responses"][str(status)] = {
+                        "description": REFUSALS[status], "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/Errors"}}}}
+        return schema
+    api.openapi = openapi  # type: ignore[method-assign]
+
+
 def service_api(title: str, readiness: Any) -> FastAPI:
-    """A FastAPI app with the shared error handlers, /healthz and /readyz."""
-    api = FastAPI(title=title, version="0.1.0")
+    """A FastAPI app with the shared error handlers, the plain-text check on every route,
+    every refusal documented, /healthz and /readyz."""
+    api = FastAPI(title=title, version="0.1.0", dependencies=[Depends(plain_text_only)])
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(DomainError, _domain_error)
+    api.add_exception_handler(HTTPException, _http_error)
+    document_refusals(api)
 
     @api.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @api.get("/readyz", tags=["ops"])
+    @api.get("/readyz", tags=["ops"], responses={503: {"description": "not ready: the checks"}})
     async def readyz() -> JSONResponse:
         checks: dict[str, bool] = readiness()
         ready = all(checks.values())

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from contracts.text import CONTROL_CHARACTER, UNPAIRED_SURROGATE
+
 GENERAL = "取值不符合要求"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _OBJECT = "应为 JSON 对象"
@@ -57,6 +59,7 @@ _BY_TYPE = {
     "bytes_type": "应为字节串", "bytes_too_short": "至少{min_length}个字节",
     "bytes_too_long": "最多{max_length}个字节", "bytes_invalid_encoding": "编码不正确",
     "union_tag_not_found": "缺少类型字段 {discriminator}",
+    "text_control_character": CONTROL_CHARACTER, "text_unpaired_surrogate": UNPAIRED_SURROGATE,
 }
 
 

@@ -6,11 +6,13 @@ range, no JSON at all), on services built in-process and never started."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -221,3 +223,143 @@ async def test_a_one_character_reason_to_read_personal_data_is_refused_as_too_sh
     host.store.close()
     assert response.json()["errors"] == [
         {"field": "reason", "reason": "至少2个字符", "rule": "string_too_short"}]
+
+
+BELL_IN_A_NAME = "王\u0007强"
+A_CASE = "6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e"
+STAFF = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
+
+
+def with_text(schemas: Schemas, schema: dict[str, Any], text: str, at: str,
+              texts: list[str]) -> Json:
+    """A value of `schema` whose every free-text string is `text`, noting where each one is."""
+    schema = schemas.resolve(schema)
+    options = [s for s in schema.get("oneOf", schema.get("anyOf", []))
+               if schemas.resolve(s).get("type") != "null"]
+    if options:
+        return with_text(schemas, options[0], text, at, texts)
+    if "const" in schema or schema.get("enum"):
+        return schema.get("const", schema.get("enum", [None])[0])
+    if schema.get("type") == "object" or "properties" in schema:
+        return {name: with_text(schemas, field, text, f"{at}.{name}".lstrip("."), texts)
+                for name, field in schema.get("properties", {}).items()}
+    if schema.get("type") == "array":
+        return [with_text(schemas, schema.get("items", {}), text, f"{at}.0", texts)]
+    if schema.get("type") in ("integer", "number"):
+        return schema.get("minimum", 1)
+    if schema.get("type") == "boolean":
+        return True
+    fixed = {"date": "2026-11-26", "date-time": "2026-11-26T09:30:00+08:00", "uuid": A_CASE}
+    if schema.get("format") in fixed:
+        return fixed[schema["format"]]
+    texts.append(at)
+    return text
+
+
+async def test_a_control_character_in_any_text_of_any_route_is_refused_in_chinese(
+    service: tuple[dict[str, Any], httpx.AsyncClient],
+) -> None:
+    """A bell in 王强's name (or in any reason, address, query) never reaches a store: once
+    stored it would break the work ledger's XLSX export for good."""
+    openapi, client = service
+    schemas, missed = Schemas(openapi), []
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            texts: list[str] = []
+            params = {p["name"]: (p["in"], with_text(schemas, p["schema"], BELL_IN_A_NAME,
+                                                     p["name"], texts))
+                      for p in operation.get("parameters", []) if p["in"] != "header"}
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            json = with_text(schemas, body["schema"], BELL_IN_A_NAME, "", texts) if body else None
+            if not texts:
+                continue
+            response = await client.request(
+                method, path.format(**{n: quote(str(v), safe="") for n, (where, v)
+                                        in params.items() if where == "path"}),
+                params={n: v for n, (where, v) in params.items() if where == "query"},
+                headers=STAFF, json=json)
+            refused = {e["field"]: e for e in response.json().get("errors", [])} if (
+                response.status_code == 422) else {}
+            missed += [(method, path, t) for t in texts if t not in refused or refused[t] != {
+                "field": t, "reason": "不能含有控制字符", "rule": "text_control_character"}]
+    assert missed == []
+
+
+async def test_half_a_surrogate_pair_in_a_name_is_refused(tmp_path: Path) -> None:
+    host = BUILDERS["intake"](for_service("intake", site="370671", store="sqlite",
+                                          data_dir=tmp_path), lambda: NOW)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
+                                 base_url="http://intake.370671") as intake:
+        response = await intake.post("/cases", headers={**STAFF, "Content-Type": "application/json"},
+                                     content=b'{"matter_code": "370202GT0001", "applicant": {'
+                                             b'"kind": "person", "name": "\\ud800\\u738b", '
+                                             b'"id_number": "370602198803141233"}}')
+    host.store.close()
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "applicant.name", "rule": "text_unpaired_surrogate",
+                                          "reason": "不能含有无效的 Unicode 字符（不成对的代理项）"}]
+
+
+async def test_every_refusal_a_route_gives_is_documented_with_the_errors_body(
+    service: tuple[dict[str, Any], httpx.AsyncClient],
+) -> None:
+    openapi, client = service
+    schemas, undocumented = Schemas(openapi), []
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            documented = operation["responses"]
+            for status in (s for s in documented if s.startswith("4")):
+                assert documented[status]["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/Errors"}, (method, path, status)
+            for call in calls(schemas, path, method, operation):
+                response = await client.request(call.method, call.path, params=call.params,
+                                                headers=call.headers, json=call.json,
+                                                content=call.content)
+                if str(response.status_code) not in documented:
+                    undocumented.append((method, path, response.status_code))
+                if 400 <= response.status_code < 500:
+                    assert "errors" in response.json(), (method, path, response.text)
+    assert undocumented == []
+    statuses = {s for ops in openapi["paths"].values() for op in ops.values()
+                for s in op["responses"]}
+    assert {"403", "404", "409", "422"} <= statuses
+
+
+async def test_a_body_that_cannot_be_read_and_a_wrong_method_answer_the_errors_body(
+    service: tuple[dict[str, Any], httpx.AsyncClient],
+) -> None:
+    openapi, client = service
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                unreadable = await client.request(
+                    method, path.format_map(defaultdict(lambda: A_CASE)), content="王强".encode("gbk"),
+                    headers={**STAFF, "Content-Type": "application/json"})
+                assert unreadable.status_code == 400, (method, path, unreadable.text)
+                assert unreadable.json()["errors"][0]["rule"] == "http_400"
+    wrong_method = await client.request("PATCH", "/healthz")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json() == {"errors": [
+        {"field": "method", "reason": "此地址不接受该请求方法", "rule": "http_405"}]}
+
+
+async def test_the_work_ledger_exports_are_documented_as_csv_and_xlsx_and_a_date_0_is_refused(
+    tmp_path: Path,
+) -> None:
+    host = BUILDERS["ledger"](for_service("ledger", site="370671", store="sqlite",
+                                          data_dir=tmp_path), lambda: NOW)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
+                                 base_url="http://ledger.370671") as ledger:
+        openapi = (await ledger.get("/openapi.json")).json()
+        zero = await ledger.get("/audit/cases", params={"accepted_from": 0})
+        a_day = await ledger.get("/audit/cases", params={"accepted_from": "2026-11-23"})
+    host.store.close()
+    paths = openapi["paths"]
+    assert list(paths["/audit/work-ledger.csv"]["get"]["responses"]["200"]["content"]) == [
+        "text/csv; charset=utf-8"]
+    assert list(paths["/audit/work-ledger.xlsx"]["get"]["responses"]["200"]["content"]) == [
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+    assert zero.status_code == 422 and zero.json()["errors"] == [{
+        "field": "accepted_from", "reason": "不是有效的日期（应为 YYYY-MM-DD）",
+        "rule": "date_parsing"}]
+    assert a_day.status_code == 200
