@@ -26,7 +26,7 @@ from services.directory import load_directory
 from services.runtime.consumer import Handler, RetryPolicy, TrackedConsumer
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.http import service_api
-from services.runtime.keys import KeyRing, Verifier, sealer_for
+from services.runtime.keys import KeyRing, Verifier, site_sealer
 from services.runtime.projections import Projection
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings
@@ -71,8 +71,8 @@ class ServiceHost:
         self.sites = tuple(self.directory.sites)
         ring = KeyRing.of(self.directory)
         seed = settings.signing_key_seed
-        self.sealer = sealer_for(settings.site, ring, clock(), settings.signing_key_id,
-                                 base64.b64decode(seed.get_secret_value()) if seed else None)
+        self.sealer = site_sealer(settings.site, ring, settings.signing_key_id,
+                                  base64.b64decode(seed.get_secret_value()) if seed else None)
         self.verifier = Verifier(ring)
         self.api = service_api(f"tongban {service} {settings.site}", self.readiness)
         self.subscriptions: list[Subscription] = []

@@ -5,6 +5,8 @@ Batch sealing keeps the per-event cost low: one Ed25519 signature per relay batc
 receiver checks each batch's signature once (a small cache of verified roots), the rest is
 hashing. Without a configured key a site signs with a development key derived from the key id —
 the directory ships those public keys; a real deployment sets its own (TB_<SERVICE>_SIGNING_KEY_SEED).
+A service seals with the newest key it holds that is valid at the moment of sealing, so keys roll
+over by the clock; with none valid it refuses to seal rather than seal what would be refused.
 """
 
 from __future__ import annotations
@@ -97,11 +99,64 @@ class Sealer:
 
 def sealer_for(site: str, ring: KeyRing, at: datetime, key_id: str | None = None,
                seed: bytes | None = None) -> Sealer:
+    """One key, chosen now: for tests and tools that seal at a time they name."""
     key_id = key_id or ring.current(site, at).key_id
     if seed is None:
         log.warning("development_signing_key", site=site, key_id=key_id)
         seed = dev_seed(key_id)
     return Sealer(key_id, Ed25519PrivateKey.from_private_bytes(seed))
+
+
+class NoSigningKey(Exception):
+    """No key this service holds is valid at the sealing time: what it sealed would be refused
+    by every receiver, so it seals nothing until the clock reaches a valid key."""
+
+
+class SiteSealer:
+    """Seals each batch with the newest key, among those it holds, valid at the sealing time:
+    a key rolls over by the clock, without a restart."""
+
+    def __init__(self, site: str, ring: KeyRing, held: dict[str, Ed25519PrivateKey]) -> None:
+        self.site, self.ring = site, ring
+        self._sealers = {key_id: Sealer(key_id, key) for key_id, key in held.items()}
+
+    @property
+    def signatures(self) -> int:
+        return sum(s.signatures for s in self._sealers.values())
+
+    def key_at(self, at: datetime) -> str:
+        valid = [k for k in self.ring.keys.values()
+                 if k.site == self.site and k.key_id in self._sealers and k.valid_at(at)]
+        if not valid:
+            raise NoSigningKey(f"no signing key of site {self.site} valid at {at.isoformat()} "
+                               f"among those held ({', '.join(sorted(self._sealers))})")
+        return max(valid, key=lambda k: k.valid_from).key_id
+
+    def seal(self, items: list[Sealable], at: datetime) -> list[Seal]:
+        if not items:
+            return []
+        return self._sealers[self.key_at(at)].seal(items, at)
+
+
+def site_sealer(site: str, ring: KeyRing, key_id: str | None = None,
+                seed: bytes | None = None) -> SiteSealer:
+    """The keys a service holds: a configured seed is the key it names (or the directory's key
+    with its public half); without one, every development key of the site."""
+    if seed is None:
+        own = [key_id] if key_id else [k.key_id for k in ring.keys.values() if k.site == site]
+        log.warning("development_signing_key", site=site, key_ids=own)
+        return SiteSealer(site, ring, {k: Ed25519PrivateKey.from_private_bytes(dev_seed(k))
+                                       for k in own})
+    private = Ed25519PrivateKey.from_private_bytes(seed)
+    if key_id is None:
+        public = private.public_key().public_bytes_raw()
+        matching = [k.key_id for k in ring.keys.values()
+                    if k.site == site and k.key.public_bytes_raw() == public]
+        if not matching:
+            raise ValueError(f"the configured signing key is none of site {site}'s keys "
+                             "in the directory")
+        key_id = matching[0]
+    return SiteSealer(site, ring, {key_id: private})
 
 
 class Verifier:

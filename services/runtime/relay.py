@@ -26,7 +26,7 @@ from nats.js.errors import NotFoundError
 from contracts.base import DomainEvent, event_class
 from contracts.seal import GENESIS, Seal, digest
 from contracts.subjects import own_stream, own_subject
-from services.runtime.keys import Sealable, Sealer, Verifier
+from services.runtime.keys import Sealable, Sealer, SiteSealer, Verifier
 from services.runtime.mapper import decode_event
 from services.runtime.store import CaseStore
 
@@ -70,7 +70,7 @@ class ChainLinks:
 class OutboxRelay:
     def __init__(
         self, store: CaseStore, js: JetStreamContext, site: str, service: str,
-        sealer: Sealer, clock: Callable[[], datetime], *, verifier: Verifier,
+        sealer: Sealer | SiteSealer, clock: Callable[[], datetime], *, verifier: Verifier,
         poll_seconds: float = 0.05, batch: int = 200,
     ) -> None:
         self.store, self.js, self.site, self.service = store, js, site, service

@@ -1,11 +1,13 @@
 """The outbox relay when things go wrong, on a real nats-server: a publish that fails, a stream
-that holds messages the relay did not seal."""
+that holds messages the relay did not seal, a signing key that runs out while it runs."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,18 +21,23 @@ from structlog.testing import capture_logs
 
 from contracts.seal import GENESIS, Seal
 from contracts.subjects import own_stream
-from services.runtime.keys import SealBroken
+from services.runtime.host import ServiceHost
+from services.runtime.keys import NoSigningKey, SealBroken, dev_seed
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.relay import NOTIFICATION_ID_HEADER, OutboxRelay
 from services.runtime.settings import ServiceSettings, for_service
 from services.runtime.store import CaseStore
 from services.runtime.streams import ensure_site_streams
 from tests.integration.test_outbox import SEALER, drain, stream_count, take_in_cases
+from tests.support.clock import FakeClock
 from tests.support.sealing import SIGNED_AT, verifier
 from tests.support.stack import eventually
 
 YANTAI = "370671"
 INTAKE_EVENTS = f"tb.{YANTAI}.intake.>"
+# Yantai's key 370671-2025 runs out at midnight, China's time, when 370671-2026 takes over.
+NEW_YEARS_EVE = datetime(2025, 12, 31, 15, 58, tzinfo=UTC)
+SECOND_OF_JANUARY = datetime(2026, 1, 2, 1, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -147,3 +154,42 @@ async def test_a_relay_resumes_only_from_a_message_it_sealed_and_refuses_the_res
     assert [e["log_level"] for e in refusals] == ["error", "error"]
     assert "not a position" in refusals[0]["reason"]
     assert "not the message's event" in refusals[1]["reason"]
+
+
+async def test_a_running_service_seals_with_the_next_key_once_its_key_runs_out(
+    nc: Client, intake_settings: ServiceSettings,
+) -> None:
+    clock = FakeClock(NEW_YEARS_EVE)
+    js = nc.jetstream()
+    before = await asyncio.to_thread(take_in_cases, intake_settings, 1)
+    host = ServiceHost("intake", intake_settings, clock)
+    relay = OutboxRelay(host.store, js, YANTAI, "intake", host.sealer, clock,
+                        verifier=host.verifier)
+    try:
+        await drain(relay)
+        clock.now = SECOND_OF_JANUARY
+        after = await asyncio.to_thread(take_in_cases, intake_settings, 1)
+        await drain(relay)
+    finally:
+        host.store.close()
+    keys = [seal.key_id for _, seal, _ in await sealed_messages(js)]
+    assert keys == ["370671-2025"] * before + ["370671-2026"] * after
+    assert await broken_links(js) == []
+
+
+async def test_a_service_holding_only_a_key_that_ran_out_seals_nothing_and_says_so(
+    nc: Client, store_overrides: dict[str, Any],
+) -> None:
+    settings = for_service("intake", site=YANTAI, signing_key_id="370671-2025",
+                           signing_key_seed=base64.b64encode(dev_seed("370671-2025")).decode(),
+                           **store_overrides)
+    await asyncio.to_thread(take_in_cases, settings, 1)
+    host = ServiceHost("intake", settings, FakeClock(SECOND_OF_JANUARY))
+    relay = OutboxRelay(host.store, nc.jetstream(), YANTAI, "intake", host.sealer, host.clock,
+                        verifier=host.verifier)
+    try:
+        with pytest.raises(NoSigningKey, match="no signing key of site 370671 valid at 2026-01-02"):
+            await relay.publish_pending()
+    finally:
+        host.store.close()
+    assert await stream_count(nc.jetstream(), own_stream(YANTAI), INTAKE_EVENTS) == 0
