@@ -77,11 +77,13 @@ def decision_due(case: RoutedCase, site: str) -> str | None:
 
 
 def with_open_parcels(limit: int, offset: int) -> Query:
-    return Query(OPEN_CASES).filter("open_parcels", ">", 0).page(limit, offset)
+    return (Query(OPEN_CASES).filter("open_parcels", ">", 0).ordered("open_parcels")
+            .page(limit, offset))  # in index order: a page reads its rows, not the table
 
 
 def with_open_items(limit: int, offset: int) -> Query:
-    return Query(OPEN_CASES).filter("open_items", ">", 0).page(limit, offset)
+    return (Query(OPEN_CASES).filter("open_items", ">", 0).ordered("open_items")
+            .page(limit, offset))
 
 
 def parcels_unsigned(dispatched_by: date, limit: int) -> Query:
