@@ -152,6 +152,14 @@ def stored_entries(data_dir: Path) -> list[tuple[bytes, int, dict[str, Any]]]:
     return [(r[0], r[1], json.loads(r[2])) for r in rows]
 
 
+def followed_in_its_chain(entries: list[tuple[bytes, int, dict[str, Any]]]
+                          ) -> tuple[bytes, int, dict[str, Any]]:
+    """An entry that a later one of its chain links to: its loss breaks a link. (A chain's
+    last event going missing is not yet provable: issue 16, point 9.)"""
+    followed = {e["seal"].get("Tb-Prev") for _, _, e in entries}
+    return next(x for x in entries[9:] if x[2]["seal"].get("Tb-Hash") in followed)
+
+
 def overwrite(data_dir: Path, originator: bytes, version: int, state: dict[str, Any]) -> None:
     with sqlite3.connect(data_dir / A / "ledger.sqlite3") as db:
         db.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND "
@@ -189,6 +197,7 @@ async def test_one_changed_byte_and_one_forged_signature_are_each_found_and_name
     assert json.loads(entry["observed_json"])["event_id"] in broken.output
 
     overwrite(data_dir, originator, version, entry)
+    originator, version, _ = followed_in_its_chain(stored_entries(data_dir))
     with sqlite3.connect(data_dir / A / "ledger.sqlite3") as db:  # an event goes missing
         db.execute("DELETE FROM stored_events WHERE originator_id = ? AND originator_version = ?",
                    (originator, version))
