@@ -4,16 +4,22 @@ moves by hand; and three sites for the result's way home (Yantai, Qingdao, Harbi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 import pytest
+from nats.js import JetStreamContext
 
 from services.intake.main import build
+from services.ledger.application import Ledger
+from services.ledger.read_side import PROJECTIONS
 from services.runtime.host import ServiceHost
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.settings import for_service
-from tests.support.clock import FakeClock
+from services.runtime.streams import ensure_site_streams
+from tests.support.clock import FakeClock, RunningClock
 from tests.support.stack import Stack, read_side_drift, settings_factory
 
 
@@ -44,3 +50,19 @@ async def three_sites(nats_server: LocalNatsServer, store_overrides: dict[str, A
     await stack.start(["230102"], ["routing", "delivery"], clock)
     yield stack
     await stack.stop()
+
+
+@pytest.fixture
+async def js(nats_server: LocalNatsServer) -> AsyncIterator[JetStreamContext]:
+    """JetStream on the test's server, with Yantai's streams."""
+    nc = await nats.connect(nats_server.url)
+    await ensure_site_streams(nc.jetstream(), "370671")
+    yield nc.jetstream()
+    await nc.close()
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    """Yantai's ledger application on its own SQLite store, for consumers driven by hand."""
+    return Ledger(ServiceHost("ledger", for_service("ledger", site="370671", data_dir=tmp_path),
+                              RunningClock(), PROJECTIONS))

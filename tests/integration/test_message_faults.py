@@ -4,46 +4,22 @@ goes to the dead letters with its reason, and the consumer goes on with the next
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from uuid import uuid4
 
-import nats
-import pytest
 from nats.js import JetStreamContext
 
 from contracts.base import DomainEvent
 from contracts.subjects import own_stream, own_subject
 from services.ledger.application import Ledger
 from services.ledger.domain import CaseFile
-from services.ledger.read_side import PROJECTIONS
 from services.runtime.consumer import RetryPolicy, TrackedConsumer
 from services.runtime.dead_letters import DeadLetters
-from services.runtime.host import ServiceHost
-from services.runtime.nats_server import LocalNatsServer
-from services.runtime.settings import for_service
-from services.runtime.streams import ensure_site_streams
-from tests.support.clock import RunningClock
 from tests.support.events import sample
 from tests.support.sealing import HandSealer, verifier
 from tests.support.stack import eventually
 
 YANTAI = "370671"
 SEALS = HandSealer()
-
-
-@pytest.fixture
-async def js(nats_server: LocalNatsServer) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(nats_server.url)
-    await ensure_site_streams(nc.jetstream(), YANTAI)
-    yield nc.jetstream()
-    await nc.close()
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Ledger:
-    return Ledger(ServiceHost("ledger", for_service("ledger", site=YANTAI, data_dir=tmp_path),
-                              RunningClock(), PROJECTIONS))
 
 
 async def publish_with(js: JetStreamContext, changed: dict[str, str]) -> DomainEvent:
