@@ -129,10 +129,6 @@ class CaseStore(Application[UUID]):
             raise CaseNotFound(case_id)
         return case
 
-    def case_ids(self, *event_types: type[DomainEvent]) -> set[UUID]:
-        """The cases that recorded any of these events: for small views until projections exist."""
-        return {e.case_id for e in self.scan() if isinstance(e, event_types)}
-
     def record(self, *aggregates: Any, tracking: Tracking | None = None) -> None:
         """Store the aggregates' pending events, and the tracking record if given, atomically."""
         processing = ProcessingEvent[UUID](tracking=tracking)
@@ -203,7 +199,7 @@ class CaseStore(Application[UUID]):
                 yield RowChange(table, str(aggregate_id), {c: row.get(c) for c in table.columns})
 
     def scan(self, batch: int = 500) -> Iterator[DomainEvent]:
-        """Every stored event in recorded order: for small views until projections exist."""
+        """Every stored event in recorded order: for rebuilding read tables, never a request."""
         start = 1
         while notifications := self.recorder.select_notifications(start, batch):
             for n in notifications:
