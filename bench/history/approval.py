@@ -5,41 +5,32 @@ queue, the inbox, the SLA counts and the legal clock's tick."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from itertools import count
 from typing import Any
 from uuid import UUID, uuid4
 
-from bench.history.feeding import Batch, batches, event
+from bench.history.feeding import Batch, event, fill_history
 from bench.history.measure import client, job, listed, timed
 from contracts.base import Actor
 from services.approval.main import build
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import china_date
-from tests.support.clock import THURSDAY_MORNING, FakeClock
+from tests.support.clock import FakeClock
 
 SERVICE, SITE, TITLE = "approval", "370202", "approval at 370202"
 APPROVER = Actor(staff_id="370202-A07", role="approver")
-OPEN = 20
 __all__ = ["build", "costs", "fill"]
 
 
 def fill(host: ServiceHost, clock: FakeClock, finished: int) -> None:
-    numbers = count(1)
-    clock.now = THURSDAY_MORNING - timedelta(days=30)
-    for size in batches(finished):
-        with Batch(host) as batch:
-            for _ in range(size):
-                case = batch.case(admit(batch, next(numbers)))
-                ctx = batch.ctx(APPROVER)
-                case.claim(ctx)
-                case.approve("licence", f"3702026{case.received.case_number[-8:]}", None,
-                             "材料齐全，准予变更", ctx)
-    for n in range(OPEN):  # two a day over the last ten days: some overdue, some due soon
-        clock.now = THURSDAY_MORNING - timedelta(days=10 - n // 2)
-        with Batch(host) as batch:
-            admit(batch, next(numbers))
-    clock.now = THURSDAY_MORNING
+    def decided(batch: Batch, n: int) -> None:
+        case = batch.case(admit(batch, n))
+        ctx = batch.ctx(APPROVER)
+        case.claim(ctx)
+        case.approve("licence", f"3702026{case.received.case_number[-8:]}", None,
+                     "材料齐全，准予变更", ctx)
+
+    fill_history(host, clock, finished, decided, admit)  # open: some overdue, some due soon
+
 
 
 def admit(batch: Batch, n: int) -> UUID:

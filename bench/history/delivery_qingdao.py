@@ -6,44 +6,34 @@ sent yet. Then the list of results to dispatch."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from itertools import count
 from typing import Any
 from uuid import UUID, uuid4
 
-from bench.history.feeding import Batch, batches, event
+from bench.history.feeding import Batch, event, fill_history
 from bench.history.measure import client, listed, timed
 from bench.history.window import WANG
 from contracts.base import Actor
 from services.delivery.main import build
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import china_date
-from tests.support.clock import THURSDAY_MORNING, FakeClock
+from tests.support.clock import FakeClock
 
 SERVICE, SITE, TITLE = "delivery", "370202", "delivery at 370202 (business site)"
 YANTAI, MATTER = "370671", "370202GT0001"
 MAILROOM = Actor(staff_id="370202-D02", role="delivery")
 WINDOW = "山东省烟台市高新区航天路101号 烟台高新区政务服务中心跨域通办窗口"
-OPEN = 20
 __all__ = ["build", "costs", "fill"]
 
 
 def fill(host: ServiceHost, clock: FakeClock, finished: int) -> None:
-    numbers = count(1)
-    clock.now = THURSDAY_MORNING - timedelta(days=30)
-    for size in batches(finished):
-        with Batch(host) as batch:
-            for _ in range(size):
-                n = next(numbers)
-                case_id = approved(batch, n)
-                batch.case(case_id).mail("window", "中国邮政EMS", f"11{n:011d}", WINDOW,
-                                         batch.ctx(MAILROOM))
-                collected(batch, case_id, f"11{n:011d}")
-    for n in range(OPEN):
-        clock.now = THURSDAY_MORNING - timedelta(days=10 - n // 2)
-        with Batch(host) as batch:
-            approved(batch, next(numbers))
-    clock.now = THURSDAY_MORNING
+    def picked_up(batch: Batch, n: int) -> None:
+        case_id = approved(batch, n)
+        batch.case(case_id).mail("window", "中国邮政EMS", f"11{n:011d}", WINDOW,
+                                 batch.ctx(MAILROOM))
+        collected(batch, case_id, f"11{n:011d}")
+
+    fill_history(host, clock, finished, picked_up, approved)
+
 
 
 def approved(batch: Batch, n: int) -> UUID:

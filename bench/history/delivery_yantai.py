@@ -8,12 +8,11 @@ and the watch job."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from itertools import count
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
-from bench.history.feeding import Batch, batches, event
+from bench.history.feeding import Batch, event, fill_history
 from bench.history.measure import client, job, listed, timed
 from bench.history.window import WANG
 from contracts.base import Actor
@@ -21,36 +20,29 @@ from services.delivery.application import ResultDelivery
 from services.delivery.main import build
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import calendar_for, china_date
-from tests.support.clock import THURSDAY_MORNING, FakeClock
+from tests.support.clock import FakeClock
 
 SERVICE, SITE, TITLE = "delivery", "370671", "delivery at 370671 (window)"
 QINGDAO, MATTER = "370202", "370202GT0001"
 CLERK = Actor(staff_id="370671-W03", role="window")
 APPLICANT = Actor(staff_id="applicant", role="applicant")
-OPEN = 20
 __all__ = ["build", "costs", "fill"]
 
 
 def fill(host: ServiceHost, clock: FakeClock, finished: int) -> None:
     delivery = ResultDelivery(host, host.directory, calendar_for(host.settings))
-    numbers = count(1)
-    clock.now = THURSDAY_MORNING - timedelta(days=30)
-    for size in batches(finished):
-        with Batch(host) as batch:
-            for _ in range(size):
-                case = batch.case(arrived(batch, next(numbers)))
-                case.hand_over(WANG.id_number, "身份证读卡器", batch.ctx(CLERK))
-                batch.own("delivery-on-site-event", event(
-                    "intake.case_completed.v1", case.id, clock.now,
-                    case_number=case.case_number, delivery_channel="pickup_at_window"))
-                case.rate_visit(WANG.id_number, china_date(clock.now), 1, "办事很快",
-                                delivery.units(case), delivery.calendar, delivery.rules,
-                                batch.ctx(APPLICANT))
-    for n in range(OPEN):
-        clock.now = THURSDAY_MORNING - timedelta(days=10 - n // 2)
-        with Batch(host) as batch:
-            arrived(batch, next(numbers))
-    clock.now = THURSDAY_MORNING
+
+    def rated(batch: Batch, n: int) -> None:
+        case = batch.case(arrived(batch, n))
+        case.hand_over(WANG.id_number, "身份证读卡器", batch.ctx(CLERK))
+        batch.own("delivery-on-site-event", event(
+            "intake.case_completed.v1", case.id, clock.now,
+            case_number=case.case_number, delivery_channel="pickup_at_window"))
+        case.rate_visit(WANG.id_number, china_date(clock.now), 1, "办事很快",
+                        delivery.units(case), delivery.calendar, delivery.rules,
+                        batch.ctx(APPLICANT))
+
+    fill_history(host, clock, finished, rated, arrived)
 
 
 def opened(batch: Batch, n: int) -> UUID:

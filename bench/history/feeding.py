@@ -4,7 +4,8 @@ effects of the whole batch stored in one transaction. Staff commands run on the 
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import cache
 from types import TracebackType
 from typing import Any, Self
@@ -23,9 +24,11 @@ from contracts.subjects import (
 from services.runtime.aggregate import Context
 from services.runtime.consumer import Delivery
 from services.runtime.host import ServiceHost
+from tests.support.clock import THURSDAY_MORNING, FakeClock
 from tests.support.events import sample
 
 BATCH = 500  # cases per transaction
+OPEN = 20  # cases still open beside the history, two a day over the last ten days
 
 
 @cache
@@ -84,6 +87,20 @@ class Batch:
         self.work.update({a.id: a for a in effect.aggregates})
 
 
-def batches(count: int) -> list[int]:
-    """The sizes of the transactions that fill `count` cases."""
-    return [min(BATCH, count - start) for start in range(0, count, BATCH)]
+
+def fill_history(host: ServiceHost, clock: FakeClock, finished: int,
+                 finish: Callable[[Batch, int], object], start: Callable[[Batch, int], object]
+                 ) -> None:
+    """`finished` cases a month ago, each `finish`ed (numbered from 1), `BATCH` a transaction;
+    then `OPEN` cases only `start`ed, two a day over the last ten days (some late, some due
+    soon); the clock left on Thursday morning."""
+    clock.now = THURSDAY_MORNING - timedelta(days=30)
+    for first in range(1, finished + 1, BATCH):
+        with Batch(host) as batch:
+            for n in range(first, min(first + BATCH, finished + 1)):
+                finish(batch, n)
+    for i in range(OPEN):
+        clock.now = THURSDAY_MORNING - timedelta(days=10 - i // 2)
+        with Batch(host) as batch:
+            start(batch, finished + 1 + i)
+    clock.now = THURSDAY_MORNING

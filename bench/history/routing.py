@@ -12,39 +12,30 @@ case's files to the other party over NATS."""
 from __future__ import annotations
 
 from datetime import timedelta
-from itertools import count
 from typing import Any
 from uuid import UUID, uuid4
 
-from bench.history.feeding import Batch, batches, event
+from bench.history.feeding import Batch, event, fill_history
 from bench.history.measure import client, job, listed, timed
 from contracts.base import Actor
 from contracts.intake import CaseAccepted
 from services.routing.main import build
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import china_date
-from tests.support.clock import THURSDAY_MORNING, FakeClock
+from tests.support.clock import FakeClock
 
 SERVICE, SITE, TITLE = "routing", "370671", "routing at 370671"
 QINGDAO = "370202"
 REGISTRY = Actor(staff_id="370671-R01", role="registry")
-OPEN = 20
 __all__ = ["build", "costs", "fill"]
 
 
 def fill(host: ServiceHost, clock: FakeClock, finished: int) -> None:
-    numbers = count(1)
-    clock.now = THURSDAY_MORNING - timedelta(days=30)
-    for size in batches(finished):
-        with Batch(host) as batch:
-            for _ in range(size):
-                case_id, manifest = dispatched(batch, next(numbers))
-                finish(batch, case_id, manifest)
-    for n in range(OPEN):  # two a day over the last ten days: late parcels, late decisions
-        clock.now = THURSDAY_MORNING - timedelta(days=10 - n // 2)
-        with Batch(host) as batch:
-            dispatched(batch, next(numbers))
-    clock.now = THURSDAY_MORNING
+    def closed(batch: Batch, n: int) -> None:
+        finish(batch, *dispatched(batch, n))
+
+    fill_history(host, clock, finished, closed, dispatched)  # open: late parcels and decisions
+
 
 
 def dispatched(batch: Batch, n: int) -> tuple[UUID, str]:
