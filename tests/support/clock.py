@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from services.runtime.host import utc_now
+
 # Thursday 26 November 2026, 09:30 in China: an ordinary working day, far from any holiday.
 THURSDAY_MORNING = datetime(2026, 11, 26, 1, 30, tzinfo=UTC)
 
@@ -27,13 +29,14 @@ class FakeClock:
 
 
 class RunningClock:
-    """The system clock shifted to a fixed day: time runs, the date does not depend on today."""
+    """The system clock shifted to a fixed day: time runs, the date does not depend on today.
+    The same sum as a service's own clock with `clock_shift_seconds` (`clock_for`)."""
 
     def __init__(self, start: datetime = THURSDAY_MORNING) -> None:
-        self.shift = start - datetime.now(UTC)
+        self.shift = start - utc_now()
 
     def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.shift
+        return utc_now() + self.shift
 
     def env(self, *services: str) -> dict[str, str]:
         """The settings that put services in other processes on this clock."""
