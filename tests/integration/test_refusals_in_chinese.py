@@ -197,17 +197,22 @@ async def test_every_refusal_of_bad_input_is_worded_in_chinese(
     assert {"missing", "uuid_parsing", "string_too_long"} & rules
 
 
+def json_routes(openapi: dict[str, Any]) -> list[tuple[str, str]]:
+    """(method, path) of every route that takes a JSON body."""
+    return [(method, path) for path, operations in openapi["paths"].items()
+            for method, operation in operations.items()
+            if "application/json" in operation.get("requestBody", {}).get("content", {})]
+
+
 async def test_a_body_that_is_not_json_is_refused_against_the_body(
     service: tuple[dict[str, Any], httpx.AsyncClient],
 ) -> None:
     openapi, client = service
-    for path, operations in openapi["paths"].items():
-        for method, operation in operations.items():
-            if "application/json" in operation.get("requestBody", {}).get("content", {}):
-                response = await client.request(method, path, content='{"reason": "材料不全'.encode(),
-                                                headers={"Content-Type": "application/json"})
-                assert response.json()["errors"] == [
-                    {"field": "body", "reason": "请求体不是有效的 JSON", "rule": "json_invalid"}]
+    for method, path in json_routes(openapi):
+        response = await client.request(method, path, content='{"reason": "材料不全'.encode(),
+                                        headers={"Content-Type": "application/json"})
+        assert response.json()["errors"] == [
+            {"field": "body", "reason": "请求体不是有效的 JSON", "rule": "json_invalid"}]
 
 
 async def test_a_one_character_reason_to_read_personal_data_is_refused_as_too_short(
@@ -329,14 +334,12 @@ async def test_a_body_that_cannot_be_read_and_a_wrong_method_answer_the_errors_b
     service: tuple[dict[str, Any], httpx.AsyncClient],
 ) -> None:
     openapi, client = service
-    for path, operations in openapi["paths"].items():
-        for method, operation in operations.items():
-            if "application/json" in operation.get("requestBody", {}).get("content", {}):
-                unreadable = await client.request(
-                    method, path.format_map(defaultdict(lambda: A_CASE)), content="王强".encode("gbk"),
-                    headers={**STAFF, "Content-Type": "application/json"})
-                assert unreadable.status_code == 400, (method, path, unreadable.text)
-                assert unreadable.json()["errors"][0]["rule"] == "http_400"
+    for method, path in json_routes(openapi):
+        unreadable = await client.request(
+            method, path.format_map(defaultdict(lambda: A_CASE)), content="王强".encode("gbk"),
+            headers={**STAFF, "Content-Type": "application/json"})
+        assert unreadable.status_code == 400, (method, path, unreadable.text)
+        assert unreadable.json()["errors"][0]["rule"] == "http_400"
     wrong_method = await client.request("PATCH", "/healthz")
     assert wrong_method.status_code == 405
     assert wrong_method.json() == {"errors": [
