@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import json
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +29,7 @@ def serve(
     from services.runtime.host import clock_for
     from tongban.registry import BUILDERS
 
+    faulthandler.enable()  # a crash in native code (a driver, say) leaves its stacks in the log
     configure_logging()
     settings = for_service(service, site=site, http_port=port, nats_url=nats_url,  # type: ignore[arg-type]
                            data_dir=data_dir)

@@ -5,7 +5,9 @@ Order is not optional: the store keeps only the highest tracked position per ups
 message overtaken by a later one would later be mistaken for a duplicate and lost. A failing
 message is retried with backoff while the messages behind it wait; a message that cannot be
 parsed or verified for any reason (its subject, body, seal headers, proof, key or signing time),
-is refused, or keeps failing goes to the dead-letter stream and the consumer moves on.
+is refused, or keeps failing goes to the dead-letter stream and the consumer moves on. An
+outage (NATS, a stream, the store, no signing key) is not the message's fault: the consumer
+waits for it to pass, however long, and says so in /readyz.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import contextlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import anyio
 import nats.errors
 import structlog
 from eventsourcing.persistence import Tracking
@@ -32,6 +34,7 @@ from contracts.seal import Seal
 from contracts.subjects import BadSubject, Envelope, parse_subject
 from services.runtime.dead_letters import DeadLetter, DeadLetters
 from services.runtime.keys import SealBroken, Verifier
+from services.runtime.outages import Stall, is_outage
 from services.runtime.store import AlreadyProcessed, CaseStore
 
 log = structlog.get_logger()
@@ -92,8 +95,8 @@ class TrackedConsumer:
     def __init__(
         self, *, name: str, site: str, store: CaseStore, js: JetStreamContext, stream: str,
         subject: str | Sequence[str], handler: Handler, dead_letters: DeadLetters,
-        lock: asyncio.Lock,
-        verifier: Verifier, retry: RetryPolicy = RetryPolicy(),
+        lock: asyncio.Lock, verifier: Verifier, clock: Callable[[], datetime],
+        retry: RetryPolicy = RetryPolicy(),
         on_recorded: Callable[[], None] = lambda: None, batch_size: int = 100,
     ) -> None:
         self.name, self.site, self.store, self.js = name, site, store, js
@@ -104,6 +107,8 @@ class TrackedConsumer:
         self.verifier, self.heads = verifier, ChainHeads()
         self.batch_size = batch_size
         self.processed = self.duplicates = self.dead_lettered = 0
+        self.clock = clock
+        self.stall: Stall | None = None
         self.running = False
         self.subscribed = asyncio.Event()
         self._stopped = False
@@ -127,7 +132,7 @@ class TrackedConsumer:
                 await asyncio.sleep(self.retry.delay(min(failures, 16)))
 
     async def _run(self) -> None:
-        position = await anyio.to_thread.run_sync(self.store.position, self.stream)
+        position = await self.store.threads.run(self.store.position, self.stream)
         several = len(self.subjects) > 1  # the server filters: the rest never reach us
         sub = await self.js.subscribe(
             self.subjects[0], stream=self.stream, ordered_consumer=True,
@@ -166,7 +171,7 @@ class TrackedConsumer:
             await self._process_until_done(msg)
 
     async def _apply_batch(self, batch: list[Msg]) -> None:
-        position = await anyio.to_thread.run_sync(self.store.position, self.stream)
+        position = await self.store.threads.run(self.store.position, self.stream)
         links: dict[tuple[str, UUID], str] = {}
         deliveries = []
         for msg in batch:
@@ -174,12 +179,12 @@ class TrackedConsumer:
             if seq <= position:
                 raise AlreadyProcessed(f"{self.stream}#{seq}")
             deliveries.append(self._parse(msg, seq, links))
-        effects = await anyio.to_thread.run_sync(self._handle_batch, deliveries)
+        effects = await self.store.threads.run(self._handle_batch, deliveries)
         for effect in effects:
             await self._publish_forwards(effect)
         touched = {id(a): a for e in effects for a in e.aggregates}
         tracking = Tracking(application_name=self.stream, notification_id=deliveries[-1].seq)
-        await anyio.to_thread.run_sync(
+        await self.store.threads.run(
             lambda: self.store.record(*touched.values(), tracking=tracking))
         for delivery in deliveries:
             self.heads.advance(delivery)
@@ -199,16 +204,25 @@ class TrackedConsumer:
             return effects
 
     async def _process_until_done(self, msg: Msg) -> None:
-        """Infrastructure failures (store or NATS down) block the upstream until they pass."""
+        """Whatever fails here (the dead-letter stream or the store down) blocks the upstream
+        until it passes: a consumer never crashes and never skips."""
         attempt = 0
         while True:
             try:
                 await self.process(msg)
+                self.stall = None
                 return
-            except Exception:  # a consumer never crashes: the upstream waits instead
+            except Exception as error:  # noqa: BLE001 - the upstream waits instead
                 attempt += 1
-                log.exception("consumer_stalled", consumer=self.name, attempt=attempt)
-                await asyncio.sleep(self.retry.delay(min(attempt, 16)))
+                await self._wait_out(error, attempt)
+
+    async def _wait_out(self, error: Exception, attempt: int) -> None:
+        """An outage: say so (once in the log, always in /readyz) and wait before trying again."""
+        if self.stall is None:
+            self.stall = Stall(self.name, repr(error)[:300], self.clock())
+        log.warning("consumer_stalled", consumer=self.name, attempt=attempt, error=repr(error),
+                    since=self.stall.since.isoformat())
+        await asyncio.sleep(self.retry.delay(min(attempt, 16)))
 
     async def process(self, msg: Msg) -> str:
         """Process one message exactly once; returns what happened to it."""
@@ -230,25 +244,32 @@ class TrackedConsumer:
             case_id=str(delivery.event.case_id), event_id=str(delivery.event.event_id),
             correlation_id=str(delivery.event.correlation_id),
         )
-        last_error: Exception | None = None
-        for attempt in range(1, self.retry.attempts + 1):
+        failures = outages = 0
+        while True:
             try:
                 async with self.lock:
                     await self._apply(delivery, tracking)
+                self.stall = None
                 self.processed += 1
                 return "processed"
             except AlreadyProcessed:
+                self.stall = None
                 self.duplicates += 1
                 return "duplicate"
             except Rejected as error:
                 return await self._dead_letter(msg, seq, tracking, f"refused: {error}")
-            except Exception as error:  # noqa: BLE001 - any failure is transient until retries run out
-                last_error = error
-                log.warning("handler_failed", consumer=self.name, seq=seq, attempt=attempt,
+            except Exception as error:  # noqa: BLE001 - an outage waits, anything else is retried
+                if is_outage(error):
+                    outages += 1
+                    await self._wait_out(error, outages)
+                    continue
+                failures += 1
+                log.warning("handler_failed", consumer=self.name, seq=seq, attempt=failures,
                             error=repr(error))
-                if attempt < self.retry.attempts:
-                    await asyncio.sleep(self.retry.delay(attempt))
-        return await self._dead_letter(msg, seq, tracking, f"kept failing: {last_error!r}")
+                if failures >= self.retry.attempts:
+                    return await self._dead_letter(msg, seq, tracking,
+                                                   f"kept failing: {error!r}")
+                await asyncio.sleep(self.retry.delay(failures))
 
     def _parse(self, msg: Msg, seq: int,
                links: dict[tuple[str, UUID], str] | None = None) -> Delivery:
@@ -262,11 +283,11 @@ class TrackedConsumer:
         return delivery
 
     async def _apply(self, delivery: Delivery, tracking: Tracking) -> None:
-        effect = await anyio.to_thread.run_sync(self._handle, delivery, tracking)
+        effect = await self.store.threads.run(self._handle, delivery, tracking)
         if effect.empty:
             return
         await self._publish_forwards(effect)
-        await anyio.to_thread.run_sync(
+        await self.store.threads.run(
             lambda: self.store.record(*effect.aggregates, tracking=tracking)
         )
         if effect.aggregates:
@@ -291,7 +312,7 @@ class TrackedConsumer:
         ))
         async with self.lock:
             try:
-                await anyio.to_thread.run_sync(lambda: self.store.record(tracking=tracking))
+                await self.store.threads.run(lambda: self.store.record(tracking=tracking))
             except AlreadyProcessed:
                 pass
         self.dead_lettered += 1

@@ -12,9 +12,8 @@ import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-import anyio
 import nats
 import nats.errors
 import structlog
@@ -119,13 +118,13 @@ class ServiceHost:
     async def command(self, fn: Callable[[], T]) -> T:
         """Run a command against the store (off the event loop) and wake the relay."""
         async with self._lock:
-            result = await anyio.to_thread.run_sync(fn)
+            result = await self.store.threads.run(fn)
         if self.relay is not None:
             self.relay.wake()
         return result
 
     async def query(self, fn: Callable[[], T]) -> T:
-        return await anyio.to_thread.run_sync(fn)
+        return await self.store.threads.run(fn)
 
     async def start(self) -> None:
         structlog.contextvars.bind_contextvars(service=self.service, site=self.site)
@@ -142,7 +141,7 @@ class ServiceHost:
             TrackedConsumer(name=s.name, site=self.site, store=self.store, js=self.js,
                             stream=s.stream, subject=s.subject, handler=s.handler,
                             dead_letters=dead_letters, lock=self._lock, retry=retry,
-                            verifier=self.verifier,
+                            verifier=self.verifier, clock=self.clock,
                             on_recorded=self.relay.wake)
             for s in self.subscriptions
         ]
@@ -175,16 +174,22 @@ class ServiceHost:
             await asyncio.wait_for(self._lock.acquire(), timeout)
         except TimeoutError:
             log.warning("store_closed_while_busy")
-        self.store.close()
+        # off the loop: a thread still running may need the loop to finish (files, say)
+        await asyncio.to_thread(self.store.close)
         for close in self.closers:
             close()
         log.info("service_stopped")
 
-    def readiness(self) -> dict[str, bool]:
+    def readiness(self) -> dict[str, Any]:
+        """Each check true or false, and `stalled`: what waits for an outage, why, since when."""
+        parts: list[OutboxRelay | TrackedConsumer] = [*self.consumers]
+        if self.relay is not None:
+            parts.append(self.relay)
         return {
             "nats": self.nc is not None and self.nc.is_connected,
             "relay": any(t.get_name().endswith("relay") and not t.done() for t in self._tasks),
             "consumers": all(c.running for c in self.consumers),
+            "stalled": [p.stall.shown() for p in parts if p.stall is not None],
         }
 
     async def serve(self) -> None:

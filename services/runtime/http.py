@@ -200,8 +200,9 @@ def service_api(title: str, readiness: Any) -> FastAPI:
 
     @api.get("/readyz", tags=["ops"], responses={503: {"description": "not ready: the checks"}})
     async def readyz() -> JSONResponse:
-        checks: dict[str, bool] = readiness()
-        ready = all(checks.values())
+        checks: dict[str, Any] = readiness()
+        stalled = checks.get("stalled", [])
+        ready = not stalled and all(v for v in checks.values() if isinstance(v, bool))
         return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, **checks})
 
     return api

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-import anyio
 import structlog
 from eventsourcing.persistence import Notification
 from nats.js import JetStreamContext
@@ -28,6 +27,7 @@ from contracts.seal import GENESIS, Seal, digest
 from contracts.subjects import own_stream, own_subject
 from services.runtime.keys import Sealable, Sealer, SiteSealer, Verifier
 from services.runtime.mapper import decode_event
+from services.runtime.outages import Stall
 from services.runtime.store import CaseStore
 
 NOTIFICATION_ID_HEADER = "Tb-Notification-Id"
@@ -80,6 +80,7 @@ class OutboxRelay:
         self.poll_seconds, self.batch = poll_seconds, batch
         self.position = 0
         self.published = 0
+        self.stall: Stall | None = None
         self._wake = asyncio.Event()
         self._stopped = False
 
@@ -102,7 +103,7 @@ class OutboxRelay:
         seq = msg.seq
         while True:
             if msg.subject and msg.subject.startswith(prefix):
-                position, refusal = await anyio.to_thread.run_sync(self._own_position, msg)
+                position, refusal = await self.store.threads.run(self._own_position, msg)
                 if refusal is None:
                     return position
                 log.error("relay_position_refused", service=self.service, stream=stream,
@@ -140,8 +141,10 @@ class OutboxRelay:
         while not self._stopped:
             try:
                 await self._run()
-            except Exception:  # NATS or the store unavailable: wait, then resume
+            except Exception as error:  # NATS or the store unavailable: wait, then resume
                 failures += 1
+                if self.stall is None:
+                    self.stall = Stall(f"{self.service}-relay", repr(error)[:300], self.clock())
                 log.exception("relay_failed", service=self.service, failures=failures)
                 await asyncio.sleep(min(0.1 * 2 ** min(failures, 6), 5.0))
 
@@ -151,6 +154,7 @@ class OutboxRelay:
         log.info("relay_started", service=self.service, site=self.site, position=self.position)
         while not self._stopped:
             published = await self.publish_pending()
+            self.stall = None
             if not published:
                 self._wake.clear()
                 try:
@@ -159,12 +163,12 @@ class OutboxRelay:
                     pass
 
     async def publish_pending(self) -> int:
-        notifications: list[Notification] = await anyio.to_thread.run_sync(
+        notifications: list[Notification] = await self.store.threads.run(
             lambda: list(self.store.recorder.select_notifications(self.position + 1, self.batch))
         )
         events = [decode_event(n.topic, n.state) for n in notifications]
         outgoing = [(n, e) for n, e in zip(notifications, events, strict=True) if e.published]
-        seals = await anyio.to_thread.run_sync(self._seal, outgoing)
+        seals = await self.store.threads.run(self._seal, outgoing)
         sealed = dict(zip((n.id for n, _ in outgoing), seals, strict=True))
         for notification, event in zip(notifications, events, strict=True):
             if notification.id in sealed:

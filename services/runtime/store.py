@@ -32,6 +32,7 @@ from services.runtime.projections import (
 )
 from services.runtime.recorders import ROW_CHANGES, Projecting
 from services.runtime.settings import ServiceSettings
+from services.runtime.threads import StoreThreads
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -70,6 +71,7 @@ class CaseStore(Application[UUID]):
                  projections: Sequence[Projection] = ()) -> None:
         self.name = f"{service}_{settings.site}"
         self._work = threading.local()
+        self.threads = StoreThreads()
         self.projections = tuple(projections)
         self.closed = False
         super().__init__(env=store_env(settings, service))
@@ -208,6 +210,7 @@ class CaseStore(Application[UUID]):
 
     def close(self) -> None:
         self.closed = True
+        self.threads.finish()  # no thread may still be reading when the connection goes
         super().close()
 
     def position(self, upstream: str) -> int:

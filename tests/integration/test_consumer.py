@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from uuid import uuid4
 
+import nats.errors
 from nats.js import JetStreamContext
 
 from contracts.subjects import own_stream, own_subject
@@ -13,6 +14,7 @@ from services.ledger.application import Ledger
 from services.ledger.domain import CaseFile
 from services.runtime.consumer import Delivery, Effect, RetryPolicy, TrackedConsumer
 from services.runtime.dead_letters import DeadLetters
+from tests.support.clock import THURSDAY_MORNING, FakeClock
 from tests.support.events import sample
 from tests.support.sealing import HandSealer, verifier
 from tests.support.stack import eventually
@@ -29,7 +31,7 @@ async def run_consumer(js: JetStreamContext, ledger: Ledger,
         stream=own_stream(YANTAI), subject=subject, handler=handler,
         dead_letters=DeadLetters(js, YANTAI), lock=asyncio.Lock(),
         retry=RetryPolicy(initial_seconds=0.01, max_seconds=0.05, attempts=4),
-        verifier=verifier(),
+        verifier=verifier(), clock=FakeClock(THURSDAY_MORNING),
     )
     return consumer, asyncio.create_task(consumer.run())
 
@@ -71,6 +73,39 @@ async def test_a_transient_failure_is_retried_and_later_messages_wait_behind_it(
     assert [(e.stream_seq, e.observed.name) for e in case.entries] == [
         (1, "case_opened"), (2, "case_accepted"), (3, "case_completed")]
     assert consumer.dead_lettered == 0
+
+
+async def test_an_outage_longer_than_every_retry_holds_the_message_and_shows_until_it_passes(
+    js: JetStreamContext, ledger: Ledger,
+) -> None:
+    """Routing's forward to a party whose inbox stream does not exist yet answers NoResponders:
+    the case must wait for the party, not go to the dead letters after a few seconds."""
+    party_started = asyncio.Event()
+    refusals = 0
+
+    def forwards_to_a_party(delivery: Delivery) -> Effect:
+        nonlocal refusals
+        if not party_started.is_set():
+            refusals += 1
+            raise nats.errors.NoRespondersError
+        return ledger.on_event(delivery)
+
+    opened = sample("intake.case_opened.v1", uuid4())
+    await publish(js, opened)
+    consumer, task = await run_consumer(js, ledger, forwards_to_a_party)
+    try:
+        await eventually(lambda: refusals > 3 * 4)  # three times the retries a fault gets
+        assert consumer.stall is not None and consumer.processed == 0
+        assert "NoResponders" in consumer.stall.reason
+        assert consumer.stall.since == THURSDAY_MORNING
+        party_started.set()
+        await eventually(lambda: consumer.processed == 1)
+        assert consumer.stall is None
+    finally:
+        task.cancel()
+    assert consumer.dead_lettered == 0
+    assert await DeadLetters(js, YANTAI).read_all() == []
+    assert ledger.host.store.load(CaseFile, opened.case_id) is not None
 
 
 async def test_a_consumer_of_some_services_gets_only_their_events_in_order_from_the_server(

@@ -14,6 +14,7 @@ from services.ledger.application import Ledger
 from services.ledger.domain import CaseFile
 from services.runtime.consumer import RetryPolicy, TrackedConsumer
 from services.runtime.dead_letters import DeadLetters
+from tests.support.clock import THURSDAY_MORNING, FakeClock
 from tests.support.events import sample
 from tests.support.sealing import HandSealer, verifier
 from tests.support.stack import eventually
@@ -44,7 +45,7 @@ async def test_messages_whose_seal_headers_cannot_be_read_are_dead_lettered_and_
         stream=own_stream(YANTAI), subject=f"tb.{YANTAI}.>", handler=ledger.on_event,
         dead_letters=DeadLetters(js, YANTAI), lock=asyncio.Lock(),
         retry=RetryPolicy(initial_seconds=0.01, max_seconds=0.05, attempts=4),
-        verifier=verifier(),
+        verifier=verifier(), clock=FakeClock(THURSDAY_MORNING),
     )
     task = asyncio.create_task(consumer.run())
     try:

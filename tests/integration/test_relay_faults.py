@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,7 @@ from services.runtime.nats_server import LocalNatsServer
 from services.runtime.relay import NOTIFICATION_ID_HEADER, OutboxRelay
 from services.runtime.settings import ServiceSettings, for_service
 from services.runtime.store import CaseStore
+from services.runtime.threads import StoreClosed
 from services.runtime.streams import ensure_site_streams
 from tests.integration.test_outbox import SEALER, drain, stream_count, take_in_cases
 from tests.support.clock import FakeClock
@@ -193,3 +195,29 @@ async def test_a_service_holding_only_a_key_that_ran_out_seals_nothing_and_says_
     finally:
         host.store.close()
     assert await stream_count(nc.jetstream(), own_stream(YANTAI), INTAKE_EVENTS) == 0
+
+
+async def test_a_store_closes_only_after_the_read_of_a_cancelled_task_has_returned(
+        intake_settings: ServiceSettings) -> None:
+    """A service stopping cancels its relay mid-read; the read's thread runs on. Closing the
+    store under it crashed the whole process (SQLite), so the store waits for it."""
+    store = CaseStore("intake", intake_settings)
+    reading, go_on = threading.Event(), threading.Event()
+    read: list[int] = []
+
+    def read_the_log_slowly() -> None:
+        reading.set()
+        go_on.wait(10)
+        read.append(len(list(store.recorder.select_notifications(1, 200))))
+
+    relay_read = asyncio.create_task(store.threads.run(read_the_log_slowly))
+    assert await asyncio.to_thread(reading.wait, 10)
+    relay_read.cancel()
+    closing = asyncio.create_task(asyncio.to_thread(store.close))
+    await asyncio.sleep(0.3)
+    assert not closing.done(), "the store closed while a thread was reading it"
+    go_on.set()
+    await asyncio.wait_for(closing, 10)
+    assert read == [0]
+    with pytest.raises(StoreClosed):  # nothing runs on a closed store
+        await store.threads.run(lambda: None)
