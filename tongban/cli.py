@@ -115,7 +115,9 @@ def ledger_verify(
     if report.broken is None:
         typer.echo(f"intact: {report.events} events in {len(report.heads)} chains, "
                    f"{report.signatures} batch signatures checked "
-                   f"({timed.rate:,.0f} events/s)")
+                   f"({timed.rate:,.0f} events/s)"
+                   + (f"; {report.repeats} repeated observations skipped" if report.repeats
+                      else ""))
         return
     b = report.broken
     typer.echo(f"BROKEN at event {b.event_id} (case {b.case_number}, {b.event_type}, "

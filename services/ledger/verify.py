@@ -5,6 +5,7 @@ The first thing that does not hold is reported by event, case and what is wrong.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -27,6 +28,7 @@ class Broken:
 class Report:
     events: int = 0
     signatures: int = 0
+    repeats: int = 0  # the same event observed twice (stored before replays were dropped)
     broken: Broken | None = None
     heads: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
@@ -43,7 +45,7 @@ def verify_ledger(store: CaseStore, verifier: Verifier, batch: int = 2000) -> Re
             position = n.id
             if n.topic != EventObserved.type_key():
                 continue
-            broken = _check(n.id, n.state, verifier, report)
+            broken = _check(n.id, n.state, verifier, report, n.originator_id)
             if broken is not None:
                 report.broken = broken
                 report.signatures = verifier.signatures_checked
@@ -53,7 +55,8 @@ def verify_ledger(store: CaseStore, verifier: Verifier, batch: int = 2000) -> Re
     return report
 
 
-def _check(position: int, state: bytes, verifier: Verifier, report: Report) -> Broken | None:
+def _check(position: int, state: bytes, verifier: Verifier, report: Report,
+           case_file: UUID) -> Broken | None:
     """Plain JSON, not the event models: verifying needs the bytes and four fields, and
     skipping validation makes it several times faster."""
     try:
@@ -62,13 +65,17 @@ def _check(position: int, state: bytes, verifier: Verifier, report: Report) -> B
         event = json.loads(raw)
         case_id, site = UUID(event["case_id"]), event["acting_site"]
     except Exception as error:  # noqa: BLE001 - a stored record we cannot even read
-        return Broken("?", "?", "?", position, f"unreadable stored record: {error}")
+        return Broken(_event_id_in(state), f"? (case file {case_file})", "?", position,
+                      f"unreadable stored record: {error}")
     seal = Seal.from_headers(entry.get("seal"))
     try:
         verifier.check_raw(seal, raw.encode(), site, case_id)
         assert seal is not None
         key = (seal.chain, str(case_id))
         head = report.heads.get(key, GENESIS)
+        if seal.event_hash == head:  # the event just verified, observed again: no new link
+            report.repeats += 1
+            return None
         if seal.prev != head:
             raise SealBroken(f"broken link in chain {seal.chain}: follows {seal.prev[:16]}…, "
                              f"the ledger's previous is {head[:16]}…")
@@ -77,3 +84,10 @@ def _check(position: int, state: bytes, verifier: Verifier, report: Report) -> B
         return Broken(str(event.get("event_id")), str(event.get("case_number")),
                       entry.get("observed_type", "?"), position, str(error))
     return None
+
+
+def _event_id_in(state: bytes) -> str:
+    """The observed event's id in a record too damaged to parse, if it can still be read
+    there (inside `observed_json`, its quotes escaped; not the ledger's own event id)."""
+    found = re.search(rb'\\"event_id\\":\\"([0-9a-f-]{36})', state)
+    return found.group(1).decode() if found else "?"

@@ -44,6 +44,11 @@ class Rejected(Exception):
     """A message that must not be processed (not a party, against a rule): dead-lettered."""
 
 
+class Replayed(Exception):
+    """This consumer stored the effects of this event before (sent again under a new message
+    id, or after the stream's duplicate window): dropped, with no effect."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     event: DomainEvent
@@ -179,29 +184,41 @@ class TrackedConsumer:
             if seq <= position:
                 raise AlreadyProcessed(f"{self.stream}#{seq}")
             deliveries.append(self._parse(msg, seq, links))
-        effects = await self.store.threads.run(self._handle_batch, deliveries)
-        for effect in effects:
+        handled = await self.store.threads.run(self._handle_batch, deliveries)
+        for _, effect in handled:
             await self._publish_forwards(effect)
-        touched = {id(a): a for e in effects for a in e.aggregates}
+        touched = {id(a): a for _, e in handled for a in e.aggregates}
+        received = [(self.name, str(d.event.event_id)) for d, e in handled if not e.empty]
         tracking = Tracking(application_name=self.stream, notification_id=deliveries[-1].seq)
         await self.store.threads.run(
-            lambda: self.store.record(*touched.values(), tracking=tracking))
+            lambda: self.store.record(*touched.values(), tracking=tracking, received=received))
         for delivery in deliveries:
             self.heads.advance(delivery)
         self.processed += len(deliveries)
         if touched:
             self.on_recorded()
 
-    def _handle_batch(self, deliveries: list[Delivery]) -> list[Effect]:
+    def _handle_batch(self, deliveries: list[Delivery]) -> list[tuple[Delivery, Effect]]:
         """Handlers see each other's changes: an aggregate a handler returned is what the
-        next handler loads."""
+        next handler loads. Replays (earlier, or within the batch) are left out."""
         with self.store.unit_of_work() as work:
-            effects = []
+            handled: list[tuple[Delivery, Effect]] = []
+            seen: set[UUID] = set()
             for delivery in deliveries:
+                event_id = delivery.event.event_id
+                if event_id in seen or self.store.has_received(self.name, event_id):
+                    self._note_replay(delivery)
+                    continue
+                seen.add(event_id)
                 effect = self.handler(delivery)
                 work.update({a.id: a for a in effect.aggregates})
-                effects.append(effect)
-            return effects
+                handled.append((delivery, effect))
+            return handled
+
+    def _note_replay(self, delivery: Delivery) -> None:
+        self.duplicates += 1
+        log.warning("replay_dropped", consumer=self.name, stream=self.stream, seq=delivery.seq,
+                    event_id=str(delivery.event.event_id))
 
     async def _process_until_done(self, msg: Msg) -> None:
         """Whatever fails here (the dead-letter stream or the store down) blocks the upstream
@@ -256,6 +273,9 @@ class TrackedConsumer:
                 self.stall = None
                 self.duplicates += 1
                 return "duplicate"
+            except Replayed:
+                self.stall = None
+                return "replayed"
             except Rejected as error:
                 return await self._dead_letter(msg, seq, tracking, f"refused: {error}")
             except Exception as error:  # noqa: BLE001 - an outage waits, anything else is retried
@@ -287,9 +307,9 @@ class TrackedConsumer:
         if effect.empty:
             return
         await self._publish_forwards(effect)
+        received = [(self.name, str(delivery.event.event_id))]
         await self.store.threads.run(
-            lambda: self.store.record(*effect.aggregates, tracking=tracking)
-        )
+            lambda: self.store.record(*effect.aggregates, tracking=tracking, received=received))
         if effect.aggregates:
             self.on_recorded()
 
@@ -303,6 +323,9 @@ class TrackedConsumer:
     def _handle(self, delivery: Delivery, tracking: Tracking) -> Effect:
         if self.store.is_tracked(tracking):
             raise AlreadyProcessed(str(tracking))
+        if self.store.has_received(self.name, delivery.event.event_id):
+            self._note_replay(delivery)
+            raise Replayed(str(delivery.event.event_id))
         return self.handler(delivery)
 
     async def _dead_letter(self, msg: Msg, seq: int, tracking: Tracking, reason: str) -> str:

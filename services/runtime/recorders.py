@@ -13,6 +13,7 @@ from eventsourcing.sqlite import SQLiteProcessRecorder
 from services.runtime.projections import Dialect, RowChange, Table
 
 ROW_CHANGES = "row_changes"  # the keyword that carries them from `CaseStore.record`
+RECEIVED = "received"  # (consumer, event id) of the messages whose effects are stored
 
 
 class Projecting:
@@ -21,6 +22,23 @@ class Projecting:
     dialect: Dialect
     prefix = "read"
     tables: tuple[Table, ...] = ()
+
+    @property
+    def received_table(self) -> str:
+        return f"{self.prefix}_received"
+
+    def write_received(self, cursor: Any, received: Sequence[tuple[str, str]]) -> None:
+        mark = self.dialect.mark
+        for consumer, event_id in received:
+            cursor.execute(f"INSERT INTO {self.received_table} (consumer, event_id) "
+                           f"VALUES ({mark}, {mark})", [consumer, event_id])
+
+    def has_received(self, consumer: str, event_id: str) -> bool:
+        mark = self.dialect.mark
+        with self.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            cursor.execute(f"SELECT 1 FROM {self.received_table} "
+                           f"WHERE consumer = {mark} AND event_id = {mark}", [consumer, event_id])
+            return cursor.fetchone() is not None
 
     def write_rows(self, cursor: Any, changes: Sequence[RowChange]) -> None:
         for change in changes:
@@ -58,6 +76,9 @@ class Projecting:
         with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
             cursor.execute(f"CREATE TABLE IF NOT EXISTS {made} "
                            "(name TEXT NOT NULL PRIMARY KEY, fingerprint TEXT NOT NULL)")
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {self.received_table} "
+                           "(consumer TEXT NOT NULL, event_id TEXT NOT NULL, "
+                           "PRIMARY KEY (consumer, event_id))")
             for table, fingerprint in tables.items():
                 cursor.execute(f"SELECT fingerprint FROM {made} WHERE name = {self.dialect.mark}",
                                [table.name])
@@ -81,6 +102,7 @@ class SQLiteProjectingRecorder(Projecting, SQLiteProcessRecorder):
                        **kwargs: Any) -> Sequence[int] | None:
         returning = super()._insert_events(c, stored_events, **kwargs)
         self.write_rows(c, kwargs.get(ROW_CHANGES, ()))
+        self.write_received(c, kwargs.get(RECEIVED, ()))
         return returning
 
 
@@ -91,3 +113,4 @@ class PostgresProjectingRecorder(Projecting, PostgresProcessRecorder):
                        **kwargs: Any) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
         self.write_rows(curs, kwargs.get(ROW_CHANGES, ()))
+        self.write_received(curs, kwargs.get(RECEIVED, ()))

@@ -30,7 +30,7 @@ from services.runtime.projections import (
     rows_digest,
     totals_of,
 )
-from services.runtime.recorders import ROW_CHANGES, Projecting
+from services.runtime.recorders import RECEIVED, ROW_CHANGES, Projecting
 from services.runtime.settings import ServiceSettings
 from services.runtime.threads import StoreThreads
 
@@ -131,11 +131,14 @@ class CaseStore(Application[UUID]):
             raise CaseNotFound(case_id)
         return case
 
-    def record(self, *aggregates: Any, tracking: Tracking | None = None) -> None:
-        """Store the aggregates' pending events, and the tracking record if given, atomically."""
+    def record(self, *aggregates: Any, tracking: Tracking | None = None,
+               received: Sequence[tuple[str, str]] = ()) -> None:
+        """Store the aggregates' pending events, and the tracking record if given, atomically;
+        `received`: (consumer, event id) of the messages these are the effects of."""
         processing = ProcessingEvent[UUID](tracking=tracking)
         processing.collect_events(*aggregates, **{
-            ROW_CHANGES: changes_for(self.projections, (a for a in aggregates if a.has_pending))})
+            ROW_CHANGES: changes_for(self.projections, (a for a in aggregates if a.has_pending)),
+            RECEIVED: received})
         if tracking is not None and self.is_tracked(tracking):
             raise AlreadyProcessed(f"{tracking.application_name}#{tracking.notification_id}")
         try:
@@ -144,6 +147,11 @@ class CaseStore(Application[UUID]):
             if tracking is not None and self.is_tracked(tracking):
                 raise AlreadyProcessed(tracking.application_name) from None
             raise
+
+    def has_received(self, consumer: str, event_id: UUID) -> bool:
+        """Whether `consumer` stored the effects of this event before: a message sent again
+        under a new message id (a replay) is then dropped, however long ago the first was."""
+        return self.read_side.has_received(consumer, str(event_id))
 
     def is_tracked(self, tracking: Tracking) -> bool:
         return self.process_recorder.has_tracking_id(

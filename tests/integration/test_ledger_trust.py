@@ -197,6 +197,17 @@ async def test_one_changed_byte_and_one_forged_signature_are_each_found_and_name
     assert json.loads(entry["observed_json"])["event_id"] in broken.output
 
     overwrite(data_dir, originator, version, entry)
+    originator, version, entry = stored_entries(data_dir)[7]
+    unparseable = json.dumps(entry, ensure_ascii=False).encode().replace(b'"seal"', b'"seal', 1)
+    with sqlite3.connect(data_dir / A / "ledger.sqlite3") as db:  # one byte gone: not JSON
+        db.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND "
+                   "originator_version = ?", (unparseable, originator, version))
+    broken = ledger_cli(store, "verify", "--site", A)
+    assert broken.exit_code == 1 and "unreadable stored record" in broken.output
+    assert f"BROKEN at event {json.loads(entry['observed_json'])['event_id']}" in broken.output
+    assert str(UUID(originator)) in broken.output  # the case, by the ledger's file of it
+
+    overwrite(data_dir, originator, version, entry)
     originator, version, _ = followed_in_its_chain(stored_entries(data_dir))
     with sqlite3.connect(data_dir / A / "ledger.sqlite3") as db:  # an event goes missing
         db.execute("DELETE FROM stored_events WHERE originator_id = ? AND originator_version = ?",
@@ -324,3 +335,32 @@ async def test_a_lost_ledger_store_is_refilled_from_the_streams_with_the_same_pr
         line = next(x for x in refilled.output.splitlines() if x.startswith(name + " "))
         assert line.split()[2] == before[name][:16], f"{name} differs after the refill"
     assert ledger_cli(store, "verify", "--site", A).output.startswith("intact: ")
+
+
+@pytest.mark.parametrize("store_overrides", ["sqlite"], indirect=True)
+async def test_a_case_message_sent_again_after_a_restart_is_dropped_and_verify_stays_intact(
+    run: tuple[Stack, list[str], dict[str, Any]], clock: FakeClock,
+) -> None:
+    """Anyone who can publish on Yantai's stream re-sends the case's last event, sealed as it
+    was, under a new message id, after the ledger restarted and forgot the chain heads."""
+    stack, cases, store = run
+    ledger = stack.host(A, "ledger")
+    last = await ledger.js.get_last_msg(own_stream(A), f"tb.{A}.intake.>")
+    async with stack.client(A, "ledger") as client:
+        before = (await client.get(f"/cases/{cases[-1]}/timeline")).json()["timeline"]
+    await ledger.stop()
+    await stack.start([A], ["ledger"], clock)
+    restarted = stack.host(A, "ledger")
+    headers = {k: v for k, v in (last.headers or {}).items() if k != "Nats-Msg-Id"}
+    replay = await restarted.js.publish(last.subject, last.data,
+                                        headers={**headers, "Nats-Msg-Id": "replay-1"})
+    assert not replay.duplicate  # the stream keeps it: the ledger is the one to drop it
+    [on_site] = [c for c in restarted.consumers if c.stream == own_stream(A)]
+    await eventually(lambda: on_site.duplicates == 1)
+    async with stack.client(A, "ledger") as client:
+        after = (await client.get(f"/cases/{cases[-1]}/timeline")).json()["timeline"]
+    assert after == before
+    assert await DeadLetters(restarted.js, A).read_all() == []
+    await stack.stop()
+    verified = ledger_cli(store, "verify", "--site", A)
+    assert verified.exit_code == 0, verified.output
