@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: up test test-other-days bench lint clean
+.PHONY: up test test-other-days faults bench lint clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ SPRING_FESTIVAL_2027 := $$(( ( $$(date -d 2027-02-08T10:00:00+08:00 +%s) - $$(da
 test-other-days: $(STAMP)
 	faketime -f '+45d' $(VENV)/bin/pytest -p no:cacheprovider
 	faketime -f "+$(SPRING_FESTIVAL_2027)d" $(VENV)/bin/pytest -p no:cacheprovider
+
+# The fault suite at full size (issue 16); `make test` runs the same scenarios smaller.
+faults: $(STAMP)
+	TB_FAULT_MESSAGES=10000 TB_FAULT_CASES=20 $(VENV)/bin/pytest -p no:cacheprovider -q tests/faults
 
 bench: $(STAMP)
 	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'
