@@ -36,6 +36,7 @@ BECAUSE = {  # what each kind's dead letter must say
     "wrong sender": "subject names site", "not a party": "refused", "oversized": "unreadable",
 }
 CASES = int(os.environ.get("TB_FAULT_CASES", "4"))
+BACKLOG_SECONDS = 30 + HOSTILE / 20  # each consumer dead-letters some 100 messages a second
 
 
 @pytest.fixture
@@ -47,11 +48,18 @@ async def two_sites_sqlite(nats_server: LocalNatsServer, tmp_path: Any) -> Async
 
 
 async def run_cases(stack: Stack, count: int) -> list[str]:
+    """Real cases taken in while the hostile messages arrive; each reaches Qingdao only after
+    the messages before it on the stream, so the wait grows with their number."""
     cases = []
     async with stack.client(YANTAI, "intake") as intake, \
             stack.client(QINGDAO, "approval") as approval:
         for n in range(count):
             case_id = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
+
+            async def in_inbox(case_id: str = case_id) -> bool:
+                return (await approval.get(f"/cases/{case_id}")).status_code == 200
+
+            await eventually(in_inbox, timeout=BACKLOG_SECONDS)
             await approve(approval, case_id, f"3702026001{n:05d}")
             cases.append(case_id)
     return cases
@@ -80,6 +88,7 @@ async def test_hostile_messages_all_end_in_dead_letters_and_real_cases_complete_
     two_sites_sqlite: Stack,
 ) -> None:
     stack = two_sites_sqlite
+    started = asyncio.get_running_loop().time()
     cases_task = asyncio.create_task(run_cases(stack, CASES))  # any answer not 2xx fails it
     sent = await send_hostile(stack, HOSTILE)
     cases = await cases_task
@@ -92,7 +101,7 @@ async def test_hostile_messages_all_end_in_dead_letters_and_real_cases_complete_
                 letters.setdefault((letter.stream, letter.seq), []).append(letter.reason)
         return letters if all(k in letters for k in sent) else None
 
-    letters = await eventually(lettered, timeout=60 + HOSTILE / 20)
+    letters = await eventually(lettered, timeout=BACKLOG_SECONDS)
     async with stack.client(YANTAI, "intake") as intake, stack.client(YANTAI, "ledger") as ledger:
         statuses = [(await intake.get(f"/cases/{c}")).json()["status"] for c in cases]
 
@@ -100,8 +109,10 @@ async def test_hostile_messages_all_end_in_dead_letters_and_real_cases_complete_
             body = (await ledger.get(f"/cases/{case_id}/timeline")).json()
             return body["timeline"] if body.get("archived") else None
 
-        timelines = [await eventually(lambda c=c: archived(c)) for c in cases]
+        timelines = [await eventually(lambda c=c: archived(c), timeout=BACKLOG_SECONDS)
+                     for c in cases]
     ready = {f"{h.site}/{h.service}": (await_ready(h)) for h in stack.hosts.values()}
+    seconds = asyncio.get_running_loop().time() - started
 
     figures = {
         "hostile sent": len(sent),
@@ -115,6 +126,7 @@ async def test_hostile_messages_all_end_in_dead_letters_and_real_cases_complete_
         "cases lost": CASES - statuses.count("completed"),
         "cases doubled": sum(len({e["event_id"] for e in t}) != len(t) for t in timelines),
         "stalled services": sum(not r for r in ready.values()),
+        "seconds until all settled": round(seconds),
     }
     print_table(figures, Counter(sent.values()))
     assert figures["hostile dead-lettered"] == len(sent)
