@@ -42,7 +42,8 @@ def _check_resident_id(value: str) -> str:
     return value
 
 
-ResidentIdNumber = Annotated[str, AfterValidator(_check_resident_id)]
+ResidentIdNumber = Annotated[str, StringConstraints(max_length=18),
+                            AfterValidator(_check_resident_id)]
 
 _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -66,10 +67,11 @@ def _check_credit_code(value: str) -> str:
     return value
 
 
-CreditCode = Annotated[str, AfterValidator(_check_credit_code)]
+CreditCode = Annotated[str, StringConstraints(max_length=18), AfterValidator(_check_credit_code)]
 
 
-Phone = Annotated[str, StringConstraints(pattern=r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")]
+Phone = Annotated[str, StringConstraints(max_length=13,
+                                         pattern=r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")]
 
 
 def _mask_id(value: str) -> str:

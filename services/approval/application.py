@@ -49,7 +49,8 @@ class DenyCase(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reasons: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(min_length=1)
+    reasons: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(min_length=1,
+                                                                              max_length=20)
 
 
 class Approval:

@@ -41,7 +41,8 @@ class Assignment(BaseModel):
 class SupplementList(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1)
+    items: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1,
+                                                                            max_length=50)
 
 
 class SpecialProcedure(BaseModel):

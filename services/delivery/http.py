@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Self
 from uuid import UUID
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Path
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -27,6 +27,7 @@ from services.runtime.http import ActingStaff, CorrelationId
 from services.runtime.paging import PageQuery
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
+TrackingNumber = Annotated[str, Path(max_length=40)]
 Level = Annotated[int, Field(ge=1, le=5, description="1 非常满意 … 5 非常不满意")]
 
 
@@ -48,7 +49,7 @@ class DeliveryChoice(_Body):
 class Mailing(_Body):
     recipient: Recipient
     carrier: str = Field(min_length=1, max_length=40)
-    tracking_number: str = Field(pattern=r"^[0-9A-Za-z]{4,40}$")
+    tracking_number: str = Field(max_length=40, pattern=r"^[0-9A-Za-z]{4,40}$")
     address: str | None = Field(default=None, min_length=4, max_length=200,
                                 description="to the applicant: the address; by default the one "
                                             "given at the window")
@@ -63,7 +64,7 @@ class Returned(_Body):
 
 
 class Arrival(_Body):
-    tracking_number: str = Field(pattern=r"^[0-9A-Za-z]{4,40}$")
+    tracking_number: str = Field(max_length=40, pattern=r"^[0-9A-Za-z]{4,40}$")
     intact: bool = True
     note: str = Field(default="", max_length=500)
 
@@ -150,7 +151,7 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
 
     @api.post("/cases/{case_id}/mailings/{tracking_number}/delivered", tags=["business site"],
               summary="妥投: the carrier's proof of delivery to the applicant")
-    async def delivered(case_id: UUID, tracking_number: str, body: Delivered,
+    async def delivered(case_id: UUID, tracking_number: TrackingNumber, body: Delivered,
                         actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: delivery.change(
             case_id, actor, cid, lambda c, x: c.record_delivered(
@@ -158,7 +159,7 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
 
     @api.post("/cases/{case_id}/mailings/{tracking_number}/returned", tags=["business site"],
               summary="退件: the parcel came back; the result may be mailed again")
-    async def returned(case_id: UUID, tracking_number: str, body: Returned,
+    async def returned(case_id: UUID, tracking_number: TrackingNumber, body: Returned,
                        actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: delivery.change(
             case_id, actor, cid, lambda c, x: c.record_returned(tracking_number, body.reason, x))))

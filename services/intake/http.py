@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -19,6 +19,7 @@ from services.intake.domain.inputs import HandedOver, NamedDefect
 from services.intake.guide_desk import GuideDesk, TriageVisitor, visit_view
 from services.intake.views import case_view, progress_view
 from services.runtime import files
+from services.runtime.body_limit import own_body_limit
 from services.runtime.http import ActingStaff, CorrelationId
 from services.runtime.workdays import china_date
 
@@ -28,7 +29,7 @@ class _Body(BaseModel):
 
 
 class Materials(_Body):
-    items: list[HandedOver] = Field(min_length=1)
+    items: list[HandedOver] = Field(min_length=1, max_length=100)
 
 
 class VerifyIdentity(_Body):
@@ -42,12 +43,13 @@ class Proxy(_Body):
 
 
 class Notice(_Body):
-    defects: list[NamedDefect] = Field(min_length=1)
+    defects: list[NamedDefect] = Field(min_length=1, max_length=50)
     reply_by: date | None = None
 
 
 class Commitment(_Body):
-    material_codes: list[str] = Field(min_length=1)
+    material_codes: list[Annotated[str, Field(min_length=1, max_length=10)]] = Field(
+        min_length=1, max_length=100)
     signed_by: str = Field(min_length=1, max_length=64)
 
 
@@ -64,7 +66,7 @@ class FileForm(_Body):
     """The fields that name an uploaded file, checked before any byte of it is stored."""
 
     file_name: PlainText = Field(min_length=1, max_length=200, pattern=r"^[^/\\]+$")
-    material_code: str = Field(pattern=r"^M\d{2}$")
+    material_code: str = Field(max_length=3, pattern=r"^M\d{2}$")
     pages: int = Field(default=1, ge=1, le=9999)
 
     @classmethod
@@ -80,7 +82,7 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
     "type": "object", "required": ["file", "material_code"], "properties": {
         "file": {"type": "string", "format": "binary", "description":
                  "the scan or file; its name at most 200 characters, no control characters"},
-        "material_code": {"type": "string", "pattern": r"^M\d{2}$"},
+        "material_code": {"type": "string", "maxLength": 3, "pattern": r"^M\d{2}$"},
         "pages": {"type": "integer", "minimum": 1, "maximum": 9999, "default": 1}}}}}}}
 
 
@@ -92,7 +94,8 @@ def add_guide_routes(api: FastAPI, desk: GuideDesk) -> None:
         return visit_view(await host.command(lambda: desk.triage(body, actor, cid)))
 
     @api.get("/guide/queues/{window_id}", tags=["guide desk"], summary="a window's queue")
-    async def queue(window_id: str, day: date | None = None) -> list[dict[str, Any]]:
+    async def queue(window_id: Annotated[str, Path(max_length=16)],
+                    day: date | None = None) -> list[dict[str, Any]]:
         today = day or china_date(host.clock())
         return await host.query(lambda: desk.queue(window_id, today))
 
@@ -127,6 +130,7 @@ def add_window_routes(api: FastAPI, intake: Intake) -> None:
 
     @api.post("/cases/{case_id}/files", tags=["window"], openapi_extra=UPLOAD_BODY,
               summary="扫描件/电子材料: a file of one material (PDF, JPEG, PNG, OFD)")
+    @own_body_limit(host.settings.files_max_bytes + files.FORM_ALLOWANCE)
     async def attach_file(case_id: UUID, request: Request, actor: ActingStaff,
                           cid: CorrelationId) -> dict[str, Any]:
         with tempfile.TemporaryFile(prefix="tb-upload-") as spool:

@@ -3,10 +3,10 @@ and check every copy held here against its hash."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Path
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
@@ -40,7 +40,8 @@ def add_file_routes(api: FastAPI, exchange: Exchange, routing: Routing) -> None:
 
     @api.get("/cases/{case_id}/files/{sha256}", tags=["files"], response_class=FileResponse,
              summary="read a material's file (Range supported); every read is recorded")
-    async def read_file(case_id: UUID, sha256: str, actor: ActingStaff,
+    async def read_file(case_id: UUID, sha256: Annotated[str, Path(max_length=64)],
+                        actor: ActingStaff,
                         cid: CorrelationId) -> FileResponse:
         if actor.role not in READERS:
             raise MayNotRead()

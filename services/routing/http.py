@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Path
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.routing.application import Exchange
 from services.routing.views import case_view, custody_view
 from services.runtime.http import ActingStaff, CorrelationId
 from services.runtime.paging import PageQuery
+
+ManifestNumber = Annotated[str, Path(max_length=64, description="移交清单编号")]
 
 
 class Dispatch(BaseModel):
@@ -44,7 +46,7 @@ class SessionMinutes(BaseModel):
 class Consultation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    with_site: str = Field(pattern=r"^\d{6}$")
+    with_site: str = Field(max_length=6, pattern=r"^\d{6}$")
     channel: Literal["video", "phone", "network"]
     topic: str = Field(min_length=1, max_length=500)
 
@@ -59,7 +61,7 @@ class ConsultationRecord(BaseModel):
 class Receipt(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[ReceivedItem]
+    items: list[ReceivedItem] = Field(max_length=100)
 
 
 def add_routes(api: FastAPI, exchange: Exchange) -> None:
@@ -74,7 +76,7 @@ def add_routes(api: FastAPI, exchange: Exchange) -> None:
         return custody_view(await host.query(lambda: exchange.get(case_id)))
 
     @api.post("/cases/{case_id}/parcels/{number}/dispatch", tags=["custody"], summary="寄出")
-    async def dispatch(case_id: UUID, number: str, body: Dispatch, actor: ActingStaff,
+    async def dispatch(case_id: UUID, number: ManifestNumber, body: Dispatch, actor: ActingStaff,
                        cid: CorrelationId) -> dict[str, Any]:
         case = await host.command(lambda: exchange.change(case_id, actor, cid, lambda c, x: (
             c.dispatch(number, body.carrier, body.tracking_number, x))))
@@ -82,14 +84,14 @@ def add_routes(api: FastAPI, exchange: Exchange) -> None:
 
     @api.post("/cases/{case_id}/parcels/{number}/hand-over", tags=["custody"],
               summary="本地移交: to a department of this site, by hand")
-    async def hand_over(case_id: UUID, number: str, actor: ActingStaff,
+    async def hand_over(case_id: UUID, number: ManifestNumber, actor: ActingStaff,
                         cid: CorrelationId) -> dict[str, Any]:
         case = await host.command(lambda: exchange.change(
             case_id, actor, cid, lambda c, x: c.hand_over_locally(number, x)))
         return {"custody": custody_view(case)}
 
     @api.post("/cases/{case_id}/parcels/{number}/receive", tags=["custody"], summary="签收核对")
-    async def receive(case_id: UUID, number: str, body: Receipt, actor: ActingStaff,
+    async def receive(case_id: UUID, number: ManifestNumber, body: Receipt, actor: ActingStaff,
                       cid: CorrelationId) -> dict[str, Any]:
         pages = {i.material_code: i.pages for i in body.items}
         case = await host.command(lambda: exchange.change(case_id, actor, cid, lambda c, x: (

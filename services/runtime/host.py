@@ -73,7 +73,8 @@ class ServiceHost:
         self.sealer = site_sealer(settings.site, ring, settings.signing_key_id,
                                   base64.b64decode(seed.get_secret_value()) if seed else None)
         self.verifier = Verifier(ring)
-        self.api = service_api(f"tongban {service} {settings.site}", self.readiness)
+        self.api = service_api(f"tongban {service} {settings.site}", self.readiness,
+                               settings.body_max_bytes)
         self.subscriptions: list[Subscription] = []
         self.periodic: list[tuple[float, str, Callable[[], object]]] = []
         self.consumers: list[TrackedConsumer] = []

@@ -19,6 +19,7 @@ from contracts.base import Actor
 from contracts.identity import APPLICANT_KINDS
 from contracts.text import text_flaw
 from services.runtime.aggregate import DomainError
+from services.runtime.body_limit import BodyLimit, BodyTooLarge, body_within
 from services.runtime.reasons_zh import reason_zh
 from services.runtime.workdays import CHINA
 
@@ -100,10 +101,12 @@ _HTTP_REFUSALS = {
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
-    """What the framework refuses itself (a body it cannot parse, an unknown path or method)
-    answers the same `errors` body as every other refusal, never `{"detail": ...}`."""
+    """What the framework refuses itself (a body it cannot parse or too large, an unknown path
+    or method) answers the same `errors` body as every other refusal, never `{"detail": ...}`."""
     assert isinstance(exc, HTTPException)
     field, reason = _HTTP_REFUSALS.get(exc.status_code, ("request", "请求无法处理"))
+    if isinstance(exc, BodyTooLarge):
+        reason += f"（至多 {exc.limit} 字节）"
     error = {"field": field, "reason": reason, "rule": f"http_{exc.status_code}"}
     return JSONResponse(status_code=exc.status_code, content=error_body([error]),
                         headers=exc.headers)
@@ -154,20 +157,21 @@ REFUSALS = {400: "请求体无法解析", 403: "岗位无权办理", 404: "办�
 
 def refusals_of(operation: dict[str, Any]) -> list[int]:
     """The refusals an operation can answer, read from what it takes: a body can be
-    unparsable, the acting staff's role can be refused, any case can be unknown or in the
-    wrong state, and a file can be too large or of a type not accepted."""
+    unparsable or too large, the acting staff's role can be refused, any case can be unknown or
+    in the wrong state, and a file can be of a type not accepted."""
     if "ops" in operation.get("tags", []):
         return []
     body = operation.get("requestBody", {}).get("content", {})
     headers = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
-    return sorted({404, 409, 422} | ({400} if body else set())
+    return sorted({404, 409, 422} | ({400, 413} if body else set())
                   | ({403} if "x-staff-role" in headers else set())
-                  | ({413, 415} if "multipart/form-data" in body else set()))
+                  | ({415} if "multipart/form-data" in body else set()))
 
 
-def document_refusals(api: FastAPI) -> None:
+def document_refusals(api: FastAPI, body_max_bytes: int) -> None:
     """Every operation's OpenAPI lists each refusal it can answer, all with the `errors` body
-    (FastAPI documents only 200 and a 422 body we never send)."""
+    (FastAPI documents only 200 and a 422 body we never send); a JSON body's 413 says its
+    limit."""
     generate = api.openapi
 
     def openapi() -> dict[str, Any]:
@@ -177,22 +181,28 @@ def document_refusals(api: FastAPI) -> None:
         schema.setdefault("components", {}).setdefault("schemas", {})["Errors"] = ERRORS_SCHEMA
         for operations in schema["paths"].values():
             for operation in operations.values():
+                body = operation.get("requestBody", {}).get("content", {})
                 for status in refusals_of(operation):
+                    description = (f"请求体过大（至多 {body_max_bytes} 字节）"
+                                   if status == 413 and "application/json" in body
+                                   else REFUSALS[status])
                     operation["responses"][str(status)] = {
-                        "description": REFUSALS[status], "content": {"application/json": {
+                        "description": description, "content": {"application/json": {
                             "schema": {"$ref": "#/components/schemas/Errors"}}}}
         return schema
     api.openapi = openapi  # type: ignore[method-assign]
 
 
-def service_api(title: str, readiness: Any) -> FastAPI:
-    """A FastAPI app with the shared error handlers, the plain-text check on every route,
-    every refusal documented, /healthz and /readyz."""
-    api = FastAPI(title=title, version="0.1.0", dependencies=[Depends(plain_text_only)])
+def service_api(title: str, readiness: Any, body_max_bytes: int) -> FastAPI:
+    """A FastAPI app with the shared error handlers, every body bounded, the plain-text check
+    on every route, every refusal documented, /healthz and /readyz."""
+    api = FastAPI(title=title, version="0.1.0", dependencies=[
+        Depends(body_within(body_max_bytes)), Depends(plain_text_only)])
+    api.add_middleware(BodyLimit, max_bytes=body_max_bytes)
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(DomainError, _domain_error)
     api.add_exception_handler(HTTPException, _http_error)
-    document_refusals(api)
+    document_refusals(api, body_max_bytes)
 
     @api.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

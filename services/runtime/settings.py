@@ -53,6 +53,9 @@ class ServiceSettings(BaseSettings):
     signing_key_seed: SecretStr | None = Field(default=None, description="the Ed25519 private "
                                                "key (32-byte seed, base64); without it a "
                                                "development key, which anyone can derive")
+    body_max_bytes: int = Field(default=1024 * 1024, ge=1024, description="the largest "
+                                "request body a route takes (413 above it); an upload has "
+                                "files_max_bytes instead")
     files_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1, description="the largest "
                                  "scan or electronic file the window takes")
     files_allowed_types: list[str] = Field(default_factory=lambda: [

@@ -3,6 +3,8 @@ stores nothing; an action out of order answers 409 with the rule it breaks."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -171,3 +173,73 @@ async def test_an_id_number_typed_in_full_width_opens_the_case_for_the_same_pers
                                                    "id_number": number})
              for number in ("370602198803141233", "３７０６０２１９８８０３１４１２３３")]
     assert [r.status_code for r in found] == [200, 200]
+
+
+async def test_a_notice_naming_ten_thousand_defects_is_refused_naming_the_list(
+    window: Any,
+) -> None:
+    host, client = window
+    case = await open_case(client)
+    before = stored(host)
+    defects = [{"material_code": "M04", "problem": "defective", "detail": f"租赁合同第{page}页模糊"}
+               for page in range(1, 10_001)]
+    body = json.dumps({"defects": defects}, ensure_ascii=False).encode()
+    assert len(body) < host.settings.body_max_bytes  # the list's own bound refuses it
+    response = await client.post(f"/cases/{case['case_id']}/notices", content=body,
+                                 headers={**WINDOW_CLERK, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "defects", "reason": "最多只能有 50 项", "rule": "too_long"}]
+    assert stored(host) == before
+
+
+def two_megabytes_of_reasons() -> bytes:
+    reason = "申请人提交的营业执照正副本与登记机关存档不一致，经营场所证明亦未加盖产权单位公章。"
+    return json.dumps({"reason": reason * 50_000}, ensure_ascii=False).encode()
+
+
+async def streamed(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), 64 * 1024):
+        yield body[start:start + 64 * 1024]
+
+
+TOO_LARGE = {"errors": [
+    {"field": "body", "reason": "请求体过大（至多 1048576 字节）", "rule": "http_413"}]}
+
+
+@pytest.mark.parametrize("sent", ["with_its_length", "streamed_without_a_length"])
+async def test_a_two_megabyte_body_is_refused_as_too_large_and_stores_nothing(
+    window: Any, sent: str,
+) -> None:
+    host, client = window
+    case = await open_case(client)
+    before = stored(host)
+    body = two_megabytes_of_reasons()
+    assert len(body) > 2_000_000
+    response = await client.post(f"/cases/{case['case_id']}/reject", headers={
+        **WINDOW_CLERK, "Content-Type": "application/json"},
+        content=body if sent == "with_its_length" else streamed(body))
+    assert response.status_code == 413
+    assert response.json() == TOO_LARGE
+    assert stored(host) == before
+
+
+@pytest.mark.parametrize("sent", ["with_its_length", "streamed_without_a_length"])
+async def test_a_command_that_takes_no_body_refuses_a_two_megabyte_one_before_it_acts(
+    window: Any, sent: str,
+) -> None:
+    host, client = window
+    case_id = (await open_case(client))["case_id"]
+    await client.post(f"/cases/{case_id}/materials", headers=WINDOW_CLERK, json={"items": [
+        {"material_code": code} for code in ("M01", "M02", "M03", "M04")]})
+    await client.post(f"/cases/{case_id}/identity", headers=WINDOW_CLERK, json={})
+    before = stored(host)
+    body = two_megabytes_of_reasons()
+    response = await client.post(f"/cases/{case_id}/accept", headers={
+        **WINDOW_CLERK, "Content-Type": "application/json"},
+        content=body if sent == "with_its_length" else streamed(body))
+    assert response.status_code == 413
+    assert response.json() == TOO_LARGE
+    assert stored(host) == before
+    accepted = await client.post(f"/cases/{case_id}/accept", headers=WINDOW_CLERK)
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
