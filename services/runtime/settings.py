@@ -56,6 +56,9 @@ class ServiceSettings(BaseSettings):
     body_max_bytes: int = Field(default=1024 * 1024, ge=1024, description="the largest "
                                 "request body a route takes (413 above it); an upload has "
                                 "files_max_bytes instead")
+    event_max_bytes: int = Field(default=512 * 1024, ge=1024, description="the largest event "
+                                 "a command may store, encoded; kept well below NATS's "
+                                 "max_payload (1 MB by default), which must also hold its seal")
     files_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1, description="the largest "
                                  "scan or electronic file the window takes")
     files_allowed_types: list[str] = Field(default_factory=lambda: [

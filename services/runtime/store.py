@@ -74,13 +74,14 @@ class CaseStore(Application[UUID]):
         self.threads = StoreThreads()
         self.projections = tuple(projections)
         self.closed = False
+        self.event_max_bytes = settings.event_max_bytes
         super().__init__(env=store_env(settings, service))
         tables = {t: t.fingerprint(p.depends_on for p in self.projections if p.table is t)
                   for t in dict.fromkeys(p.table for p in self.projections)}
         self.fill_read_tables(self.read_side.create_read_tables(tables, self.name.lower()))
 
     def construct_mapper(self) -> ContractMapper:
-        return ContractMapper()
+        return ContractMapper(self.event_max_bytes)
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()

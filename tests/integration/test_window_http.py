@@ -10,7 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
+from services.intake.main import build
 from services.runtime.host import ServiceHost
+from services.runtime.settings import for_service
+from tests.support.clock import FakeClock
 from tests.support.stack import GT_CHANGE, WANG_QIANG, WINDOW_CLERK
 
 HAIAN = {"kind": "company", "name": "烟台海岸食品有限公司", "credit_code": "913706027654032157",
@@ -243,3 +246,36 @@ async def test_a_command_that_takes_no_body_refuses_a_two_megabyte_one_before_it
     assert stored(host) == before
     accepted = await client.post(f"/cases/{case_id}/accept", headers=WINDOW_CLERK)
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+
+
+def every_page_of_the_lease(pages: int) -> list[dict[str, str]]:
+    problem = ("出租人签章与不动产权证书上的产权人姓名不一致，未附产权人同意转租的书面证明，"
+               "请补齐后一并提交。")
+    return [{"material_code": "M04", "problem": "defective",
+             "detail": (f"租赁合同第{page}页：" + problem * 4)[:200]} for page in range(1, pages + 1)]
+
+
+async def test_a_command_whose_event_would_not_fit_a_message_is_refused_and_stores_nothing(
+    store_overrides: dict[str, Any], clock: FakeClock,
+) -> None:
+    # A site whose NATS takes messages of 64 KiB keeps each event under 32 KiB.
+    host = build(for_service("intake", site="370671", event_max_bytes=32 * 1024,
+                             **store_overrides), clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
+                                 base_url="http://intake.370671") as client:
+        case_id = (await open_case(client))["case_id"]
+        before = stored(host)
+        fifty = await client.post(f"/cases/{case_id}/notices", headers=WINDOW_CLERK,
+                                  json={"defects": every_page_of_the_lease(50)})
+        after_refusal = stored(host)
+        ten = await client.post(f"/cases/{case_id}/notices", headers=WINDOW_CLERK,
+                                json={"defects": every_page_of_the_lease(10)})
+    host.store.close()
+    assert fifty.status_code == 422, fifty.text
+    [error] = fifty.json()["errors"]
+    assert (error["field"], error["rule"]) == ("body", "event_too_large")
+    assert "intake.correction_notice_issued.v1" in error["reason"]
+    assert "超过上限 32768 字节" in error["reason"]
+    assert after_refusal == before
+    assert ten.status_code == 200, ten.text
+    assert ten.json()["status"] == "awaiting_supplement"
