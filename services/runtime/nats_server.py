@@ -40,13 +40,16 @@ def free_port() -> int:
 
 class LocalNatsServer:
     def __init__(self, store_dir: Path, port: int | None = None, config: str | None = None,
-                 user: str | None = None, password: str | None = None) -> None:
+                 user: str | None = None, password: str | None = None,
+                 max_payload: int | None = None) -> None:
         """`config`: a whole configuration file (it must listen on `port`); without it, one
-        standalone JetStream server."""
+        standalone JetStream server, taking messages of at most `max_payload` bytes if given
+        (the server's default is 1 MB)."""
         self.store_dir = Path(store_dir)
         self._fixed_port = port is not None
         self.port = port or free_port()
         self.config, self.user, self.password = config, user, password
+        self.max_payload = max_payload
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -76,6 +79,10 @@ class LocalNatsServer:
             nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port),
             "-js", "-sd", str(self.store_dir),
         ]
+        if self.max_payload is not None:  # no command-line flag for it
+            limits = self.store_dir / "limits.conf"
+            limits.write_text(f"max_payload: {self.max_payload}\n")
+            args += ["-c", str(limits)]
         if self.config is not None:
             path = self.store_dir / "nats.conf"
             path.write_text(self.config)

@@ -6,16 +6,21 @@ passed over). Each publish waits for its PubAck before the next, so the stream n
 n+1 without event n, and a case's chain link moves on only with that PubAck. `Nats-Msg-Id` =
 event id lets the stream's duplicate window drop a re-send (two relays of one store, a restart
 mid-publish).
+
+An event the server could never take (over its max_payload) goes to the site's dead letters and
+out of its case's chain, and the relay moves on: one event never holds back the ones after it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
+import nats.errors
 import structlog
 from eventsourcing.persistence import Notification
 from nats.js import JetStreamContext
@@ -25,12 +30,15 @@ from nats.js.errors import NotFoundError
 from contracts.base import DomainEvent, event_class
 from contracts.seal import GENESIS, Seal, digest
 from contracts.subjects import own_stream, own_subject
+from services.runtime.dead_letters import DeadLetter, DeadLetters
 from services.runtime.keys import Sealable, Sealer, SiteSealer, Verifier
 from services.runtime.mapper import decode_event
 from services.runtime.outages import Stall
 from services.runtime.store import CaseStore
 
 NOTIFICATION_ID_HEADER = "Tb-Notification-Id"
+HEADER_ROOM = 4 * 1024
+"""What an event's headers may take of the server's max_payload (a seal's take about 1 KiB)."""
 log = structlog.get_logger()
 
 
@@ -39,8 +47,9 @@ class ChainLinks:
     store when not remembered, so a restarted relay links exactly as before. A link is
     committed only once the stream acknowledged the event: a failed publish leaves no trace."""
 
-    def __init__(self, store: CaseStore, size: int = 100_000) -> None:
-        self.store, self.size = store, size
+    def __init__(self, store: CaseStore, publishable: Callable[[bytes], bool],
+                 size: int = 100_000) -> None:
+        self.store, self.publishable, self.size = store, publishable, size
         self._last: OrderedDict[UUID, str] = OrderedDict()
 
     def previous(self, event: DomainEvent, pending: dict[UUID, str]) -> str:
@@ -62,7 +71,7 @@ class ChainLinks:
     def _stored_before(self, event: DomainEvent) -> str:
         for stored in self.store.recorder.select_events(event.case_id, lte=event.version - 1,
                                                         desc=True):
-            if event_class(stored.topic).published:
+            if event_class(stored.topic).published and self.publishable(stored.state):
                 return digest(stored.state)
         return GENESIS
 
@@ -76,10 +85,11 @@ class OutboxRelay:
         self.store, self.js, self.site, self.service = store, js, site, service
         self.sealer, self.clock, self.verifier = sealer, clock, verifier
         self.chain = f"{site}.{service}"
-        self.heads = ChainLinks(store)
+        self.heads = ChainLinks(store, self.publishable)
+        self.dead_letters = DeadLetters(js, site)
         self.poll_seconds, self.batch = poll_seconds, batch
         self.position = 0
-        self.published = 0
+        self.published = self.dead_lettered = 0
         self.stall: Stall | None = None
         self._wake = asyncio.Event()
         self._stopped = False
@@ -135,6 +145,14 @@ class OutboxRelay:
             return 0, f"seal broken: {broken}"
         return int(claimed), None
 
+    def max_payload(self) -> int:
+        return int(self.js._nc.max_payload)  # what the server said; nats-py keeps it private
+
+    def publishable(self, data: bytes) -> bool:
+        """Whether the server takes this event with its headers: the same answer, from the
+        event's size alone, when it is published and when a later event links to it."""
+        return len(data) + HEADER_ROOM <= self.max_payload()
+
     async def run(self) -> None:
         """Publish until cancelled; on any failure start over from what the stream holds."""
         failures = 0
@@ -170,9 +188,14 @@ class OutboxRelay:
         outgoing = [(n, e) for n, e in zip(notifications, events, strict=True) if e.published]
         seals = await self.store.threads.run(self._seal, outgoing)
         sealed = dict(zip((n.id for n, _ in outgoing), seals, strict=True))
-        for notification, event in zip(notifications, events, strict=True):
+        for done, (notification, event) in enumerate(zip(notifications, events, strict=True), 1):
             if notification.id in sealed:
-                await self._publish(event, notification, sealed[notification.id])
+                try:
+                    await self._publish(event, notification, sealed[notification.id])
+                except nats.errors.MaxPayloadError:
+                    await self._dead_letter(event, notification)
+                    self.position = notification.id
+                    return done  # should the limit have shrunk since sealing: seal the rest again
             self.position = notification.id
         return len(notifications)
 
@@ -184,10 +207,13 @@ class OutboxRelay:
         for notification, event in outgoing:
             items.append(Sealable(self.chain, event.case_id,
                                   self.heads.previous(event, pending), notification.state))
-            pending[event.case_id] = digest(notification.state)
+            if self.publishable(notification.state):
+                pending[event.case_id] = digest(notification.state)
         return self.sealer.seal(items, self.clock())
 
     async def _publish(self, event: DomainEvent, notification: Notification, seal: Seal) -> None:
+        if not self.publishable(notification.state):
+            raise nats.errors.MaxPayloadError  # sent, it would cost the connection, not just it
         await self.js.publish(
             own_subject(event),
             notification.state,
@@ -201,3 +227,21 @@ class OutboxRelay:
         self.published += 1
         log.info("event_published", event_type=event.type_key(), case_id=str(event.case_id),
                  event_id=str(event.event_id), correlation_id=str(event.correlation_id))
+
+    async def _dead_letter(self, event: DomainEvent, notification: Notification) -> None:
+        """The event stays in the store, for a replay once the server takes it; the letter
+        names it without carrying it, which would not fit either."""
+        size, max_payload = len(notification.state), self.max_payload()
+        await self.dead_letters.put(DeadLetter(
+            consumer=f"{self.service}-relay", stream=own_stream(self.site), seq=notification.id,
+            subject=own_subject(event),
+            reason=f"event of {size} bytes never fits the server's max_payload of {max_payload} "
+                   f"bytes with its headers: not published, left out of its case's chain",
+            data=json.dumps({"event_id": str(event.event_id), "case_id": str(event.case_id),
+                             "case_number": event.case_number, "type": event.type_key(),
+                             "notification_id": notification.id, "bytes": size}),
+        ))
+        self.dead_lettered += 1
+        log.error("event_not_publishable", service=self.service, event_type=event.type_key(),
+                  case_id=str(event.case_id), event_id=str(event.event_id), bytes=size,
+                  max_payload=max_payload)

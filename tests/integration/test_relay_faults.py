@@ -1,5 +1,6 @@
 """The outbox relay when things go wrong, on a real nats-server: a publish that fails, a stream
-that holds messages the relay did not seal, a signing key that runs out while it runs."""
+that holds messages the relay did not seal, a signing key that runs out while it runs, an event
+the server can never take."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import asyncio
 import base64
 import json
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import nats
 import nats.errors
@@ -20,17 +22,24 @@ from nats.js import JetStreamContext
 from nats.js.api import PubAck
 from structlog.testing import capture_logs
 
+from contracts.identity import Person
+from contracts.intake import CorrectionNoticeIssued
 from contracts.seal import GENESIS, Seal
 from contracts.subjects import own_stream
+from services.directory import load_directory
+from services.intake.application import Intake, OpenCase
+from services.intake.domain.inputs import HandedOver, NamedDefect
+from services.runtime.dead_letters import DeadLetters
 from services.runtime.host import ServiceHost
 from services.runtime.keys import NoSigningKey, SealBroken, dev_seed
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.relay import NOTIFICATION_ID_HEADER, OutboxRelay
 from services.runtime.settings import ServiceSettings, for_service
 from services.runtime.store import CaseStore
-from services.runtime.threads import StoreClosed
 from services.runtime.streams import ensure_site_streams
-from tests.integration.test_outbox import SEALER, drain, stream_count, take_in_cases
+from services.runtime.threads import StoreClosed
+from services.runtime.workdays import WorkCalendar
+from tests.integration.test_outbox import CLERK, SEALER, drain, stream_count, take_in_cases
 from tests.support.clock import FakeClock
 from tests.support.sealing import SIGNED_AT, verifier
 from tests.support.stack import eventually
@@ -221,3 +230,87 @@ async def test_a_store_closes_only_after_the_read_of_a_cancelled_task_has_return
     assert read == [0]
     with pytest.raises(StoreClosed):  # nothing runs on a closed store
         await store.threads.run(lambda: None)
+
+
+@pytest.fixture
+def small_payload_server(tmp_path: Path) -> Iterator[LocalNatsServer]:
+    """A server that takes messages of at most 16 KiB (the default is 1 MB)."""
+    with LocalNatsServer(tmp_path / "nats-16k", max_payload=16 * 1024) as server:
+        yield server
+
+
+LEASE_PROBLEM = ("出租人签章与不动产权证书上的产权人姓名不一致，未附产权人同意转租的书面证明，"
+                 "请补齐后一并提交。")
+EVERY_PAGE_OF_THE_LEASE = [  # a notice of about 36 KB stored
+    NamedDefect(material_code="M04", problem="defective",
+                detail=(f"租赁合同第{page}页：" + LEASE_PROBLEM * 4)[:200]) for page in range(1, 51)]
+
+
+def at_the_window(settings: ServiceSettings, work: Any) -> Any:
+    host = ServiceHost("intake", settings, FakeClock())
+    try:
+        return work(Intake(host, load_directory(), WorkCalendar()))
+    finally:
+        host.store.close()
+
+
+def open_and_notify(intake: Intake) -> UUID:
+    """赵海's case: opened, a one-time notice naming every page of his lease, the supplement."""
+    zhao = Person(name="赵海", id_number="370602198803141233", phone="0535-6921234")
+    case = intake.open_case(OpenCase(matter_code="370202GT0001", applicant=zhao), CLERK, uuid4())
+    intake.change(case.id, CLERK, uuid4(), lambda c, m, x: c.issue_notice(
+        EVERY_PAGE_OF_THE_LEASE, None, m, x))
+    intake.change(case.id, CLERK, uuid4(), lambda c, m, x: c.supplement(
+        [HandedOver(material_code="M04", pages=50)], m, x))
+    return case.id
+
+
+def notify_again_and_check_identity(intake: Intake, case_id: UUID) -> None:
+    """The new lease has the same fault on every page: a second notice, then the identity check."""
+    intake.change(case_id, CLERK, uuid4(), lambda c, m, x: c.issue_notice(
+        EVERY_PAGE_OF_THE_LEASE, None, m, x))
+    intake.change(case_id, CLERK, uuid4(),
+                  lambda c, m, x: c.verify_identity("applicant", "id_card_reader", x))
+
+
+async def test_an_event_the_server_can_never_take_is_dead_lettered_and_the_rest_published(
+    small_payload_server: LocalNatsServer, intake_settings: ServiceSettings,
+) -> None:
+    nc = await nats.connect(small_payload_server.url)
+    js = nc.jetstream()
+    await ensure_site_streams(js, YANTAI)
+    total = await asyncio.to_thread(take_in_cases, intake_settings, 2)
+    zhao = await asyncio.to_thread(at_the_window, intake_settings, open_and_notify)
+    total += 3 + await asyncio.to_thread(take_in_cases, intake_settings, 2)
+    store = CaseStore("intake", intake_settings)
+    try:
+        relay = OutboxRelay(store, js, YANTAI, "intake", SEALER, lambda: SIGNED_AT,
+                            verifier=verifier())
+        with capture_logs() as logs:
+            await asyncio.wait_for(drain(relay), 30)
+            await asyncio.to_thread(at_the_window, intake_settings,
+                                    lambda intake: notify_again_and_check_identity(intake, zhao))
+            total += 2
+            restarted = OutboxRelay(store, js, YANTAI, "intake", SEALER, lambda: SIGNED_AT,
+                                    verifier=verifier())  # it links from the store, not memory
+            restarted.position = await restarted.read_position()
+            await asyncio.wait_for(drain(restarted), 30)
+        letters = await DeadLetters(js, YANTAI).read_all()
+        published = await sealed_messages(js)
+        broken = await broken_links(js)
+    finally:
+        store.close()
+        await nc.close()
+    notices = [json.loads(letter.data) for letter in letters]
+    assert [(letter.consumer, letter.subject) for letter in letters] == [
+        ("intake-relay", f"tb.{YANTAI}.intake.correction_notice_issued.v1")] * 2
+    assert all("max_payload of 16384" in letter.reason for letter in letters)
+    assert [(n["case_id"], n["type"]) for n in notices] == [
+        (str(zhao), CorrectionNoticeIssued.type_key())] * 2
+    assert all(n["bytes"] > 16 * 1024 for n in notices)
+    assert len(published) == total - 2  # everything else, the events after them included
+    assert {n["event_id"] for n in notices}.isdisjoint(e["event_id"] for e, _, _ in published)
+    assert [e["case_id"] for e, _, _ in published].count(str(zhao)) == 3
+    assert broken == []  # the case's chain goes past what was never published
+    assert [(e["log_level"], e["event_id"]) for e in logs if e["event"] == "event_not_publishable"
+            ] == [("error", n["event_id"]) for n in notices]
