@@ -1,4 +1,6 @@
-"""`python -m bench.history`: the history table of each service, on SQLite or PostgreSQL."""
+"""`python -m bench.history`: the history table of every service on SQLite or PostgreSQL,
+history-<store>.json and the plot history-<store>.png, under --out (by default a new
+bench/results/<time>/)."""
 
 from __future__ import annotations
 
@@ -7,19 +9,22 @@ import asyncio
 import json
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from uuid import uuid4
 
 from bench.history import approval, delivery_qingdao, delivery_yantai, routing, window
-from bench.history.measure import table
+from bench.history.plot import plot
+from bench.history.report import table
 from services.runtime.settings import for_service
 from tests.support.clock import FakeClock
 
 SERVICES: dict[str, ModuleType] = {
     "window": window, "approval": approval, "routing": routing,
     "delivery-370202": delivery_qingdao, "delivery-370671": delivery_yantai}
+TITLES = {name: module.TITLE for name, module in SERVICES.items()}
 
 
 class Stores:
@@ -78,11 +83,17 @@ def main() -> None:
             report[name] = asyncio.run(measure(SERVICES[name], sizes, args.runs, stores))
     finally:
         stores.stop()
-    for name, rows in report.items():
-        table(f"{SERVICES[name].TITLE} on {args.store}", rows)
-    if args.out:
-        (args.out / f"history-{args.store}.json").write_text(
-            json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    out = args.out or Path("bench/results") / f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"history-{args.store}.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(table(args.store, report, TITLES))
+    try:
+        plot(report, args.store, out / f"history-{args.store}.png", TITLES)
+    except ImportError:  # the figures above are kept; the plot needs the bench extra
+        print("no plot: matplotlib is missing (pip install -e '.[bench]')")
+        return
+    print(f"report and plot: {out}/history-{args.store}.json, .png")
 
 
 if __name__ == "__main__":

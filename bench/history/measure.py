@@ -1,4 +1,4 @@
-"""Timing a request or a job, checking it answered, and printing the table of a service."""
+"""Timing a request or a job and checking it answered."""
 
 from __future__ import annotations
 
@@ -49,15 +49,3 @@ def job(host: ServiceHost, name: str) -> Callable[[], Awaitable[Any]]:
     run = next(j for _, n, j in host.periodic if n == name)
     return lambda: host.command(run)
 
-
-def table(title: str, rows: list[dict[str, Any]]) -> None:
-    print(f"{title}:")
-    names = [k for k in rows[0] if isinstance(rows[0][k], dict)]
-    print("cases in history | fill s | " + " | ".join(f"{n} p50 / p99 ms" for n in names))
-    for row in rows:
-        print(f"{row['cases']:>16,} | {row['fill_seconds']:>6} | " + " | ".join(
-            f"{row[n]['p50']} / {row[n]['p99']}" for n in names))
-    first, last = rows[0], rows[-1]
-    print(f"{'ratio':>16} | {'':>6} | " + " | ".join(
-        f"×{last[n]['p50'] / first[n]['p50']:.2f} / ×{last[n]['p99'] / first[n]['p99']:.2f}"
-        for n in names))
