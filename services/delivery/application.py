@@ -4,6 +4,7 @@ other party; what its staff record; the applicant's ratings; and the clock's swe
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from contracts.approval import CaseApproved
@@ -148,10 +149,21 @@ class ResultDelivery:
 
     # -- lists -------------------------------------------------------------------------------
 
-    def listed(self, column: str, limit: int, offset: int) -> list[DeliveryCase]:
-        """A page of a work list (a column of the read table, see `read_side`), oldest first."""
-        rows = self.host.store.read(read_side.listed(column, limit, offset))
-        return [self.get(UUID(row["id"])) for row in rows]
+    def listed(self, column: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        """A page of a work list (a column of the read table, see `read_side`), oldest first:
+        the cases as the list shows them, read from their rows, not their events."""
+        return read_side.case_views(self.host.store.read(read_side.listed(column, limit, offset)))
+
+    def rated(self, limit: int, offset: int) -> list[dict[str, Any]]:
+        """The ratings of this site on a page of rated cases, the first rated first."""
+        rows = self.host.store.read(read_side.listed("rated_since", limit, offset))
+        return read_side.expanded(rows, "rating_views")
+
+    def reviewed(self, limit: int, offset: int) -> list[dict[str, Any]]:
+        """The open follow-ups on a page of cases, the longest open first, with their
+        evaluators (`views.shown_to` masks them)."""
+        rows = self.host.store.read(read_side.listed("reviews_since", limit, offset))
+        return read_side.expanded(rows, "review_records")
 
     def ratings_by_level(self) -> dict[int, int]:
         """This site's ratings by level, voided ones left out, counted in the read table."""

@@ -22,6 +22,7 @@ from services.delivery.views import (
     rating_view,
     ratings_summary,
     review_view,
+    shown_to,
 )
 from services.runtime.http import ActingStaff, CorrelationId
 from services.runtime.paging import PageQuery
@@ -195,15 +196,13 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
     @api.get("/window/awaiting-pickup", tags=["window"],
              summary="结果待领取: results signed for at this window, longest waiting first")
     async def awaiting_pickup(page: PageQuery) -> list[dict[str, Any]]:
-        cases = await host.query(lambda: delivery.listed("pickup_since", page.limit, page.offset))
-        return [case_view(c) for c in cases]
+        return await host.query(lambda: delivery.listed("pickup_since", page.limit, page.offset))
 
     @api.get("/dispatch", tags=["business site"],
              summary="待寄出: paper results to send, longest waiting first")
     async def to_dispatch(page: PageQuery) -> list[dict[str, Any]]:
-        cases = await host.query(
+        return await host.query(
             lambda: delivery.listed("dispatch_since", page.limit, page.offset))
-        return [case_view(c) for c in cases]
 
     @api.post("/ratings", tags=["evaluation"], status_code=201,
               summary="好差评: the applicant rates a visit or the matter")
@@ -227,21 +226,15 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
              summary="ratings of this site's units: the summary of all, a page of rated cases")
     async def ratings(page: PageQuery) -> dict[str, Any]:
         def listed() -> dict[str, Any]:
-            cases = delivery.listed("rated_since", page.limit, page.offset)
             return {"summary": ratings_summary(delivery.ratings_by_level()),
-                    "ratings": [rating_view(r, c) for c in cases for r in c.ratings.values()
-                                if r.rated_site == host.site]}
+                    "ratings": delivery.rated(page.limit, page.offset)}
         return await host.query(listed)
 
     @api.get("/reviews", tags=["evaluation"],
              summary="差评处理: open follow-ups, a page of cases, the longest open first")
     async def reviews(actor: ActingStaff, page: PageQuery) -> list[dict[str, Any]]:
-        def listed() -> list[dict[str, Any]]:
-            cases = delivery.listed("reviews_since", page.limit, page.offset)
-            return [review_view(c, rating_id, actor) for c in cases
-                    for rating_id, review in c.reviews.items()
-                    if review.status not in ("closed", "voided")]
-        return await host.query(listed)
+        records = await host.query(lambda: delivery.reviewed(page.limit, page.offset))
+        return [shown_to(r, actor) for r in records]
 
     @api.get("/cases/{case_id}/reviews/{rating_id}", tags=["evaluation"],
              summary="a bad rating's follow-up; the evaluator only for its owner and supervisors")

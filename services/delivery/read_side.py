@@ -2,15 +2,19 @@
 site's lists and its watch job look up — the case by its number (ratings), the results to
 dispatch and those awaiting pickup, the result waiting at the window by its day of arrival,
 the next deadline of any open bad-rating follow-up, and the case's ratings of this site by
-level. A list pages over cases; a case's ratings and reviews are expanded from the case."""
+level. A list pages over cases, and each row also holds what the lists show of its case (as
+JSON, computed by `views`): the case while it is on the dispatch or pickup list, its ratings
+of this site, its open follow-ups. So a page is its rows, whatever the history, and never
+loads a case from its events."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.delivery.domain.case import DeliveryCase
-from services.delivery.views import result_status
+from services.delivery.views import case_view, rating_view, result_status, review_record
 from services.runtime.noted import EventNoted
 from services.runtime.projections import Projection, Query, Table, Totals, Value
 from services.runtime.workdays import WorkCalendar, china_date
@@ -29,6 +33,9 @@ DELIVERY_CASES = Table("delivery_cases", {
     "reviews_since": "TEXT",  # the first follow-up still open: opened at
     "rated_since": "TEXT",  # the first rating of a unit of this site
     **dict.fromkeys(LEVELS, "INTEGER"),  # ratings of this site by level, voided left out
+    "listed_view": "TEXT",  # on the dispatch or pickup list: the case as the list shows it
+    "rating_views": "TEXT",  # its ratings of this site as the ratings page shows them
+    "review_records": "TEXT",  # its open follow-ups, evaluator included (masked when read)
 }, indexes=(("case_number",), ("dispatch_since",), ("pickup_since",),
             ("remind_pending",), ("supervise_pending",), ("review_due",), ("reviews_since",),
             ("rated_since",)), totals=(RATINGS,))
@@ -44,7 +51,7 @@ def delivery_case_row(case: DeliveryCase, site: str) -> dict[str, Value]:
     arrived = (china_date(case.arrived.occurred_at).isoformat()
                if case.arrived and case.arrived.acting_site == site and case.handed is None
                else None)
-    return {
+    row: dict[str, Value] = {
         "case_number": case.case_number, "status": status,
         "dispatch_since": _at(case.result.occurred_at) if case.result and issued_here
         and status in ("awaiting_dispatch", "returned") else None,
@@ -54,14 +61,19 @@ def delivery_case_row(case: DeliveryCase, site: str) -> dict[str, Value]:
         "supervise_pending": None if case.supervised else arrived,
         **_reviews(case), **_ratings(case, site),
     }
+    listed = row["dispatch_since"] is not None or row["pickup_since"] is not None
+    return {**row, "listed_view": _json(case_view(case)) if listed else None}
 
 
 def _reviews(case: DeliveryCase) -> dict[str, Value]:
     unflagged = [due for review in case.reviews.values()
                  for _, due in review.late_stages(date.max)]
-    opened = [r.opened.occurred_at for r in case.reviews.values() if r.status in OPEN_REVIEW]
+    opened = [(rating_id, r) for rating_id, r in case.reviews.items() if r.status in OPEN_REVIEW]
     return {"review_due": min(unflagged).isoformat() if unflagged else None,
-            "reviews_since": _at(min(opened)) if opened else None}
+            "reviews_since": _at(min(r.opened.occurred_at for _, r in opened)) if opened
+            else None,
+            "review_records": _json([review_record(case, rating_id) for rating_id, _ in opened])
+            if opened else None}
 
 
 def _ratings(case: DeliveryCase, site: str) -> dict[str, Value]:
@@ -70,7 +82,23 @@ def _ratings(case: DeliveryCase, site: str) -> dict[str, Value]:
                if (review := case.reviews.get(r.event_id)) is None or review.status != "voided"]
     return {"rated_since": _at(min(r.occurred_at for r in ours)) if ours else None,
             **{column: sum(1 for r in counted if r.level == n)
-               for n, column in enumerate(LEVELS, start=1)}}
+               for n, column in enumerate(LEVELS, start=1)},
+            "rating_views": _json([rating_view(r, case) for r in ours]) if ours else None}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def case_views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The cases a page of a work list shows, one per row, in the page's order."""
+    return [json.loads(str(row["listed_view"])) for row in rows]
+
+
+def expanded(rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
+    """What a page shows of each row's ratings or follow-ups (`rating_views`,
+    `review_records`: a list per row), in the page's order."""
+    return [view for row in rows for view in json.loads(str(row[column]))]
 
 
 def projections(site: str) -> tuple[Projection, ...]:

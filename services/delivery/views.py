@@ -100,17 +100,29 @@ def rating_view(rating: ServiceRated, case: DeliveryCase) -> dict[str, Any]:
 
 
 def review_view(case: DeliveryCase, rating_id: UUID, viewer: Actor) -> dict[str, Any]:
+    return shown_to(review_record(case, rating_id), viewer)
+
+
+def review_record(case: DeliveryCase, rating_id: UUID) -> dict[str, Any]:
+    """A bad rating's follow-up with its evaluator, as the read table keeps it: staff see it
+    through `shown_to`."""
     review = case.review(rating_id)
     rating = case.ratings[rating_id]
-    may_see = viewer.staff_id == review.opened.owner or viewer.role == REVIEWER_ROLE
     return {
         **rating_view(rating, case), "case_id": str(case.id),
         "owner": review.opened.owner, "status": review.status,
         "status_zh": STATUS_ZH[review.status],
-        "evaluator": rating.evaluator.model_dump() if may_see else "（评价人信息保密）",
+        "evaluator": rating.evaluator.model_dump(mode="json"),
         "deadlines": deadlines(review), "overdue": sorted(review.overdue),
         "steps": steps(review),
     }
+
+
+def shown_to(record: dict[str, Any], viewer: Actor) -> dict[str, Any]:
+    """The evaluator only for the follow-up's owner and supervisors."""
+    if viewer.staff_id == record["owner"] or viewer.role == REVIEWER_ROLE:
+        return record
+    return {**record, "evaluator": "（评价人信息保密）"}
 
 
 def deadlines(review: BadReview) -> dict[str, str | None]:

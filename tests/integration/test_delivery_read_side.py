@@ -1,10 +1,12 @@
 """Delivery's read table on both stores, with the services' own handlers and routes but no bus:
-the work lists page over it, a rating finds its case by number, and the watch job finds what
-is due, all without reading the event log."""
+the work lists page over it and answer from its rows (no case loaded from its events), a
+rating finds its case by number, and the watch job finds what is due, all without reading the
+event log."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -12,7 +14,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from contracts.base import DomainEvent
+from contracts.base import Actor, DomainEvent
 from contracts.subjects import (
     admitted_stream,
     admitted_subject,
@@ -20,7 +22,9 @@ from contracts.subjects import (
     own_subject,
     parse_subject,
 )
+from services.delivery.domain.case import DeliveryCase
 from services.delivery.main import build
+from services.delivery.views import case_view, rating_view, review_view
 from services.runtime.consumer import Delivery
 from services.runtime.host import ServiceHost
 from services.runtime.settings import for_service
@@ -80,6 +84,22 @@ def never_read_the_log(host: ServiceHost, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(host.store.recorder, "select_notifications", no_scan)
 
 
+@contextmanager
+def no_case_loaded(host: ServiceHost, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Within: loading any case from its events fails, so a list answers from its rows."""
+    def no_load(*_: Any, **__: Any) -> Any:
+        raise AssertionError("delivery loaded a case from its events")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(host.store.recorder, "select_events", no_load)
+        yield
+
+
+def as_loaded(host: ServiceHost, case_id: str | UUID) -> DeliveryCase:
+    """The case rebuilt from its events, as the lists showed it before the read table held it."""
+    return host.store.get(DeliveryCase, UUID(str(case_id)))
+
+
 def approved_in_qingdao(qingdao: ServiceHost, clock: FakeClock, case_number: str) -> str:
     """王强's licence change, received and approved in Qingdao now, for pickup at the Yantai
     window: Qingdao's delivery issues the paper result. Returns the case id."""
@@ -132,14 +152,16 @@ async def test_results_to_dispatch_are_listed_a_page_at_a_time_longest_waiting_f
         clock.now += timedelta(hours=1)
     never_read_the_log(qingdao, monkeypatch)
     async with client(qingdao) as http:
-        every = await http.get("/dispatch")
-        first = await http.get("/dispatch", params={"limit": 2})
-        rest = await http.get("/dispatch", params={"limit": 2, "offset": 2})
+        with no_case_loaded(qingdao, monkeypatch):
+            every = await http.get("/dispatch")
+            first = await http.get("/dispatch", params={"limit": 2})
+            rest = await http.get("/dispatch", params={"limit": 2, "offset": 2})
+        as_cases_show = [case_view(as_loaded(qingdao, case_id)) for case_id in issued]
         mailed = await http.post(f"/cases/{issued[0]}/mailings", headers=MAILROOM, json={
             "recipient": "window", "carrier": "中国邮政EMS", "tracking_number": "1187654329931"})
         after = await http.get("/dispatch")
         too_many = await http.get("/dispatch", params={"limit": 501})
-    assert [c["case_id"] for c in every.json()] == issued
+    assert every.json() == as_cases_show
     assert [c["case_id"] for c in first.json()] == issued[:2]
     assert [c["case_id"] for c in rest.json()] == issued[2:]
     assert mailed.status_code == 200, mailed.text
@@ -177,6 +199,70 @@ async def test_a_rating_finds_its_case_by_number_and_the_summary_counts_every_pa
         (numbers[1], "awaiting_callback")]
 
 
+async def test_the_ratings_page_shows_each_rating_as_its_case_does_read_from_the_table(
+    delivery: Sites, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    yantai = delivery(YANTAI)
+    numbers = [f"37067120261126000040{n}" for n in range(1, 4)]
+    cases = [opened_at_yantai(yantai, clock, number) for number in numbers]
+    async with client(yantai) as http:
+        rated = []
+        for number, level in zip(numbers, (1, 4, 2), strict=True):
+            clock.now += timedelta(minutes=10)
+            answer = await http.post("/ratings", json={
+                "case_number": number, "id_number": WANG_QIANG["id_number"], "scope": "visit",
+                "visit_day": "2026-11-26", "window_level": level,
+                "comment": "材料清单和网上说的不一样" if level == 4 else "办事很快"})
+            assert answer.status_code == 201, answer.text
+            rated.extend(answer.json())
+        bad = rated[1]
+        called = await http.post(f"/cases/{cases[1]}/reviews/{bad['rating_id']}/callback",
+                                 headers={"X-Staff-Id": bad["served_by"],
+                                          "X-Staff-Role": "window"},
+                                 json={"reached": True, "verified": True,
+                                       "notes": "王强确认材料清单有误"})
+        assert called.status_code == 200, called.text
+        never_read_the_log(yantai, monkeypatch)
+        with no_case_loaded(yantai, monkeypatch):
+            first = (await http.get("/ratings", params={"limit": 2})).json()
+            rest = (await http.get("/ratings", params={"limit": 2, "offset": 2})).json()
+    expected = [rating_view(r, case) for case in (as_loaded(yantai, c) for c in cases)
+                for r in case.ratings.values()]
+    assert first["ratings"] + rest["ratings"] == expected
+    assert [r["rating_id"] for r in expected] == [r["rating_id"] for r in rated]
+    assert first["ratings"][1]["review_status"] == "awaiting_resolution"  # kept as it moved
+    assert first["summary"] == rest["summary"] and first["summary"]["count"] == 3
+
+
+async def test_open_follow_ups_are_listed_from_the_table_the_evaluator_only_to_their_owner(
+    delivery: Sites, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    yantai = delivery(YANTAI)
+    numbers = ["370671202611260000501", "370671202611260000502"]
+    cases = [opened_at_yantai(yantai, clock, number) for number in numbers]
+    async with client(yantai) as http:
+        bad = []
+        for number in numbers:
+            clock.now += timedelta(minutes=10)
+            answer = await http.post("/ratings", json={
+                "case_number": number, "id_number": WANG_QIANG["id_number"], "scope": "visit",
+                "visit_day": "2026-11-26", "window_level": 5, "comment": "等了一个小时没人理"})
+            assert answer.status_code == 201, answer.text
+            bad.extend(answer.json())
+        owner = Actor(staff_id=bad[0]["served_by"], role="window")
+        colleague = Actor(staff_id="370671-W09", role="window")
+        with no_case_loaded(yantai, monkeypatch):
+            seen = {actor.staff_id: (await http.get("/reviews", headers={
+                "X-Staff-Id": actor.staff_id, "X-Staff-Role": actor.role})).json()
+                for actor in (owner, colleague)}
+    for actor in (owner, colleague):
+        assert seen[actor.staff_id] == [
+            review_view(as_loaded(yantai, case_id), UUID(rating["rating_id"]), actor)
+            for case_id, rating in zip(cases, bad, strict=True)]
+    assert seen[owner.staff_id][0]["evaluator"]["name"] == WANG_QIANG["name"]
+    assert seen[colleague.staff_id][0]["evaluator"] == "（评价人信息保密）"
+
+
 async def test_the_watch_reminds_supervises_and_flags_a_late_call_back_reading_only_what_is_due(
     delivery: Sites, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -190,8 +276,9 @@ async def test_the_watch_reminds_supervises_and_flags_a_late_call_back_reading_o
             "scope": "visit", "visit_day": "2026-11-26", "window_level": 5,
             "comment": "等了一个小时没人理"})
         assert bad.status_code == 201, bad.text
-        at_window = (await http.get("/window/awaiting-pickup")).json()
-    assert [c["case_id"] for c in at_window] == [str(waiting)]
+        with no_case_loaded(yantai, monkeypatch):
+            at_window = (await http.get("/window/awaiting-pickup")).json()
+    assert at_window == [case_view(as_loaded(yantai, waiting))]
     never_read_the_log(yantai, monkeypatch)
     watch = periodic_job(yantai, "delivery-watch")
     thursday, raised = clock.now, []

@@ -3,10 +3,12 @@ the watch reads exactly the cases that have something due."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 from contracts.base import Actor
 from services.delivery.read_side import arrived_by, delivery_case_row
+from services.delivery.views import rating_view, review_record
 from services.runtime.aggregate import system_actor
 from tests.unit.test_evaluation import CALENDAR, at, rate_badly, served_case
 
@@ -45,3 +47,22 @@ def test_a_rating_of_the_yantai_window_is_not_among_qingdaos_ratings() -> None:
     rate_badly(case)
     elsewhere = delivery_case_row(case, "370202")  # as Qingdao would keep it
     assert (elsewhere["rated_since"], elsewhere["level_4"]) == (None, 0)
+
+
+def test_the_row_shows_the_rating_and_its_follow_up_as_they_move_until_the_rating_is_voided(
+) -> None:
+    case = served_case()
+    rating_id = rate_badly(case)
+    rating = case.ratings[rating_id]
+    opened = delivery_case_row(case, YANTAI)
+    assert json.loads(str(opened["rating_views"])) == [rating_view(rating, case)]
+    assert json.loads(str(opened["review_records"])) == [review_record(case, rating_id)]
+    case.call_back(rating_id, True, False, "评价人承认误评", at(6))
+    called = json.loads(str(delivery_case_row(case, YANTAI)["review_records"]))
+    assert [r["status"] for r in called] == ["awaiting_resolution"]
+    case.appeal(rating_id, "评价人误操作，经回访确认", CALENDAR, 5, at(6))
+    case.decide_appeal(rating_id, True, "回访录音证实为误评，撤销差评", at(7, SUPERVISOR))
+    voided = delivery_case_row(case, YANTAI)
+    assert [r["review_status"] for r in json.loads(str(voided["rating_views"]))] == ["voided"]
+    assert voided["review_records"] is None  # no longer an open follow-up
+
