@@ -7,6 +7,7 @@ acting site, the actor and the correlation id.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Self
@@ -65,9 +66,13 @@ class Aggregate:
     @classmethod
     def replay(cls, case_id: UUID, events: list[DomainEvent]) -> Self:
         aggregate = cls(case_id)
-        for event in events:
-            aggregate._apply(event)
+        aggregate.catch_up(events)
         return aggregate
+
+    def catch_up(self, events: Iterable[DomainEvent]) -> None:
+        """Fold events stored after this state: a replay, or a kept case brought up to date."""
+        for event in events:
+            self._apply(event)
 
     def _trigger(self, event_type: type[DomainEvent], ctx: Context, **fields: Any) -> DomainEvent:
         event = event_type(

@@ -19,6 +19,7 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
 from contracts.base import DomainEvent
 from services.runtime.aggregate import Aggregate, CaseNotFound
+from services.runtime.loaded import LoadedCases
 from services.runtime.mapper import ContractMapper
 from services.runtime.projections import (
     Projection,
@@ -75,6 +76,7 @@ class CaseStore(Application[UUID]):
         self.projections = tuple(projections)
         self.closed = False
         self.event_max_bytes = settings.event_max_bytes
+        self.loaded = LoadedCases(settings.loaded_cases_max_events)
         super().__init__(env=store_env(settings, service))
         tables = {t: t.fingerprint(p.depends_on for p in self.projections if p.table is t)
                   for t in dict.fromkeys(p.table for p in self.projections)}
@@ -102,10 +104,21 @@ class CaseStore(Application[UUID]):
         work: dict[UUID, Any] | None = getattr(self._work, "aggregates", None)
         if work is not None and isinstance(work.get(case_id), cls):
             return work[case_id]  # changed earlier in this unit of work, not yet recorded
-        events: list[DomainEvent] = list(self.events.get(case_id))  # type: ignore[arg-type]
-        aggregate = cls.replay(case_id, events) if events else None
+        aggregate = self._fold(cls, case_id)
         if work is not None and aggregate is not None:
             work[case_id] = aggregate
+        return aggregate
+
+    def _fold(self, cls: type[A], case_id: UUID) -> A | None:
+        """The case as kept in memory with the events stored after it (one indexed read, which
+        also brings up to date a case another process changed), or folded from its first."""
+        aggregate = self.loaded.get(cls, case_id)
+        events: list[DomainEvent] = list(self.events.get(  # type: ignore[arg-type]
+            case_id, gt=aggregate.version if aggregate else None))
+        if events:
+            aggregate = aggregate or cls(case_id)
+            aggregate.catch_up(events)
+            self.loaded.keep(aggregate)
         return aggregate
 
     @contextmanager
