@@ -12,7 +12,7 @@ from contracts.subjects import admitted_stream, own_stream
 from services.directory import load_directory
 from services.ledger.main import build
 from services.ledger.projections import Projector
-from services.ledger.read_side import PROJECTIONS, TABLES, digest, digests, rows_of
+from services.ledger.read_side import PROJECTIONS, TABLES, digest, row_digests, rows_of
 from services.ledger.verify import Report, verify_ledger
 from services.runtime.host import clock_for
 from services.runtime.keys import KeyRing, Verifier
@@ -58,7 +58,7 @@ def rebuild(settings: ServiceSettings) -> Rebuilt:
     and keep the rebuilt rows if they differ."""
     store = CaseStore("ledger", settings, PROJECTIONS)
     try:
-        kept = digests(store)
+        kept = row_digests(store)
         fresh = Projector()
         started = time.perf_counter()
         fresh.catch_up(store)
@@ -89,6 +89,8 @@ def replace_rows(store: CaseStore, fresh: Projector) -> None:
     with side.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
         for table, rows in rebuilt_rows(fresh).items():
             cursor.execute(f"DELETE FROM {table.qualified(side.prefix)}")
+            for totals in table.totals:  # moved again as the rows are written
+                cursor.execute(f"DELETE FROM {table.totals_table(totals, side.prefix)}")
             side.write_rows(cursor, [RowChange(table, row["id"], row) for row in rows])
 
 

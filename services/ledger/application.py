@@ -13,10 +13,10 @@ from contracts.base import Actor
 from contracts.identity import Company, Person
 from services.ledger import read_side as tables
 from services.ledger.domain import CaseFile, EventObserved, timeline
-from services.ledger.legs_by_unit import LegTotals
+from services.ledger.legs_by_unit import BY_UNIT, legs_by_unit
 from services.ledger.projections import Row
 from services.ledger.projections.work_ledger import STATUS_ZH, WorkLedger, timeliness
-from services.ledger.work_ledger_query import CaseFilter, work_ledger_page
+from services.ledger.work_ledger_query import CaseFilter, Key, key_of, work_ledger_page
 from services.runtime.aggregate import CaseNotFound, Context, DomainError, system_actor
 from services.runtime.consumer import Delivery, Effect
 from services.runtime.host import ServiceHost
@@ -33,6 +33,14 @@ class AuditorOnly(DomainError):
 
     def __init__(self) -> None:
         super().__init__("查看未脱敏的个人信息须由审计岗（auditor）进行，并记录在案")
+
+
+class ExportTooLarge(DomainError):
+    status = 422
+    field = "accepted_from"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"所选办件超过{limit:,}件，XLSX 无法一次导出：请按受理日期分段导出，或导出 CSV")
 
 
 class Ledger:
@@ -93,12 +101,24 @@ class Ledger:
         rows = work_ledger_page(self.store, where, today, page.limit, page.offset)
         return [_listed(row, today) for row in rows]
 
-    def work_ledger(self) -> Iterator[Row]:
-        """Every row of the 工作台账, read a page at a time: for the exported files."""
-        offset, page = 0, 500
-        while rows := self.cases(CaseFilter(), Page(limit=page, offset=offset)):
-            yield from rows
-            offset += page
+    def work_ledger_pages(self, where: CaseFilter, after: Key | None = None, size: int = 500
+                          ) -> tuple[list[Row], Key | None]:
+        """A page of the 工作台账 for an export, and the key to ask for the next one after."""
+        today = china_date(self.host.clock())
+        rows = work_ledger_page(self.store, where, today, size, after=after)
+        return [_listed(row, today) for row in rows], key_of(rows[-1]) if rows else None
+
+    def work_ledger(self, where: CaseFilter, at_most: int) -> Iterator[Row]:
+        """The 工作台账's rows for a file held whole (XLSX), read a page at a time; more than
+        `at_most` is refused, so a file's size never grows with the years kept."""
+        (rows, after), given = self.work_ledger_pages(where), 0
+        while rows:
+            for row in rows:
+                given += 1
+                if given > at_most:
+                    raise ExportTooLarge(at_most)
+                yield row
+            rows, after = self.work_ledger_pages(where, after)
 
     def state_at(self, case_id: UUID, at: datetime) -> dict[str, Any]:
         """The case as the ledger knew it at `at`: its events up to then, folded afresh."""
@@ -117,10 +137,7 @@ class Ledger:
 
     def legs_by_unit(self) -> list[Row]:
         """Time per leg per site and department: how many cases, and their mean hours."""
-        totals = LegTotals()
-        for row in tables.every_row(self.store, tables.LEGS):
-            totals.add(row)
-        return totals.rows()
+        return legs_by_unit(self.store.totals(tables.LEGS, BY_UNIT))
 
     def ratings(self, page: Page) -> list[Row]:
         """A page of rated cases, first rated first, each with its ratings."""

@@ -1,13 +1,14 @@
 """The work ledger (工作台账) as files an office opens: CSV (UTF-8 with BOM, so that Excel
 reads the Chinese) and XLSX, one row per case, headers in Chinese. Both take the rows as they
-are read, a page at a time: the CSV goes out line by line, the XLSX is written row by row."""
+are read, a page at a time: the CSV goes out a page at a time, the XLSX is written row by
+row (write-only) and holds at most `XLSX_MAX_ROWS`."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
@@ -16,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from services.ledger.projections.work_ledger import HEADERS_ZH
 
 Row = dict[str, Any]
+XLSX_MAX_ROWS = 100_000  # a year of a county hall's cases; more is exported by date, or as CSV
 
 
 def cells(row: Row) -> list[str]:
@@ -33,18 +35,18 @@ def xml_safe(text: str) -> str:
     return _NOT_IN_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def work_ledger_csv(rows: Iterable[Row]) -> Iterator[bytes]:
+def csv_header() -> bytes:
+    return "\ufeff".encode() + _csv(list(HEADERS_ZH.values()))
+
+
+def csv_rows(rows: Iterable[Row]) -> bytes:
+    return b"".join(_csv(cells(row)) for row in rows)
+
+
+def _csv(cells: list[str]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
-    out.write("\ufeff")
-    writer.writerow(HEADERS_ZH.values())
-    for row in rows:
-        writer.writerow(cells(row))
-        if out.tell() > 64_000:
-            yield out.getvalue().encode(errors="backslashreplace")
-            out.seek(0)
-            out.truncate()
-    yield out.getvalue().encode(errors="backslashreplace")
+    csv.writer(out).writerow(cells)
+    return out.getvalue().encode(errors="backslashreplace")
 
 
 def work_ledger_xlsx(rows: Iterable[Row], site_name: str) -> bytes:

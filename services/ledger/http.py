@@ -3,24 +3,27 @@ only by the auditor role, on the record."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import FastAPI, Query
 from fastapi.responses import Response, StreamingResponse
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.ledger.application import Ledger
-from services.ledger.exports import work_ledger_csv, work_ledger_xlsx
+from services.ledger.exports import XLSX_MAX_ROWS, csv_header, csv_rows, work_ledger_xlsx
 from services.ledger.work_ledger_query import CaseFilter
 from services.runtime.http import ActingStaff, ChinaDateTime, CorrelationId, IsoDate
 from services.runtime.paging import Page, PageQuery
 
 
-class CasesPage(Page):
-    """A page of the 工作台账, filtered."""
+class CaseSelection(BaseModel):
+    """Which cases of the 工作台账: every filter optional."""
 
-    site: str | None = Field(default=None, pattern=r"^\d{6}$",
+    model_config = ConfigDict(extra="forbid")
+
+    site: str | None = Field(default=None, pattern=r"^\d{6}$", max_length=6,
                              description="受理地或业务属地（行政区划代码）")
     matter: str | None = Field(default=None, max_length=64, description="事项编码")
     status: str | None = Field(default=None, max_length=32, description="状态")
@@ -29,7 +32,12 @@ class CasesPage(Page):
     overdue: bool | None = Field(default=None, description="只看超期（true）或未超期（false）")
 
 
+class CasesPage(Page, CaseSelection):
+    """A page of the 工作台账, filtered."""
+
+
 CasesPageQuery = Annotated[CasesPage, Query()]
+SelectionQuery = Annotated[CaseSelection, Query()]
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -38,6 +46,11 @@ def file_of(media_type: str) -> dict[int | str, dict[str, Any]]:
     """An export's 200 in OpenAPI: a file of its real type, not JSON."""
     return {200: {"description": "the file", "content": {
         media_type: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+def case_filter(selection: CaseSelection) -> CaseFilter:
+    return CaseFilter(selection.site, selection.matter, selection.status,
+                      selection.accepted_from, selection.accepted_to, selection.overdue)
 
 
 def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
@@ -67,22 +80,34 @@ def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
     @api.get("/audit/cases", tags=["auditor"],
              summary="工作台账, filtered, a page at a time, earliest accepted first")
     async def cases(page: CasesPageQuery) -> list[dict[str, Any]]:
-        where = CaseFilter(page.site, page.matter, page.status, page.accepted_from,
-                           page.accepted_to, page.overdue)
+        where = case_filter(page)
         return await host.query(lambda: ledger.cases(where, page))
 
     @api.get("/audit/work-ledger.csv", tags=["auditor"], response_class=Response,
              responses=file_of(CSV),
-             summary="工作台账 as CSV, every case, streamed as it is read")
-    async def work_ledger_as_csv() -> Response:
-        return StreamingResponse(work_ledger_csv(ledger.work_ledger()),
-                                 media_type=CSV, headers={
+             summary="工作台账 as CSV, the cases selected (all by default), streamed a page at a "
+                     "time")
+    async def work_ledger_as_csv(selection: SelectionQuery) -> Response:
+        where = case_filter(selection)
+
+        async def pages() -> AsyncIterator[bytes]:
+            yield csv_header()
+            rows, after = await host.query(lambda: ledger.work_ledger_pages(where))
+            while rows:
+                yield csv_rows(rows)
+                rows, after = await host.query(
+                    lambda after=after: ledger.work_ledger_pages(where, after))
+
+        return StreamingResponse(pages(), media_type=CSV, headers={
             "Content-Disposition": f'attachment; filename="work-ledger-{host.site}.csv"'})
 
     @api.get("/audit/work-ledger.xlsx", tags=["auditor"], response_class=Response,
-             responses=file_of(XLSX), summary="工作台账 as XLSX, every case")
-    async def work_ledger_as_xlsx() -> Response:
-        book = await host.query(lambda: work_ledger_xlsx(ledger.work_ledger(), site_name))
+             responses=file_of(XLSX),
+             summary=f"工作台账 as XLSX, the cases selected, at most {XLSX_MAX_ROWS:,}")
+    async def work_ledger_as_xlsx(selection: SelectionQuery) -> Response:
+        where = case_filter(selection)
+        book = await host.query(lambda: work_ledger_xlsx(
+            ledger.work_ledger(where, XLSX_MAX_ROWS), site_name))
         return Response(book, media_type=XLSX, headers={
             "Content-Disposition": f'attachment; filename="work-ledger-{host.site}.xlsx"'})
 
@@ -102,7 +127,7 @@ def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
         return await host.query(lambda: ledger.personal_data_reads(page))
 
     @api.get("/audit/digests", tags=["auditor"],
-             summary="a digest of each read table, read a page at a time")
+             summary="a digest of each read table (the sum of its rows' hashes, kept as they change)")
     async def digests() -> dict[str, Any]:
         return await host.query(ledger.digests)
 

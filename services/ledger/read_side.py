@@ -17,31 +17,45 @@ from typing import Any, Literal
 from uuid import UUID
 
 from services.ledger.domain import CaseFile, EventObserved
+from services.ledger.legs_by_unit import BY_UNIT
 from services.ledger.projections import CaseViews, Row
 from services.ledger.projections.base import canonical
-from services.runtime.projections import Projection, Query, Table, Value
+from services.runtime.projections import Part, Projection, Query, Table, Totals, Value, totals_of
 from services.runtime.store import CaseStore
 
 Column = Literal["TEXT", "INTEGER"]
 NEVER = "9999-12-31"  # a case that is never 超期, whatever the day
 VIEW: dict[str, Column] = {"case_number": "TEXT", "body": "TEXT"}
+CHUNKS = tuple(f"h{i}" for i in range(8))  # a row's SHA-256 as eight 32-bit numbers
+
+
+def row_hash(row: dict[str, Any]) -> Iterator[Part]:
+    """The row's hash in eight 32-bit chunks, lowest first: summed over the rows, chunk by
+    chunk, they give the table's digest (the sum of the rows' hashes, mod 2^256)."""
+    value = int.from_bytes(hashlib.sha256(canonical(row).encode()).digest(), "big")
+    yield {"whole": "", **{c: (value >> 32 * i) & 0xFFFFFFFF for i, c in enumerate(CHUNKS)}}
+
+
+DIGEST = Totals("digest", ("whole",), CHUNKS, row_hash)
 
 CASE_FILES = Table("case_files", {"case_number": "TEXT", "version": "INTEGER",
-                                  "observed": "INTEGER", "archived": "INTEGER"})
+                                  "observed": "INTEGER", "archived": "INTEGER"},
+                   totals=(DIGEST,))
 WORK_LEDGER = Table(
     "work_ledger",
     {**VIEW, "accepted_on": "TEXT", "accepted_sort": "TEXT", "status": "TEXT",
      "matter_code": "TEXT", "receiving_site": "TEXT", "sites": "TEXT", "overdue_from": "TEXT"},
     indexes=(("accepted_sort", "case_number"), ("status", "accepted_sort", "case_number"),
-             ("matter_code", "accepted_sort", "case_number"), ("overdue_from",)))
-TIMELINE = Table("timeline", VIEW)
-CUSTODY = Table("custody", VIEW)
+             ("matter_code", "accepted_sort", "case_number"), ("overdue_from",)),
+    totals=(DIGEST,))
+TIMELINE = Table("timeline", VIEW, totals=(DIGEST,))
+CUSTODY = Table("custody", VIEW, totals=(DIGEST,))
 LEGS = Table("legs", {**VIEW, "receiving_site": "TEXT", "business_site": "TEXT",
-                      "department": "TEXT"})
+                      "department": "TEXT"}, totals=(BY_UNIT, DIGEST))
 RATINGS = Table("ratings", {**VIEW, "first_rated_at": "TEXT"},
-                indexes=(("first_rated_at", "id"),))
+                indexes=(("first_rated_at", "id"),), totals=(DIGEST,))
 PERSONAL_DATA_READS = Table("personal_data_reads", {**VIEW, "first_read_at": "TEXT"},
-                            indexes=(("first_read_at", "id"),))
+                            indexes=(("first_read_at", "id"),), totals=(DIGEST,))
 VIEWS = (TIMELINE, WORK_LEDGER, CUSTODY, LEGS, RATINGS, PERSONAL_DATA_READS)
 TABLES = (CASE_FILES, *VIEWS)
 
@@ -75,8 +89,8 @@ def _legs(file: CaseFile) -> dict[str, Value]:
             "department": case["department"]}
 
 
-def _first(field: str) -> Callable[[Row, CaseFile], dict[str, Value]]:
-    return lambda row, _: {f"first_{field}": min(e[field] for e in row["entries"].values())}
+def _first(field: str, column: str) -> Callable[[Row, CaseFile], dict[str, Value]]:
+    return lambda row, _: {column: min(e[field] for e in row["entries"].values())}
 
 
 def _view(table: Table, columns: Callable[[Row, CaseFile], dict[str, Value]] | None = None
@@ -100,7 +114,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     _view(TIMELINE), _view(CUSTODY),
     _view(WORK_LEDGER, lambda row, _: _work_ledger(row)),
     _view(LEGS, lambda _, file: _legs(file)),
-    _view(RATINGS, _first("rated_at")), _view(PERSONAL_DATA_READS, _first("at")),
+    _view(RATINGS, _first("rated_at", "first_rated_at")),
+    _view(PERSONAL_DATA_READS, _first("at", "first_read_at")),
 )
 
 
@@ -145,13 +160,22 @@ def every_row(store: CaseStore, table: Table, batch: int = 500) -> Iterator[dict
 
 
 def digest(rows: Iterable[dict[str, Any]]) -> str:
-    """One digest of a table's rows whatever order they are read in, summed row by row so a
-    table of any size is digested a page at a time."""
-    total = 0
-    for row in rows:
-        total += int.from_bytes(hashlib.sha256(canonical(row).encode()).digest(), "big")
+    """One digest of a table's rows whatever order they are read in: the sum of their hashes,
+    so it can be kept as rows change (`DIGEST`) and computed from rows a page at a time."""
+    return digest_of(totals_of(DIGEST, rows))
+
+
+def digest_of(totals: list[dict[str, Any]]) -> str:
+    total = sum(t[c] << 32 * i for t in totals for i, c in enumerate(CHUNKS))
     return f"{total % 2**256:064x}"
 
 
 def digests(store: CaseStore) -> dict[str, str]:
+    """Each table's digest as kept with its rows: a row per table, whatever the history."""
+    return {t.name: digest_of(store.totals(t, DIGEST)) for t in TABLES}
+
+
+def row_digests(store: CaseStore) -> dict[str, str]:
+    """Each table's digest from its rows, read a page at a time: what a rebuild compares (a
+    row changed behind the store's back shows here, not in the kept sums)."""
     return {t.name: digest(every_row(store, t)) for t in TABLES}

@@ -40,11 +40,18 @@ def _iso(day: date | None) -> str:
     return day.isoformat() if day else ""
 
 
+Key = tuple[str, str, str]  # (accepted_sort, case_number, id): where a page ends
+
+
 def work_ledger_page(store: CaseStore, where: CaseFilter, today: date, limit: int,
-                     offset: int) -> list[dict[str, Any]]:
+                     offset: int = 0, after: Key | None = None) -> list[dict[str, Any]]:
+    """A page in the table's index order; `after` a key instead of an offset, so that reading
+    a whole export costs one page's read per page however far into the table it is."""
     side = store.read_side
     clauses = where.clauses(today)
-    sql = f"SELECT id, body FROM {WORK_LEDGER.qualified(side.prefix)}"
+    if after is not None:
+        clauses.append(("(accepted_sort, case_number, id) > (?, ?, ?)", list(after)))
+    sql = f"SELECT id, body, accepted_sort, case_number FROM {WORK_LEDGER.qualified(side.prefix)}"
     if clauses:
         sql += " WHERE " + " AND ".join(c for c, _ in clauses)
     sql += f" ORDER BY accepted_sort, case_number, id LIMIT {int(limit)} OFFSET {int(offset)}"
@@ -52,3 +59,7 @@ def work_ledger_page(store: CaseStore, where: CaseFilter, today: date, limit: in
     with side.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
         cursor.execute(sql.replace("?", side.dialect.mark), params)
         return [dict(row) for row in cursor.fetchall()]
+
+
+def key_of(row: dict[str, Any]) -> Key:
+    return (row["accepted_sort"], row["case_number"], row["id"])

@@ -13,30 +13,36 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 Value = str | int | None
 Op = Literal["=", "<", "<=", ">", ">=", "!="]
 OPS = frozenset({"=", "<", "<=", ">", ">=", "!="})
-SHAPE = 2  # how tables are made (2: every index ends in id); a change makes them again
+SHAPE = 3  # how tables are made (3: totals in BIGINT); a change makes them again
+
+
+Part = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Totals:
     """Running totals of a table's rows by group: how many rows (`rows`) and the sums of some
-    INTEGER columns, kept as each row changes, so a count over all history reads a few rows."""
+    INTEGER columns, kept as each row changes, so a count over all history reads a few rows.
+
+    `parts`, if given, says what a row (with its `id`) adds instead of itself: none, or several
+    parts each with the group and sum columns (a case's legs, each to its own unit)."""
 
     name: str
     group_by: tuple[str, ...]
     sums: tuple[str, ...] = ()
+    parts: Callable[[dict[str, Any]], Iterable[Part]] | None = None
 
-    def key(self, row: dict[str, Any]) -> tuple[str, ...]:
-        return tuple("" if row.get(c) is None else str(row[c]) for c in self.group_by)
-
-    def amounts(self, row: dict[str, Any]) -> list[int]:
-        return [1, *(int(row.get(c) or 0) for c in self.sums)]
+    def entries(self, row: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], list[int]]]:
+        for part in self.parts(row) if self.parts else (row,):
+            yield (tuple("" if part.get(c) is None else str(part[c]) for c in self.group_by),
+                   [1, *(int(part.get(c) or 0) for c in self.sums)])
 
 
 @dataclass(frozen=True, eq=False)  # one object per table: compared and hashed by identity
@@ -59,8 +65,8 @@ class Table:
 
     def _create_totals(self, totals: Totals, prefix: str) -> list[str]:
         name = self.totals_table(totals, prefix)
-        columns = [*(f"{c} TEXT NOT NULL" for c in totals.group_by), "rows INTEGER NOT NULL",
-                   *(f"{c} INTEGER NOT NULL" for c in totals.sums)]
+        columns = [*(f"{c} TEXT NOT NULL" for c in totals.group_by), "rows BIGINT NOT NULL",
+                   *(f"{c} BIGINT NOT NULL" for c in totals.sums)]
         key = ", ".join(totals.group_by)
         return [f"DROP TABLE IF EXISTS {name}",
                 f"CREATE TABLE {name} ({', '.join(columns)}, PRIMARY KEY ({key}))"]
@@ -74,7 +80,8 @@ class Table:
     def fingerprint(self, depends_on: Iterable[str] = ()) -> str:
         """Changes when the table's shape or what its rows depend on changes."""
         shape = json.dumps([SHAPE, self.name, self.columns, self.indexes,
-                            [[t.name, t.group_by, t.sums] for t in self.totals],
+                            [[t.name, t.group_by, t.sums, getattr(t.parts, "__qualname__", "")]
+                             for t in self.totals],
                             sorted(depends_on)])
         return hashlib.sha256(shape.encode()).hexdigest()[:16]
 
@@ -181,9 +188,10 @@ def totals_of(totals: Totals, rows: Iterable[dict[str, Any]]) -> list[dict[str, 
     """What the running totals should hold for these rows (groups with no rows left out)."""
     kept: dict[tuple[str, ...], list[int]] = {}
     for row in rows:
-        amounts = kept.setdefault(totals.key(row), [0] * (1 + len(totals.sums)))
-        for i, amount in enumerate(totals.amounts(row)):
-            amounts[i] += amount
+        for key, entry in totals.entries(row):
+            amounts = kept.setdefault(key, [0] * (1 + len(totals.sums)))
+            for i, amount in enumerate(entry):
+                amounts[i] += amount
     return [{**dict(zip(totals.group_by, key, strict=True)),
              **dict(zip(["rows", *totals.sums], amounts, strict=True))}
             for key, amounts in kept.items() if amounts[0]]

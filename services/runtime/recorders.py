@@ -53,15 +53,17 @@ class Projecting:
                        f"WHERE id = {self.dialect.mark}", [change.id])
         old = cursor.fetchone()
         for totals in table.totals:
-            moves = []
-            if old is not None:
-                moves.append((totals.key(dict(old)), [-a for a in totals.amounts(dict(old))]))
+            moves: dict[tuple[str, ...], list[int]] = {}
+            rows = [(dict(old), -1)] if old is not None else []
             if change.values is not None:
-                moves.append((totals.key(change.values), totals.amounts(change.values)))
-            if len(moves) == 2 and moves[0][0] == moves[1][0]:
-                moves = [(moves[0][0], [a + b for a, b in zip(moves[0][1], moves[1][1],
-                                                              strict=True)])]
-            for key, amounts in moves:
+                rows.append(({"id": change.id, **{c: change.values.get(c)  # as the row holds it
+                                                  for c in table.columns}}, 1))
+            for row, sign in rows:
+                for key, amounts in totals.entries(row):
+                    moved = moves.setdefault(key, [0] * len(amounts))
+                    for i, amount in enumerate(amounts):
+                        moved[i] += sign * amount
+            for key, amounts in moves.items():
                 if any(amounts):
                     cursor.execute(*self.dialect.add_to_totals(table, totals, self.prefix,
                                                                key, amounts))

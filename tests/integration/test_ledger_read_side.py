@@ -18,9 +18,11 @@ from openpyxl import load_workbook
 
 from contracts.base import DomainEvent
 from contracts.subjects import own_stream, own_subject, parse_subject
+from services.ledger.application import ExportTooLarge, Ledger
 from services.ledger.domain import CaseFile
 from services.ledger.main import build
-from services.ledger.read_side import TABLES, WORK_LEDGER
+from services.ledger.read_side import LEGS, TABLES, WORK_LEDGER, row_digests
+from services.ledger.work_ledger_query import CaseFilter
 from services.runtime.consumer import Delivery
 from services.runtime.host import ServiceHost
 from services.runtime.projections import Query
@@ -184,3 +186,52 @@ async def test_a_name_with_a_control_character_sent_from_elsewhere_still_exports
                   if isinstance(cell, str) and "370602" in cell]
     assert applicants == ["\\u0007** 370602********1233"]
     assert csv.status_code == 200 and "\u0007** 370602" in csv.content.decode("utf-8-sig")
+
+
+async def test_time_per_leg_and_the_digests_come_from_totals_kept_with_the_rows(
+    ledger: tuple[ServiceHost, Feed],
+) -> None:
+    """Over all history they read a row per unit and per table: the rows themselves, gone
+    behind the store's back, change neither; the rows' own digests show the loss."""
+    host, feed = ledger
+    for day in range(3):
+        for event in a_case(day, f"370671202611{23 + day}A1B2C{day}"):
+            feed(event)
+    async with client_of(host) as client:
+        legs = (await client.get("/audit/legs")).json()
+        digests = (await client.get("/audit/digests")).json()
+        assert {k: v for k, v in digests.items() if k != "position"} == row_digests(host.store)
+        check = next(leg for leg in legs if leg["leg"] == "receiving_check")
+        assert (check["site"], check["unit"], check["cases"], check["mean_hours"]) == (
+            YANTAI, "跨域通办窗口", 3, 1.0)
+        side = host.store.read_side
+        with side.datastore.transaction(commit=True) as cursor:
+            cursor.execute(f"DELETE FROM {LEGS.qualified(side.prefix)}")
+        assert (await client.get("/audit/legs")).json() == legs
+        assert (await client.get("/audit/digests")).json() == digests
+    assert row_digests(host.store)["legs"] != digests["legs"]
+
+
+async def test_the_work_ledger_exports_the_cases_selected_a_page_at_a_time_and_an_xlsx_has_a_limit(
+    ledger: tuple[ServiceHost, Feed],
+) -> None:
+    host, feed = ledger
+    numbers = [f"370671202611{23 + day}A1B2C{day}" for day in range(3)]
+    for day, number in enumerate(numbers):
+        for event in a_case(day, number):
+            feed(event)
+    application = Ledger(host)  # the use cases the routes call
+    rows, after = application.work_ledger_pages(CaseFilter(), size=2)
+    rest, last = application.work_ledger_pages(CaseFilter(), after, size=2)
+    assert [r["case_number"] for r in [*rows, *rest]] == numbers and last is not None
+    with pytest.raises(ExportTooLarge):
+        list(application.work_ledger(CaseFilter(), at_most=2))
+    async with client_of(host) as client:
+        later = await client.get("/audit/work-ledger.csv", params={"accepted_from": "2026-11-24"})
+        xlsx = await client.get("/audit/work-ledger.xlsx", params={"accepted_to": "2026-11-23"})
+        bad = await client.get("/audit/work-ledger.csv", params={"site": "3706711"})
+    assert [line.split(",")[0] for line in later.content.decode("utf-8-sig").splitlines()[1:]] \
+        == numbers[1:]
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert [r[0] for r in sheet.iter_rows(min_row=3, values_only=True)] == numbers[:1]
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "site"
