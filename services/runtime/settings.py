@@ -59,10 +59,12 @@ class ServiceSettings(BaseSettings):
     event_max_bytes: int = Field(default=512 * 1024, ge=1024, description="the largest event "
                                  "a command may store, encoded; kept well below NATS's "
                                  "max_payload (1 MB by default), which must also hold its seal")
-    loaded_cases_max_events: int = Field(default=50_000, ge=0, description="cases kept loaded "
+    loaded_cases_max_events: int = Field(default=10_000, ge=0, description="cases kept loaded "
                                          "in memory, counted by the events folded into them, "
                                          "so a command folds only the events stored since; "
-                                         "0: every load folds a case from its first event")
+                                         "0: every load folds a case from its first event; "
+                                         "10,000 events: some 20 MB, the cases a hall works on "
+                                         "at once many times over")
     files_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1, description="the largest "
                                  "scan or electronic file the window takes")
     files_allowed_types: list[str] = Field(default_factory=lambda: [
