@@ -123,6 +123,15 @@ class LocalNatsServer:
                 self.port = free_port()
         raise AssertionError("unreachable")
 
+    def restart(self, down_seconds: float = 0.0, timeout: float = 10.0) -> Self:
+        """Stop, stay down for `down_seconds`, then start again on the same port with the same
+        store directory: a server restarted in place, as its clients and JetStream see it. The
+        port cannot move (the clients know only it), so one taken in the gap fails loudly
+        (PortTaken)."""
+        self.stop()
+        time.sleep(down_seconds)
+        return self._start(timeout)
+
     def kill(self) -> None:
         """SIGKILL: a node lost, not stopped."""
         if self._process is not None:
