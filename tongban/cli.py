@@ -107,23 +107,38 @@ app.add_typer(ledger_app, name="ledger")
 def ledger_verify(
     site: Annotated[str, typer.Option(help="division code of the ledger's site")],
     data_dir: DataDir = Path("data"),
+    against_streams: Annotated[bool, typer.Option(
+        help="also prove that no event the site's streams hold is missing from the ledger or "
+             "recorded at another stream position (a chain's cut-off end)")] = False,
+    nats_url: Annotated[str, typer.Option()] = "nats://127.0.0.1:4222",
 ) -> None:
     """Check every stored event's seal and every chain link; exit 1 at the first broken one."""
-    from tongban.ledger_tools import verify
+    from tongban.ledger_tools import verify, witness
 
-    report, timed = verify(for_service("ledger", site=site, data_dir=data_dir))
-    if report.broken is None:
-        typer.echo(f"intact: {report.events} events in {len(report.heads)} chains, "
-                   f"{report.signatures} batch signatures checked "
-                   f"({timed.rate:,.0f} events/s)"
-                   + (f"; {report.repeats} repeated observations skipped" if report.repeats
-                      else ""))
+    settings = for_service("ledger", site=site, data_dir=data_dir, nats_url=nats_url)
+    report, timed, consumed = verify(settings, keep_held=against_streams)
+    if report.broken is not None:
+        b = report.broken
+        typer.echo(f"BROKEN at event {b.event_id} (case {b.case_number}, {b.event_type}, "
+                   f"ledger position {b.position}): {b.reason}")
+        typer.echo(f"{report.events} events before it verified intact")
+        raise typer.Exit(1)
+    typer.echo(f"intact: {report.events} events in {len(report.heads)} chains, "
+               f"{report.signatures} batch signatures checked ({timed.rate:,.0f} events/s)"
+               + (f"; {report.repeats} repeated observations skipped" if report.repeats
+                  else ""))
+    if not against_streams:
         return
-    b = report.broken
-    typer.echo(f"BROKEN at event {b.event_id} (case {b.case_number}, {b.event_type}, "
-               f"ledger position {b.position}): {b.reason}")
-    typer.echo(f"{report.events} events before it verified intact")
-    raise typer.Exit(1)
+    assert report.held is not None
+    missing, read = asyncio.run(witness(settings, report.held, consumed))
+    for m in missing[:20]:
+        typer.echo(f"MISSING event {m.event_id} (case {m.case_number}, {m.subject}): {m.reason}")
+    if missing:
+        typer.echo(f"{len(missing)} of {read} stream messages not in the ledger as they should be")
+        raise typer.Exit(1)
+    typer.echo(f"witnessed: the {read} messages of its streams up to "
+               + ", ".join(f"{s} #{n}" for s, n in consumed.items())
+               + " are all in the ledger at their positions")
 
 
 @ledger_app.command("rebuild")

@@ -4,16 +4,23 @@ ledger, run beside it with the same settings (TB_LEDGER_*)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.subjects import admitted_stream, own_stream
+import nats
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from contracts.subjects import dead_letter_stream, dead_letter_subject
 from services.directory import load_directory
-from services.ledger.main import build
+from services.ledger.main import build, subscriptions
 from services.ledger.projections import Projector
 from services.ledger.read_side import PROJECTIONS, TABLES, digest, row_digests, rows_of
 from services.ledger.verify import Report, verify_ledger
+from services.ledger.witness import Missing, Position, StreamMessage, missing_from_ledger
 from services.runtime.host import clock_for
 from services.runtime.keys import KeyRing, Verifier
 from services.runtime.projections import RowChange, Table
@@ -31,15 +38,62 @@ class Timed:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def verify(settings: ServiceSettings) -> tuple[Report, Timed]:
+def verify(settings: ServiceSettings, keep_held: bool = False
+           ) -> tuple[Report, Timed, dict[str, int]]:
+    """The report, its time, and how far the ledger consumed each of its streams."""
     store = CaseStore("ledger", settings)
     try:
         verifier = Verifier(KeyRing.of(load_directory(settings.catalogue_dir)))
         started = time.perf_counter()
-        report = verify_ledger(store, verifier)
-        return report, Timed(time.perf_counter() - started, report.events)
+        report = verify_ledger(store, verifier, keep_held=keep_held)
+        timed = Timed(time.perf_counter() - started, report.events)
+        return report, timed, {stream: store.position(stream)
+                               for _, stream, _ in subscriptions(settings.site)}
     finally:
         store.close()
+
+
+async def witness(settings: ServiceSettings, held: dict[str, Position],
+                  consumed: dict[str, int]) -> tuple[list[Missing], int]:
+    """What the ledger's streams hold up to where it consumed them and it lacks or holds
+    elsewhere (see `services.ledger.witness`), and how many messages were read."""
+    nc = await nats.connect(settings.nats_url, name=f"ledger-witness-{settings.site}")
+    try:
+        js = nc.jetstream()
+        dead, messages = set(), []
+        for consumer, stream, subject in subscriptions(settings.site):
+            for letter in await read_stream(js, dead_letter_stream(settings.site),
+                                            dead_letter_subject(settings.site, consumer)):
+                refused = json.loads(letter.data)
+                dead.add((refused["stream"], refused["seq"]))
+            messages += [StreamMessage(stream, m.metadata.sequence.stream, m.subject, m.data)
+                         for m in await read_stream(js, stream, subject, consumed[stream])]
+        return list(missing_from_ledger(held, messages, dead)), len(messages)
+    finally:
+        await nc.close()
+
+
+async def read_stream(js: JetStreamContext, stream: str, subject: str,
+                      last: int | None = None) -> list[Msg]:
+    """A stream's messages on a subject, from its first to `last` (default: its last now)."""
+    info = await js.stream_info(stream)
+    last = info.state.last_seq if last is None else min(last, info.state.last_seq)
+    if info.state.messages == 0 or last < info.state.first_seq:
+        return []
+    sub = await js.pull_subscribe(subject, stream=stream, config=ConsumerConfig(
+        deliver_policy=DeliverPolicy.ALL, inactive_threshold=60.0))  # ephemeral: gone after
+    messages: list[Msg] = []
+    try:
+        pending = (await sub.consumer_info()).num_pending  # pulled only: exact
+        while pending:
+            for msg in await sub.fetch(min(pending, 500), timeout=10.0):
+                if msg.metadata.sequence.stream > last:
+                    return messages
+                messages.append(msg)
+                pending = msg.metadata.num_pending
+        return messages
+    finally:
+        await sub.unsubscribe()
 
 
 @dataclass
@@ -100,7 +154,7 @@ async def refill_from_streams(settings: ServiceSettings, timeout: float = 600.0)
     host = build(settings, clock_for(settings), archiving=False)
     await host.start()
     try:
-        streams = (own_stream(settings.site), admitted_stream(settings.site))
+        streams = [stream for _, stream, _ in subscriptions(settings.site)]
         last = {s: (await host.js.stream_info(s)).state.last_seq for s in streams}
         deadline = time.monotonic() + timeout
         while any(host.store.position(s) < n for s, n in last.items()):

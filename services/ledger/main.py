@@ -11,14 +11,19 @@ from services.runtime.host import Clock, ServiceHost
 from services.runtime.settings import ServiceSettings
 
 
+def subscriptions(site: str) -> list[tuple[str, str, str]]:
+    """(consumer, stream, subject): everything this site's services publish, and everything
+    the exchange admitted from other sites."""
+    return [("ledger-on-site-event", own_stream(site), f"tb.{site}.>"),
+            ("ledger-on-admitted-event", admitted_stream(site), f"tb.in.{site}.>")]
+
+
 def build(settings: ServiceSettings, clock: Clock, archiving: bool = True
           ) -> ServiceHost:
     host = ServiceHost("ledger", settings, clock, PROJECTIONS)
     ledger = Ledger(host, archiving)
     site = host.directory.sites.get(settings.site)
     add_routes(host.api, ledger, site.name if site else settings.site)
-    host.subscribe("ledger-on-site-event", own_stream(settings.site), f"tb.{settings.site}.>",
-                   ledger.on_event)
-    host.subscribe("ledger-on-admitted-event", admitted_stream(settings.site),
-                   f"tb.in.{settings.site}.>", ledger.on_event)
+    for consumer, stream, subject in subscriptions(settings.site):
+        host.subscribe(consumer, stream, subject, ledger.on_event)
     return host

@@ -31,14 +31,17 @@ class Report:
     repeats: int = 0  # the same event observed twice (stored before replays were dropped)
     broken: Broken | None = None
     heads: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    held: dict[str, tuple[str, int]] | None = field(default=None, repr=False)  # id → where
 
     @property
     def intact(self) -> bool:
         return self.broken is None
 
 
-def verify_ledger(store: CaseStore, verifier: Verifier, batch: int = 2000) -> Report:
-    report = Report()
+def verify_ledger(store: CaseStore, verifier: Verifier, batch: int = 2000,
+                  keep_held: bool = False) -> Report:
+    """`keep_held`: also note where each event was observed (some 200 bytes an event)."""
+    report = Report(held={} if keep_held else None)
     position = 0
     while notifications := store.recorder.select_notifications(position + 1, batch):
         for n in notifications:
@@ -80,6 +83,8 @@ def _check(position: int, state: bytes, verifier: Verifier, report: Report,
             raise SealBroken(f"broken link in chain {seal.chain}: follows {seal.prev[:16]}…, "
                              f"the ledger's previous is {head[:16]}…")
         report.heads[key] = seal.event_hash
+        if report.held is not None:  # for the streams to witness (`witness`)
+            report.held.setdefault(str(event["event_id"]), (entry["stream"], entry["stream_seq"]))
     except SealBroken as error:
         return Broken(str(event.get("event_id")), str(event.get("case_number")),
                       entry.get("observed_type", "?"), position, str(error))

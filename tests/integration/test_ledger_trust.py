@@ -155,7 +155,7 @@ def stored_entries(data_dir: Path) -> list[tuple[bytes, int, dict[str, Any]]]:
 def followed_in_its_chain(entries: list[tuple[bytes, int, dict[str, Any]]]
                           ) -> tuple[bytes, int, dict[str, Any]]:
     """An entry that a later one of its chain links to: its loss breaks a link. (A chain's
-    last event going missing is not yet provable: issue 16, point 9.)"""
+    last event going missing is proven against the streams: `verify --against-streams`.)"""
     followed = {e["seal"].get("Tb-Prev") for _, _, e in entries}
     return next(x for x in entries[9:] if x[2]["seal"].get("Tb-Hash") in followed)
 
@@ -214,6 +214,43 @@ async def test_one_changed_byte_and_one_forged_signature_are_each_found_and_name
                    (originator, version))
     broken = ledger_cli(store, "verify", "--site", A)
     assert broken.exit_code == 1 and "broken link" in broken.output
+
+
+@pytest.mark.parametrize("store_overrides", ["sqlite"], indirect=True)
+async def test_a_chain_end_cut_off_or_an_event_moved_is_proven_against_the_streams(
+    run: tuple[Stack, list[str], dict[str, Any]], nats_server: LocalNatsServer,
+) -> None:
+    """No later event links to a case's 办结 (case_completed): verify alone cannot miss it,
+    the streams it was published on can."""
+    stack, _, store = run
+    await stack.stop()
+    data_dir = store["data_dir"]
+
+    def verify(*witness: str) -> Any:  # in a thread: the CLI runs its own event loop
+        return ledger_cli(store, "verify", "--site", A, *witness)
+    against = ("--against-streams", "--nats-url", nats_server.url)
+    whole = await asyncio.to_thread(verify, *against)
+    assert whole.exit_code == 0 and "witnessed: the " in whole.output, whole.output
+
+    originator, version, entry = next(e for e in stored_entries(data_dir)
+                                      if e[2]["observed_type"] == "intake.case_completed.v1")
+    event_id, seq = json.loads(entry["observed_json"])["event_id"], entry["stream_seq"]
+    overwrite(data_dir, originator, version, dict(entry, stream_seq=seq + 100))
+    assert verify().exit_code == 0
+    moved = await asyncio.to_thread(verify, *against)
+    assert moved.exit_code == 1
+    assert f"MISSING event {event_id}" in moved.output
+    assert f"TB_{A} #{seq} holds it, the ledger records it at TB_{A} #{seq + 100}" in moved.output
+
+    with sqlite3.connect(data_dir / A / "ledger.sqlite3") as db:  # the chain's end cut off
+        db.execute("DELETE FROM stored_events WHERE originator_id = ? AND originator_version = ?",
+                   (originator, version))
+    assert verify().exit_code == 0
+    cut = await asyncio.to_thread(verify, *against)
+    assert cut.exit_code == 1
+    assert f"MISSING event {event_id}" in cut.output
+    assert f"TB_{A} #{seq} holds it, the ledger does not" in cut.output
+    assert "1 of " in cut.output
 
 
 @pytest.mark.parametrize("store_overrides", ["sqlite"], indirect=True)
