@@ -14,6 +14,7 @@ from services.runtime.projections import Dialect, RowChange, Table
 
 ROW_CHANGES = "row_changes"  # the keyword that carries them from `CaseStore.record`
 RECEIVED = "received"  # (consumer, event id) of the messages whose effects are stored
+UNFILLED = "unfilled"  # a table's fingerprint until its first fill from the log has finished
 
 
 class Projecting:
@@ -89,12 +90,23 @@ class Projecting:
                     continue
                 for statement in table.create_statements(prefix):
                     cursor.execute(statement)
-                mark = self.dialect.mark
-                cursor.execute(f"INSERT INTO {made} (name, fingerprint) VALUES ({mark}, {mark}) "
-                               "ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint",
-                               [table.name, fingerprint])
+                self._mark(cursor, table, UNFILLED)  # a start cut short fills it again
                 created.append(table)
         return created
+
+    def mark_filled(self, tables: dict[Table, str]) -> None:
+        """Once a created table holds every row the log gives it: it is made with this
+        fingerprint, and the next start leaves it as it is."""
+        with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+            for table, fingerprint in tables.items():
+                self._mark(cursor, table, fingerprint)
+
+    def _mark(self, cursor: Any, table: Table, fingerprint: str) -> None:
+        mark = self.dialect.mark
+        cursor.execute(f"INSERT INTO {self.prefix}_read_tables (name, fingerprint) "
+                       f"VALUES ({mark}, {mark}) "
+                       "ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint",
+                       [table.name, fingerprint])
 
 
 class SQLiteProjectingRecorder(Projecting, SQLiteProcessRecorder):

@@ -80,7 +80,9 @@ class CaseStore(Application[UUID]):
         super().__init__(env=store_env(settings, service))
         tables = {t: t.fingerprint(p.depends_on for p in self.projections if p.table is t)
                   for t in dict.fromkeys(p.table for p in self.projections)}
-        self.fill_read_tables(self.read_side.create_read_tables(tables, self.name.lower()))
+        created = self.read_side.create_read_tables(tables, self.name.lower())
+        self.fill_read_tables(created)
+        self.read_side.mark_filled({t: tables[t] for t in created})
 
     def construct_mapper(self) -> ContractMapper:
         return ContractMapper(self.event_max_bytes)

@@ -106,3 +106,26 @@ async def test_a_read_table_made_by_an_older_release_is_made_again_on_start(
         assert upgraded.store.read(by_number(case["case_number"]))[0]["status"] == "opened"
     finally:
         upgraded.store.close()
+
+
+async def test_a_read_table_whose_first_fill_was_cut_short_is_filled_again_on_the_next_start(
+    window: Any,
+) -> None:
+    """A hall upgrading is killed after the new table was made and before its rows were all
+    written: the next start must not take the half-filled table for a finished one."""
+    host, client = window
+    case = await open_case(client)
+    side = host.store.read_side
+    with side.datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"DROP TABLE {WINDOW_CASES.qualified(side.prefix)}")
+        cursor.execute(f"DROP TABLE {side.prefix}_read_tables")
+    tables = {WINDOW_CASES: WINDOW_CASES.fingerprint(
+        p.depends_on for p in host.store.projections if p.table is WINDOW_CASES)}
+    assert side.create_read_tables(tables, side.prefix) == [WINDOW_CASES]  # then killed
+
+    restarted = build(host.settings, host.clock)
+    try:
+        [row] = restarted.store.read(by_number(case["case_number"]))
+        assert (row["id"], row["status"]) == (case["case_id"], "opened")
+    finally:
+        restarted.store.close()
