@@ -11,9 +11,10 @@ case into TB_IN, byte for byte, and dead-letters the rest. Every other service r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from contracts.base import DomainEvent, event_class, event_class_by_name
+from contracts.base import DomainEvent, all_event_classes, event_class, event_class_by_name
 
 
 def own_subject(event: DomainEvent) -> str:
@@ -26,6 +27,25 @@ def inbox_subject(party: str, event: DomainEvent) -> str:
 
 def admitted_subject(site: str, event: DomainEvent) -> str:
     return f"tb.in.{site}.{event.acting_site}.{event.name}.v{event.version_of_schema()}"
+
+
+def own_subjects(site: str, types: Iterable[type[DomainEvent]]) -> list[str]:
+    """The subjects of `site`'s own events of these types and their later versions: what a
+    consumer that takes only them asks the server for."""
+    return sorted({f"tb.{site}.{t.service}.{t.name}.v{t.version_of_schema()}"
+                   for t in _published(types)})
+
+
+def admitted_subjects(site: str, types: Iterable[type[DomainEvent]]) -> list[str]:
+    """The same for the events of these types admitted into `site`, from any site."""
+    return sorted({f"tb.in.{site}.*.{t.name}.v{t.version_of_schema()}" for t in _published(types)})
+
+
+def _published(types: Iterable[type[DomainEvent]]) -> list[type[DomainEvent]]:
+    """Every published event class that is one of `types`: a handler's isinstance takes a
+    later version (a subclass) too."""
+    wanted = tuple(types)
+    return [c for c in all_event_classes() if c.published and issubclass(c, wanted)]
 
 
 def own_stream(site: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contracts.intake import SupplementForwarded
+from contracts.routing import CaseAdmitted, CaseRouted, ParcelReceived
 from contracts.subjects import admitted_stream, own_stream
 from services.approval import read_side
 from services.approval.application import Approval
@@ -17,9 +19,10 @@ def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     approval = Approval(host, host.directory, calendar, lead_days)
     add_routes(host.api, approval)
     site = settings.site
-    host.subscribe("approval-on-routing", own_stream(site), f"tb.{site}.routing.>",
-                   approval.on_routing_event)
-    host.subscribe("approval-on-admitted", admitted_stream(site), f"tb.in.{site}.>",
-                   approval.on_admitted)
+    # what Approval.on_routing_event and .on_admitted take; the server sends nothing else
+    host.subscribe_events("approval-on-routing", own_stream(site),
+                          [CaseRouted, CaseAdmitted, ParcelReceived], approval.on_routing_event)
+    host.subscribe_events("approval-on-admitted", admitted_stream(site), [SupplementForwarded],
+                          approval.on_admitted)
     host.every(settings.clock_tick_seconds, "approval-clock", approval.tick_all)
     return host

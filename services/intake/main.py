@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
+from contracts.delivery import ResultFormExplained, ResultHandedToApplicant
+from contracts.routing import JointCaseDecided
 from contracts.subjects import admitted_stream, own_stream
 from services.intake import read_side
-from services.intake.application import Intake
+from services.intake.application import BusinessSiteOutcome, Intake
 from services.intake.guide_desk import GuideDesk
 from services.intake.http import add_guide_routes, add_window_routes
 from services.runtime.host import Clock, ServiceHost
@@ -19,10 +23,12 @@ def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     add_guide_routes(host.api, GuideDesk(host, directory))
     add_window_routes(host.api, intake)
     site = settings.site
-    host.subscribe("intake-on-outcome", admitted_stream(site), f"tb.in.{site}.>",
-                   intake.on_admitted)
-    host.subscribe("intake-on-site-event", own_stream(site),  # not its own nor the ledger's
-                   [f"tb.{site}.{service}.>" for service in ("routing", "approval", "delivery")],
-                   intake.on_site_event)
+    # what Intake.on_admitted and .on_site_event take; the server sends nothing else
+    outcomes = get_args(BusinessSiteOutcome)
+    host.subscribe_events("intake-on-outcome", admitted_stream(site), outcomes,
+                          intake.on_admitted)
+    host.subscribe_events("intake-on-site-event", own_stream(site),
+                          [*outcomes, ResultHandedToApplicant, ResultFormExplained,
+                           JointCaseDecided], intake.on_site_event)
     host.every(settings.clock_tick_seconds, "intake-promise-watch", intake.terminate_overdue)
     return host

@@ -61,6 +61,13 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A message that cannot be processed, and why: what its dead letter says."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Forward:
     """A message to publish before the effect commits; `msg_id` makes a re-send harmless."""
 
@@ -103,6 +110,7 @@ class TrackedConsumer:
         lock: asyncio.Lock, verifier: Verifier, clock: Callable[[], datetime],
         retry: RetryPolicy = RetryPolicy(),
         on_recorded: Callable[[], None] = lambda: None, batch_size: int = 100,
+        check_links: bool = True,
     ) -> None:
         self.name, self.site, self.store, self.js = name, site, store, js
         self.stream, self.handler = stream, handler
@@ -110,8 +118,9 @@ class TrackedConsumer:
         self.dead_letters, self.lock, self.retry = dead_letters, lock, retry
         self.on_recorded = on_recorded  # wakes the relay: new events leave without a poll's wait
         self.verifier, self.heads = verifier, ChainHeads()
+        self.check_links = check_links  # False when it is sent only some events of each chain
         self.batch_size = batch_size
-        self.processed = self.duplicates = self.dead_lettered = 0
+        self.processed = self.duplicates = self.dead_lettered = self.decoded = 0
         self.clock = clock
         self.stall: Stall | None = None
         self.running = False
@@ -163,27 +172,28 @@ class TrackedConsumer:
         """Messages that arrived together are applied in one transaction with one tracking
         record (the last position): one commit instead of one per message. Anything unusual
         in the batch — a message to dead-letter, a failing handler — and it is undone and the
-        messages go one by one the careful way."""
-        if len(batch) > 1:
+        messages go one by one the careful way. Either way each message is decoded and its
+        seal checked once."""
+        read = [self._read(msg) for msg in batch]
+        deliveries = [r for r in read if isinstance(r, Delivery)]
+        if len(batch) > 1 and len(deliveries) == len(batch):
             try:
                 async with self.lock:
-                    await self._apply_batch(batch)
+                    await self._apply_batch(deliveries)
                 return
             except Exception as error:  # noqa: BLE001 - the careful path decides what it was
                 log.info("batch_fell_back", consumer=self.name, size=len(batch),
                          error=repr(error))
-        for msg in batch:
-            await self._process_until_done(msg)
+        for msg, done in zip(batch, read, strict=True):
+            await self._process_until_done(msg, done)
 
-    async def _apply_batch(self, batch: list[Msg]) -> None:
+    async def _apply_batch(self, deliveries: list[Delivery]) -> None:
         position = await self.store.threads.run(self.store.position, self.stream)
         links: dict[tuple[str, UUID], str] = {}
-        deliveries = []
-        for msg in batch:
-            seq = msg.metadata.sequence.stream
-            if seq <= position:
-                raise AlreadyProcessed(f"{self.stream}#{seq}")
-            deliveries.append(self._parse(msg, seq, links))
+        for delivery in deliveries:
+            if delivery.seq <= position:
+                raise AlreadyProcessed(f"{self.stream}#{delivery.seq}")
+            self._check_link(delivery, links)
         handled = await self.store.threads.run(self._handle_batch, deliveries)
         for _, effect in handled:
             await self._publish_forwards(effect)
@@ -220,13 +230,13 @@ class TrackedConsumer:
         log.warning("replay_dropped", consumer=self.name, stream=self.stream, seq=delivery.seq,
                     event_id=str(delivery.event.event_id))
 
-    async def _process_until_done(self, msg: Msg) -> None:
+    async def _process_until_done(self, msg: Msg, read: Delivery | Refusal) -> None:
         """Whatever fails here (the dead-letter stream or the store down) blocks the upstream
         until it passes: a consumer never crashes and never skips."""
         attempt = 0
         while True:
             try:
-                await self.process(msg)
+                await self.process(msg, read)
                 self.stall = None
                 return
             except Exception as error:  # noqa: BLE001 - the upstream waits instead
@@ -241,21 +251,19 @@ class TrackedConsumer:
                     since=self.stall.since.isoformat())
         await asyncio.sleep(self.retry.delay(min(attempt, 16)))
 
-    async def process(self, msg: Msg) -> str:
-        """Process one message exactly once; returns what happened to it."""
+    async def process(self, msg: Msg, read: Delivery | Refusal | None = None) -> str:
+        """Process one message exactly once; returns what happened to it. `read`: the
+        message already decoded and checked, if it was."""
         seq = msg.metadata.sequence.stream
         tracking = Tracking(application_name=self.stream, notification_id=seq)
         structlog.contextvars.bind_contextvars(consumer=self.name, stream=self.stream, seq=seq)
+        delivery = self._read(msg) if read is None else read
+        if isinstance(delivery, Refusal):
+            return await self._dead_letter(msg, seq, tracking, delivery.reason)
         try:
-            delivery = self._parse(msg, seq)
-        except (BadSubject, UnknownEventType, ValidationError) as error:
-            return await self._dead_letter(msg, seq, tracking, f"unreadable: {error}")
-        except Rejected as error:
-            return await self._dead_letter(msg, seq, tracking, f"refused: {error}")
+            self._check_link(delivery)
         except SealBroken as error:
             return await self._dead_letter(msg, seq, tracking, f"seal broken: {error}")
-        except Exception as error:  # noqa: BLE001 - parsing does no I/O: the message is at fault
-            return await self._dead_letter(msg, seq, tracking, f"unreadable: {error!r}")
         self.heads.advance(delivery)
         structlog.contextvars.bind_contextvars(
             case_id=str(delivery.event.case_id), event_id=str(delivery.event.event_id),
@@ -291,16 +299,33 @@ class TrackedConsumer:
                                                    f"kept failing: {error!r}")
                 await asyncio.sleep(self.retry.delay(failures))
 
-    def _parse(self, msg: Msg, seq: int,
-               links: dict[tuple[str, UUID], str] | None = None) -> Delivery:
-        envelope = parse_subject(msg.subject)
-        event = envelope.event_type.model_validate_json(msg.data)
-        check_envelope(envelope, event, self.site)
-        seal = Seal.from_headers(msg.headers)
-        self.verifier.check(seal, msg.data, event)
-        delivery = Delivery(event, envelope, msg.subject, self.stream, seq, msg.data, seal)
-        self.heads.check(delivery, links)
-        return delivery
+    def _read(self, msg: Msg) -> Delivery | Refusal:
+        """The message decoded, addressed to us and its seal checked; or why it cannot be.
+        Pure (no I/O), so anything that goes wrong is the message's fault."""
+        self.decoded += 1
+        try:
+            envelope = parse_subject(msg.subject)
+            event = envelope.event_type.model_validate_json(msg.data)
+            check_envelope(envelope, event, self.site)
+            seal = Seal.from_headers(msg.headers)
+            self.verifier.check(seal, msg.data, event)
+        except (BadSubject, UnknownEventType, ValidationError) as error:
+            return Refusal(f"unreadable: {error}")
+        except Rejected as error:
+            return Refusal(f"refused: {error}")
+        except SealBroken as error:
+            return Refusal(f"seal broken: {error}")
+        except Exception as error:  # noqa: BLE001 - whatever else it is, the message is at fault
+            return Refusal(f"unreadable: {error!r}")
+        seq = msg.metadata.sequence.stream
+        return Delivery(event, envelope, msg.subject, self.stream, seq, msg.data, seal)
+
+    def _check_link(self, delivery: Delivery,
+                    links: dict[tuple[str, UUID], str] | None = None) -> None:
+        """Only a consumer sent whole chains can tell a lost or reordered event from one
+        that was not sent to it."""
+        if self.check_links:
+            self.heads.check(delivery, links)
 
     async def _apply(self, delivery: Delivery, tracking: Tracking) -> None:
         effect = await self.store.threads.run(self._handle, delivery, tracking)
@@ -345,7 +370,9 @@ class TrackedConsumer:
 class ChainHeads:
     """The last hash seen per chain and case, so that a message that does not follow it (one
     lost, reordered or inserted upstream) is refused. Known from this run on: after a restart
-    the first message of each chain is taken as the head; the ledger checks chains in full."""
+    the first message of each chain is taken as the head; the ledger checks chains in full.
+    Kept only by a consumer sent whole chains (`check_links`): one sent some event types sees
+    gaps that are not losses."""
 
     def __init__(self, size: int = 100_000) -> None:
         self.size = size

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -21,6 +21,8 @@ import uvicorn
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
+from contracts.base import DomainEvent
+from contracts.subjects import admitted_stream, admitted_subjects, own_stream, own_subjects
 from services.directory import load_directory
 from services.runtime.consumer import Handler, RetryPolicy, TrackedConsumer
 from services.runtime.dead_letters import DeadLetters
@@ -59,6 +61,7 @@ class Subscription:
     stream: str
     subject: str | Sequence[str]  # several: the server sends only what they match
     handler: Handler
+    whole_chains: bool = True  # False: it reads some events of each chain, so not its links
 
 
 class ServiceHost:
@@ -86,10 +89,30 @@ class ServiceHost:
 
     def subscribe(self, name: str, stream: str, subject: str | Sequence[str],
                   handler: Handler) -> None:
+        """Whole chains (a stream, or some services' events in it), their links checked."""
+        self._add(Subscription(name, stream, subject, handler))
+
+    def subscribe_events(self, name: str, stream: str, events: Iterable[type[DomainEvent]],
+                         handler: Handler) -> None:
+        """Only the events of these types, filtered by the server: the rest of the stream is
+        never sent, decoded or checked here. Such a consumer sees part of each chain, so it
+        checks every seal but not the links between them; routing, which carries and admits
+        whole chains, and the ledger, which reads everything, check those."""
+        if stream == own_stream(self.site):
+            subjects = own_subjects(self.site, events)
+        elif stream == admitted_stream(self.site):
+            subjects = admitted_subjects(self.site, events)
+        else:
+            raise ValueError(f"no event subjects for stream {stream}")
+        if not subjects:  # no filter would mean the whole stream
+            raise ValueError(f"{name} takes no published event")
+        self._add(Subscription(name, stream, subjects, handler, whole_chains=False))
+
+    def _add(self, subscription: Subscription) -> None:
         """One subscription per upstream stream: the stream's name keys the tracking records."""
-        if any(s.stream == stream for s in self.subscriptions):
-            raise ValueError(f"{self.service} already consumes {stream}")
-        self.subscriptions.append(Subscription(name, stream, subject, handler))
+        if any(s.stream == subscription.stream for s in self.subscriptions):
+            raise ValueError(f"{self.service} already consumes {subscription.stream}")
+        self.subscriptions.append(subscription)
 
     def every(self, seconds: float, name: str, job: Callable[[], object]) -> None:
         """Run a store command periodically (deadline checks); it takes the writers' lock."""
@@ -143,7 +166,7 @@ class ServiceHost:
                             stream=s.stream, subject=s.subject, handler=s.handler,
                             dead_letters=dead_letters, lock=self._lock, retry=retry,
                             verifier=self.verifier, clock=self.clock,
-                            on_recorded=self.relay.wake)
+                            on_recorded=self.relay.wake, check_links=s.whole_chains)
             for s in self.subscriptions
         ]
         self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.service}-relay")]

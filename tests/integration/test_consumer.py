@@ -9,7 +9,8 @@ from uuid import uuid4
 import nats.errors
 from nats.js import JetStreamContext
 
-from contracts.subjects import own_stream, own_subject
+from contracts.intake import CaseCompleted, CaseOpened
+from contracts.subjects import own_stream, own_subject, own_subjects
 from services.ledger.application import Ledger
 from services.ledger.domain import CaseFile
 from services.runtime.consumer import Delivery, Effect, RetryPolicy, TrackedConsumer
@@ -24,14 +25,14 @@ YANTAI = "370671"
 
 async def run_consumer(js: JetStreamContext, ledger: Ledger,
                        handler: Callable[[Delivery], Effect],
-                       subject: str | list[str] = f"tb.{YANTAI}.>",
+                       subject: str | list[str] = f"tb.{YANTAI}.>", check_links: bool = True,
                        ) -> tuple[TrackedConsumer, asyncio.Task]:
     consumer = TrackedConsumer(
         name="ledger-on-site-event", site=YANTAI, store=ledger.host.store, js=js,
         stream=own_stream(YANTAI), subject=subject, handler=handler,
         dead_letters=DeadLetters(js, YANTAI), lock=asyncio.Lock(),
         retry=RetryPolicy(initial_seconds=0.01, max_seconds=0.05, attempts=4),
-        verifier=verifier(), clock=FakeClock(THURSDAY_MORNING),
+        verifier=verifier(), clock=FakeClock(THURSDAY_MORNING), check_links=check_links,
     )
     return consumer, asyncio.create_task(consumer.run())
 
@@ -195,3 +196,58 @@ async def test_the_same_message_delivered_twice_has_one_effect(
     assert await consumer.process(msg) == "duplicate"
     case = ledger.host.store.load(CaseFile, event.case_id)
     assert case is not None and len(case.entries) == 1
+
+
+async def test_a_consumer_sent_some_event_types_takes_them_across_the_gaps_in_their_chain(
+    js: JetStreamContext, ledger: Ledger,
+) -> None:
+    case_id = uuid4()
+    for event in case_events(case_id):  # opened, accepted, completed: one chain
+        await publish(js, event)
+    seen: list[tuple[int, str]] = []
+
+    def handler(delivery: Delivery) -> Effect:
+        seen.append((delivery.seq, delivery.event.name))
+        return ledger.on_event(delivery)
+
+    consumer, task = await run_consumer(
+        js, ledger, handler, own_subjects(YANTAI, [CaseOpened, CaseCompleted]), check_links=False)
+    await eventually(lambda: consumer.processed == 2)
+    await asyncio.sleep(0.2)  # the acceptance never comes
+    task.cancel()
+    assert seen == [(1, "case_opened"), (3, "case_completed")]
+    assert consumer.dead_lettered == 0 and await DeadLetters(js, YANTAI).read_all() == []
+    assert ledger.host.store.position(own_stream(YANTAI)) == 3
+
+
+async def test_a_consumer_sent_whole_chains_refuses_an_event_whose_predecessor_never_came(
+    js: JetStreamContext, ledger: Ledger,
+) -> None:
+    opened, accepted, completed = case_events(uuid4())
+    await publish(js, opened)
+    SEALS.headers(accepted)  # sealed, so the completion links to it, but never published
+    await publish(js, completed)
+    consumer, task = await run_consumer(js, ledger, ledger.on_event)
+    await eventually(lambda: consumer.dead_lettered == 1)
+    task.cancel()
+    [letter] = await DeadLetters(js, YANTAI).read_all()
+    assert letter.seq == 2 and letter.reason.startswith("seal broken: broken link")
+    assert consumer.processed == 1
+
+
+async def test_messages_that_arrive_together_are_each_decoded_once_when_one_is_refused(
+    js: JetStreamContext, ledger: Ledger,
+) -> None:
+    """One bad message undoes the batch's transaction; the messages then go one by one,
+    without being decoded and checked again."""
+    good = [sample("intake.case_opened.v1", uuid4()) for _ in range(10)]
+    for event in good[:5]:
+        await publish(js, event)
+    await js.publish(f"tb.{YANTAI}.intake.case_opened.v1", b'{"case_id": "not json')
+    for event in good[5:]:
+        await publish(js, event)
+    consumer, task = await run_consumer(js, ledger, ledger.on_event)
+    await eventually(lambda: consumer.processed == 10 and consumer.dead_lettered == 1)
+    task.cancel()
+    assert consumer.decoded == 11
+    assert all(ledger.host.store.load(CaseFile, e.case_id) is not None for e in good)
