@@ -113,10 +113,11 @@ def ledger_verify(
     nats_url: Annotated[str, typer.Option()] = "nats://127.0.0.1:4222",
 ) -> None:
     """Check every stored event's seal and every chain link; exit 1 at the first broken one."""
-    from tongban.ledger_tools import verify, witness
+    from tongban.ledger_tools import consumed, verify, witness
 
     settings = for_service("ledger", site=site, data_dir=data_dir, nats_url=nats_url)
-    report, timed, consumed = verify(settings, keep_held=against_streams)
+    positions = consumed(settings)  # first: whatever the ledger takes later is not asked for
+    report, timed = verify(settings, keep_held=against_streams)
     if report.broken is not None:
         b = report.broken
         typer.echo(f"BROKEN at event {b.event_id} (case {b.case_number}, {b.event_type}, "
@@ -130,14 +131,14 @@ def ledger_verify(
     if not against_streams:
         return
     assert report.held is not None
-    missing, read = asyncio.run(witness(settings, report.held, consumed))
+    missing, read = asyncio.run(witness(settings, report.held, positions))
     for m in missing[:20]:
         typer.echo(f"MISSING event {m.event_id} (case {m.case_number}, {m.subject}): {m.reason}")
     if missing:
         typer.echo(f"{len(missing)} of {read} stream messages not in the ledger as they should be")
         raise typer.Exit(1)
     typer.echo(f"witnessed: the {read} messages of its streams up to "
-               + ", ".join(f"{s} #{n}" for s, n in consumed.items())
+               + ", ".join(f"{s} #{n}" for s, n in positions.items())
                + " are all in the ledger at their positions")
 
 

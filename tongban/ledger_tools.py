@@ -38,17 +38,22 @@ class Timed:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def verify(settings: ServiceSettings, keep_held: bool = False
-           ) -> tuple[Report, Timed, dict[str, int]]:
-    """The report, its time, and how far the ledger consumed each of its streams."""
+def verify(settings: ServiceSettings, keep_held: bool = False) -> tuple[Report, Timed]:
     store = CaseStore("ledger", settings)
     try:
         verifier = Verifier(KeyRing.of(load_directory(settings.catalogue_dir)))
         started = time.perf_counter()
         report = verify_ledger(store, verifier, keep_held=keep_held)
-        timed = Timed(time.perf_counter() - started, report.events)
-        return report, timed, {stream: store.position(stream)
-                               for _, stream, _ in subscriptions(settings.site)}
+        return report, Timed(time.perf_counter() - started, report.events)
+    finally:
+        store.close()
+
+
+def consumed(settings: ServiceSettings) -> dict[str, int]:
+    """How far the ledger has consumed each of its streams."""
+    store = CaseStore("ledger", settings)
+    try:
+        return {stream: store.position(stream) for _, stream, _ in subscriptions(settings.site)}
     finally:
         store.close()
 
