@@ -150,6 +150,7 @@ class TrackedConsumer:
         several = len(self.subjects) > 1  # the server filters: the rest never reach us
         sub = await self.js.subscribe(
             self.subjects[0], stream=self.stream, ordered_consumer=True,
+            idle_heartbeat=1.0,  # two missed (a server restarted): made again in ~2 s, not 10
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
             config=ConsumerConfig(opt_start_seq=position + 1,
                                   filter_subjects=list(self.subjects) if several else None),
@@ -246,7 +247,7 @@ class TrackedConsumer:
     async def _wait_out(self, error: Exception, attempt: int) -> None:
         """An outage: say so (once in the log, always in /readyz) and wait before trying again."""
         if self.stall is None:
-            self.stall = Stall(self.name, repr(error)[:300], self.clock())
+            self.stall = Stall.of(self.name, error, self.clock())
         log.warning("consumer_stalled", consumer=self.name, attempt=attempt, error=repr(error),
                     since=self.stall.since.isoformat())
         await asyncio.sleep(self.retry.delay(min(attempt, 16)))

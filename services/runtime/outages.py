@@ -40,5 +40,13 @@ class Stall:
     reason: str
     since: datetime
 
+    @classmethod
+    def of(cls, part: str, error: BaseException, since: datetime) -> Stall:
+        """The error's kind and what it says (the server's description, say 'maximum bytes
+        exceeded', where its repr says only ServiceUnavailableError())."""
+        said = str(error)
+        reason = type(error).__name__ + (f": {said}" if said and said != repr(error) else "")
+        return cls(part, reason[:300], since)
+
     def shown(self) -> dict[str, str]:
         return {"part": self.part, "reason": self.reason, "since": self.since.isoformat()}

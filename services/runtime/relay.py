@@ -91,6 +91,7 @@ class OutboxRelay:
         self.position = 0
         self.published = self.dead_lettered = 0
         self.stall: Stall | None = None
+        self.failures = 0  # in a row: each waits longer, up to 5 s
         self._wake = asyncio.Event()
         self._stopped = False
 
@@ -155,16 +156,15 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Publish until cancelled; on any failure start over from what the stream holds."""
-        failures = 0
         while not self._stopped:
             try:
                 await self._run()
             except Exception as error:  # NATS or the store unavailable: wait, then resume
-                failures += 1
+                self.failures += 1
                 if self.stall is None:
-                    self.stall = Stall(f"{self.service}-relay", repr(error)[:300], self.clock())
-                log.exception("relay_failed", service=self.service, failures=failures)
-                await asyncio.sleep(min(0.1 * 2 ** min(failures, 6), 5.0))
+                    self.stall = Stall.of(f"{self.service}-relay", error, self.clock())
+                log.exception("relay_failed", service=self.service, failures=self.failures)
+                await asyncio.sleep(min(0.1 * 2 ** min(self.failures, 6), 5.0))
 
     async def _run(self) -> None:
         self.heads.forget()
@@ -172,7 +172,7 @@ class OutboxRelay:
         log.info("relay_started", service=self.service, site=self.site, position=self.position)
         while not self._stopped:
             published = await self.publish_pending()
-            self.stall = None
+            self.stall, self.failures = None, 0  # the next outage starts its waits short again
             if not published:
                 self._wake.clear()
                 try:
