@@ -28,7 +28,7 @@ test-other-days: $(STAMP)
 
 # The fault suite at full size (issue 16); `make test` runs the same scenarios smaller.
 faults: $(STAMP)
-	TB_FAULT_MESSAGES=10000 TB_FAULT_CASES=20 TB_FAULT_OUTAGE_CASES=30 TB_FUZZ_EXAMPLES=100 $(VENV)/bin/pytest -p no:cacheprovider -q tests/faults
+	TB_FAULT_MESSAGES=10000 TB_FAULT_CASES=20 TB_FAULT_OUTAGE_CASES=30 TB_FAULT_KILLS=50 TB_FAULT_KILL_CASES=40 TB_FUZZ_EXAMPLES=100 $(VENV)/bin/pytest -p no:cacheprovider -q tests/faults
 
 bench: $(STAMP)
 	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'

@@ -5,9 +5,13 @@ twice in any stream, both ledgers intact; and the table of figures they print.""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from contracts.subjects import admitted_stream, inbox_stream, own_stream
@@ -160,3 +164,65 @@ def print_table(title: str, figures: dict[str, Any]) -> None:
     width = max(len(k) for k in figures)
     TABLES.append(f"fault suite: {title}\n" + "\n".join(
         f"{k:<{width}}  {v:>7,}" for k, v in figures.items()))
+
+
+SHARED = ("case_approved", "case_completed")  # one event, held by both sites' ledgers
+
+
+async def ledgers_disagree(stack: Stack, cases: list[str]) -> list[str]:
+    """The cases whose decision or completion the two ledgers hold as different events (or
+    neither holds)."""
+    held: dict[str, list[list[tuple[str, str]]]] = {case_id: [] for case_id in cases}
+    for site in (YANTAI, QINGDAO):
+        async with stack.client(site, "ledger") as ledger:
+            for case_id in cases:
+                timeline = (await ledger.get(f"/cases/{case_id}/timeline")).json()["timeline"]
+                held[case_id].append(sorted((e["event"], e["event_id"]) for e in timeline
+                                            if e["event"] in SHARED))
+    return [c for c, (yantai, qingdao) in held.items() if yantai != qingdao or not yantai]
+
+
+async def opened_but_not_offered(stack: Stack, cases: list[str]) -> list[str]:
+    """Cases the Yantai window opened (收件) that are none of `cases`: a second case opened by
+    a 收件 pressed again after the first one was stored but not answered."""
+    async with stack.client(YANTAI, "ledger") as ledger:
+        listed = await ledger.get("/audit/cases", params={"status": "opened", "limit": 500})
+    assert listed.status_code == 200, listed.text
+    return [row["case_id"] for row in listed.json() if row["case_id"] not in cases]
+
+
+def ledger_verified(site: str, data_dir: Path, nats_url: str,
+                    env: dict[str, str]) -> str | None:
+    """`tongban ledger verify --against-streams` of a stopped ledger, as an auditor runs it:
+    None when every seal and link holds and no stream message is missing, else its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tongban", "ledger", "verify", "--site", site, "--data-dir",
+         str(data_dir), "--against-streams", "--nats-url", nats_url],
+        capture_output=True, text=True, timeout=300, check=False, env={**os.environ, **env})
+    return None if done.returncode == 0 else done.stdout + done.stderr
+
+
+PATH = {  # each event of an approved online case, once, as each site's ledger holds it
+    YANTAI: ("case_opened", "materials_submitted", "identity_verified", "case_accepted",
+             "case_routed", "case_admitted", "case_received", "case_claimed", "case_approved",
+             "decision_reported", "result_issued", "result_pushed_online", "case_completed",
+             "case_archived"),
+    QINGDAO: ("case_routed", "case_admitted", "case_received", "case_claimed", "case_approved",
+              "result_issued", "result_pushed_online", "case_completed"),
+}
+
+
+async def off_the_path(stack: Stack, cases: list[str]) -> dict[str, dict[str, int]]:
+    """For each case whose ledgers do not hold each event of its path exactly once (nor
+    anything else), what they hold otherwise (keyed `<site>/<event>`, 0 for a missing one)."""
+    off: dict[str, dict[str, int]] = {}
+    for site, path in PATH.items():
+        async with stack.client(site, "ledger") as ledger:
+            for case_id in cases:
+                timeline = (await ledger.get(f"/cases/{case_id}/timeline")).json()["timeline"]
+                held = Counter(e["event"] for e in timeline)
+                wrong = {f"{site}/{kind}": held[kind] for kind in {*path, *held}
+                         if held[kind] != (kind in path)}
+                if wrong:
+                    off.setdefault(case_id, {}).update(wrong)
+    return off
