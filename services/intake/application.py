@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import IO, Literal
-from uuid import UUID, uuid4
+from uuid import UUID, uuid5
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -68,6 +68,9 @@ BusinessSiteOutcome = (ResultPushedOnline | MailDelivered | CaseDenied | Supplem
                        | DeadlineExtended)
 
 
+OPENED_BY = UUID("0b6c1f0e-3f7a-5c2e-9d41-7a0e5b8c2d13")  # case ids named by site and request
+
+
 class Intake:
     def __init__(self, host: ServiceHost, directory: Directory, calendar: WorkCalendar) -> None:
         self.host, self.directory, self.calendar = host, directory, calendar
@@ -84,7 +87,10 @@ class Intake:
     def open_case(self, request: OpenCase, actor: Actor, correlation_id: UUID) -> WindowCase:
         matter = self.matter(request.matter_code)
         ctx = self.ctx(actor, correlation_id)
-        case_id, day = uuid4(), china_date(ctx.at)
+        case_id, day = uuid5(OPENED_BY, f"{self.host.site}:{correlation_id}"), china_date(ctx.at)
+        opened = self.host.store.load(WindowCase, case_id)
+        if opened is not None:  # the same 收件 sent again: the case its first sending opened
+            return opened
         sequence = self.sequence(f"case:{day.year}")
         number = f"{self.host.site}{day:%Y%m%d}{sequence.allocate(case_id, ctx):07d}"
         case = WindowCase.open(case_id, number, matter, request.applicant,

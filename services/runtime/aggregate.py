@@ -62,6 +62,7 @@ class Aggregate:
         self.case_number = ""
         self.version = 0
         self._pending: list[DomainEvent] = []
+        self._requested: dict[tuple[str, UUID], DomainEvent] = {}  # see `_trigger`
 
     @classmethod
     def replay(cls, case_id: UUID, events: list[DomainEvent]) -> Self:
@@ -73,8 +74,16 @@ class Aggregate:
         """Fold events stored after this state: a replay, or a kept case brought up to date."""
         for event in events:
             self._apply(event)
+            self._remember(event)
 
     def _trigger(self, event_type: type[DomainEvent], ctx: Context, **fields: Any) -> DomainEvent:
+        """Record a new event. Staff's request sent again with the same correlation id (a clerk
+        pressing again when the first answer never came, the service killed after storing) is
+        done once: an event of this type stored for that request is returned, not made again."""
+        if ctx.actor.role != SYSTEM_ROLE:
+            done = self._requested.get((event_type.name, ctx.correlation_id))
+            if done is not None:
+                return done
         event = event_type(
             event_id=uuid4(),
             case_id=self.id,
@@ -101,4 +110,10 @@ class Aggregate:
 
     def collect_events(self) -> list[DomainEvent]:
         pending, self._pending = self._pending, []
+        for event in pending:  # being stored: from now on a request sent again is known
+            self._remember(event)
         return pending
+
+    def _remember(self, event: DomainEvent) -> None:
+        if event.actor.role != SYSTEM_ROLE:
+            self._requested.setdefault((event.name, event.correlation_id), event)
