@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import signal
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -221,6 +222,10 @@ class ServiceHost:
         await self.start()
         config = uvicorn.Config(self.api, host=self.settings.http_host,
                                 port=self.settings.http_port, log_config=None, access_log=False)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            # uvicorn raises the signal again once it has served, with the handler it found:
+            # this one lets the host stop (consumers, relay, store) instead of the process dying
+            signal.signal(sig, lambda *_: None)
         try:
             await uvicorn.Server(config).serve()
         finally:
