@@ -12,35 +12,28 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
-from uuid import uuid4
 
 import httpx
 import nats
 from nats.js import JetStreamContext
 
-from contracts.base import Actor
-from contracts.identity import Person
 from contracts.subjects import own_stream
-from services.directory import load_directory
-from services.intake.application import Intake, OpenCase
-from services.intake.domain.inputs import HandedOver
 from services.ledger.main import build
 from services.ledger.read_side import CASE_FILES, TIMELINE, WORK_LEDGER
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.host import ServiceHost
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.projections import Query
-from services.runtime.settings import ServiceSettings, for_service
+from services.runtime.settings import for_service
 from services.runtime.streams import ensure_site_streams
-from services.runtime.workdays import WorkCalendar
-from tests.support.clock import FakeClock, RunningClock
+from tests.integration.test_outbox import take_in_cases
+from tests.support.clock import RunningClock
 from tests.support.processes import serve, sigkill
 from tests.support.stack import Stack, eventually, read_side_drift, settings_factory
 
 YANTAI, QINGDAO = "370671", "370202"
 CASES = 200
 KILL_AT = (200, 500, 800)  # of the 1,000 messages: kill as soon as the ledger holds this one
-CLERK = Actor(staff_id="370671-W01", role="window")
 
 
 @dataclass(frozen=True)
@@ -49,23 +42,6 @@ class Kill:
     pushed: int  # the last message the server had pushed to it then
     committed: int  # the last message whose effects were stored when it died
     observed: int  # the messages its case files count as observed then
-
-
-def take_in_burst(settings: ServiceSettings, count: int) -> None:
-    """王强's 个体工商户变更登记, taken in and accepted `count` times at the Yantai window with
-    no relay running: stored, to leave in one burst when the window's relay starts."""
-    host = ServiceHost("intake", settings, FakeClock())
-    intake = Intake(host, load_directory(), WorkCalendar())
-    wang = Person(name="王强", id_number="370602198803141233", phone="13805351234")
-    request = OpenCase(matter_code="370202GT0001", applicant=wang)
-    everything = [HandedOver(material_code=m.code) for m in intake.matter("370202GT0001").materials]
-    for _ in range(count):
-        case = intake.open_case(request, CLERK, uuid4())
-        intake.change(case.id, CLERK, uuid4(), lambda c, m, x: c.submit(everything, m, x))
-        intake.change(case.id, CLERK, uuid4(),
-                      lambda c, m, x: c.verify_identity("applicant", "id_card_reader", x))
-        intake.accept(case.id, CLERK, uuid4())
-    host.store.close()
 
 
 def ledger_offline(store: dict[str, Any]) -> ServiceHost:
@@ -114,7 +90,7 @@ async def events_by_case(js: JetStreamContext) -> dict[str, list[str]]:
 async def test_ledger_killed_mid_batch_keeps_tables_equal_to_their_rebuild_and_each_event_once(
     nats_server: LocalNatsServer, store_overrides: dict[str, Any],
 ) -> None:
-    await asyncio.to_thread(take_in_burst, for_service("intake", site=YANTAI, **store_overrides),
+    await asyncio.to_thread(take_in_cases, for_service("intake", site=YANTAI, **store_overrides),
                             CASES)
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
