@@ -3,8 +3,8 @@
 Cancelling an asyncio task does not stop the thread it is waiting on: a relay cancelled while
 its thread reads the notification log would go on reading after `close()` took the connection
 away, and SQLite then crashes the whole process. Every blocking call on a store goes through
-its `StoreThreads`; `finish()` waits for the calls that started and refuses any later one (a
-call cancelled before its thread picked it up never starts).
+its `StoreThreads`; `finish()` waits for the calls whose thread has begun and refuses any
+later one.
 """
 
 from __future__ import annotations
@@ -22,11 +22,6 @@ class StoreClosed(RuntimeError):
     pass
 
 
-class _Call:
-    def __init__(self) -> None:
-        self.started = self.abandoned = False
-
-
 class StoreThreads:
     def __init__(self) -> None:
         self._changed = threading.Condition()
@@ -34,32 +29,25 @@ class StoreThreads:
         self._closed = False
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
-        """`fn(*args)` in an AnyIO worker thread (handlers may call back into the loop)."""
-        call = _Call()
+        """`fn(*args)` in an AnyIO worker thread (handlers may call back into the loop). Only a
+        call its thread has begun counts: one still waiting for a thread never holds up
+        `finish()` (which may be called on the loop that would hand it over), and refuses to
+        begin once the store is closed."""
         with self._changed:
             if self._closed:
                 raise StoreClosed("the store is closed")
-            self._busy += 1
 
-        def in_thread() -> T | None:
+        def in_thread() -> T:
             with self._changed:
-                if call.abandoned:
-                    return None
-                call.started = True
+                if self._closed:
+                    raise StoreClosed("the store is closed")
+                self._busy += 1
             try:
                 return fn(*args)
             finally:
                 self._one_less()
 
-        try:
-            return await anyio.to_thread.run_sync(in_thread)  # type: ignore[return-value]
-        except BaseException:
-            with self._changed:
-                if not call.started:  # cancelled in the queue: its thread will skip it
-                    call.abandoned = True
-                    self._busy -= 1
-                    self._changed.notify_all()
-            raise
+        return await anyio.to_thread.run_sync(in_thread)
 
     def _one_less(self) -> None:
         with self._changed:

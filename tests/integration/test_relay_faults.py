@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import anyio.to_thread
 import nats
 import nats.errors
 import pytest
@@ -127,6 +128,7 @@ async def test_a_failed_publish_leaves_every_case_chain_linked_after_the_retry(
     finally:
         relay.stop()
         task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
         store.close()
     assert await stream_count(js, own_stream(YANTAI), INTAKE_EVENTS) == total
     assert await broken_links(js) == []
@@ -230,6 +232,36 @@ async def test_a_store_closes_only_after_the_read_of_a_cancelled_task_has_return
     assert read == [0]
     with pytest.raises(StoreClosed):  # nothing runs on a closed store
         await store.threads.run(lambda: None)
+
+
+@pytest.mark.timeout(30)
+async def test_a_store_closed_on_the_loop_does_not_wait_for_a_call_still_waiting_for_a_thread(
+        intake_settings: ServiceSettings) -> None:
+    """Every worker thread busy, a relay's read waits in the loop for one; closing the store
+    from that loop waited for the read, which the blocked loop could never hand over: a hang
+    (seen once in a run of the integration tests)."""
+    store = CaseStore("intake", intake_settings)
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    tokens, limiter.total_tokens = limiter.total_tokens, 1
+    busy, go_on = threading.Event(), threading.Event()
+
+    def the_only_thread() -> None:
+        busy.set()
+        go_on.wait(10)
+
+    try:
+        holding = asyncio.create_task(store.threads.run(the_only_thread))
+        assert await asyncio.to_thread(busy.wait, 10)  # another thread: the limiter is the loop's
+        waiting = asyncio.create_task(store.threads.run(lambda: None))
+        await asyncio.sleep(0.1)  # the read now waits for a thread
+        threading.Timer(0.3, go_on.set).start()
+        store.close()  # on the loop: returns once the running call has
+        await holding
+        with pytest.raises(StoreClosed):
+            await waiting  # never began on the closed store
+    finally:
+        go_on.set()
+        limiter.total_tokens = tokens
 
 
 @pytest.fixture
