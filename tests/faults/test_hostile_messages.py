@@ -6,14 +6,10 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from contracts.subjects import own_stream
 from services.runtime.dead_letters import DeadLetters
-from services.runtime.nats_server import LocalNatsServer
 from tests.faults.conftest import TABLES
 from tests.faults.hostile import QINGDAO, YANTAI, stream_of
 from tests.support.sealing import HandSealer
@@ -23,7 +19,6 @@ from tests.support.stack import (
     Stack,
     approve,
     eventually,
-    settings_factory,
     take_in_and_accept,
 )
 
@@ -37,14 +32,6 @@ BECAUSE = {  # what each kind's dead letter must say
 }
 CASES = int(os.environ.get("TB_FAULT_CASES", "4"))
 BACKLOG_SECONDS = 30 + HOSTILE / 20  # each consumer dead-letters some 100 messages a second
-
-
-@pytest.fixture
-async def two_sites_sqlite(nats_server: LocalNatsServer, tmp_path: Any) -> AsyncIterator[Stack]:
-    stack = Stack(settings_factory(nats_server.url, {"data_dir": tmp_path / "data"}))
-    await stack.start([YANTAI, QINGDAO])
-    yield stack
-    await stack.stop()
 
 
 async def run_cases(stack: Stack, count: int) -> list[str]:

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -30,7 +28,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from services.runtime.nats_server import LocalNatsServer
 from tests.faults.conftest import TABLES
 from tests.faults.hostile import QINGDAO, YANTAI
 from tests.support.stack import (
@@ -40,7 +37,6 @@ from tests.support.stack import (
     WINDOW_CLERK,
     Stack,
     approve,
-    settings_factory,
     take_in_and_accept,
 )
 
@@ -111,19 +107,11 @@ def faults_of(case: Case, response: httpx.Response) -> list[str]:
     return faults
 
 
-@pytest.fixture
-async def two_sites(nats_server: LocalNatsServer, tmp_path: Any) -> AsyncIterator[Stack]:
-    stack = Stack(settings_factory(nats_server.url, {"data_dir": tmp_path / "data"}))
-    await stack.start([YANTAI, QINGDAO])
-    yield stack
-    await stack.stop()
-
-
 async def test_no_request_drawn_from_the_openapi_gets_a_5xx_or_an_answer_it_does_not_document(
-    two_sites: Stack,
+    two_sites_sqlite: Stack,
 ) -> None:
-    async with two_sites.client(YANTAI, "intake") as intake, \
-            two_sites.client(QINGDAO, "approval") as approval:
+    async with two_sites_sqlite.client(YANTAI, "intake") as intake, \
+            two_sites_sqlite.client(QINGDAO, "approval") as approval:
         case_id = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
         await approve(approval, case_id)
         case_number = (await intake.get(f"/cases/{case_id}")).json()["case_number"]
@@ -132,8 +120,8 @@ async def test_no_request_drawn_from_the_openapi_gets_a_5xx_or_an_answer_it_does
     faults: list[str] = []
     for site, service, staff in FUZZED:
         known = Known(case_id, case_number, staff)
-        schema = schemathesis.openapi.from_dict(two_sites.host(site, service).api.openapi())
-        async with two_sites.client(site, service) as client:
+        schema = schemathesis.openapi.from_dict(two_sites_sqlite.host(site, service).api.openapi())
+        async with two_sites_sqlite.client(site, service) as client:
             for result in schema.get_all_operations():
                 operation = result.ok()
                 for n, case in enumerate(drawn(operation, EXAMPLES)):

@@ -9,40 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
-import pytest
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, StreamConfig
 
 from contracts.subjects import own_stream
-from services.runtime.nats_server import LocalNatsServer
 from tests.faults.hostile import QINGDAO, YANTAI
-from tests.faults.settling import ledgers_intact, print_table, settle_figures, stopped
+from tests.faults.settling import ledgers_intact, print_table, settle_figures
 from tests.support.stack import (
     GT_CHANGE,
     WANG_QIANG,
     Stack,
     approve,
     eventually,
-    settings_factory,
     take_in_and_accept,
 )
 
 CASES = int(os.environ.get("TB_FAULT_OUTAGE_CASES", "6"))
 SETTLE_SECONDS = 60 + CASES
 FULL = own_stream(YANTAI)
-
-
-@pytest.fixture
-async def two_sites_sqlite(nats_server: LocalNatsServer, tmp_path: Any) -> AsyncIterator[Stack]:
-    stack = Stack(settings_factory(nats_server.url, {"data_dir": tmp_path / "data"}))
-    await stack.start([YANTAI, QINGDAO])
-    yield stack
-    if not stopped(stack):
-        await stack.stop()
 
 
 async def fill(js: JetStreamContext) -> tuple[StreamConfig, int]:
