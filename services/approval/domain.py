@@ -134,6 +134,22 @@ class ApprovalCase(LegalClock, OriginalsCheck):
         if self.decision is not None:
             raise CaseAlreadyDecided()
 
+    def resume(self, calendar: WorkCalendar, ctx: Context) -> None:
+        self.check_may_change_clock(ctx)
+        super().resume(calendar, ctx)
+
+    def extend(self, extra_days: int, reason: str, approved_by: str, calendar: WorkCalendar,
+               ctx: Context) -> None:
+        self.check_may_change_clock(ctx)
+        super().extend(extra_days, reason, approved_by, calendar, ctx)
+
+    def check_may_change_clock(self, ctx: Context) -> None:
+        """The legal clock is the applicant's guarantee: only the approver holding the case or
+        the department head moves it, and nobody once the case is decided."""
+        self.check_not_decided()
+        if ctx.actor.role != "head" and self.claimant != ctx.actor.staff_id:
+            raise NotHolderOrHead(self.claimant)
+
     def check_may_decide(self, ctx: Context) -> None:
         """A decision is made once, by the approver who claimed the case."""
         self.check_not_decided()
@@ -155,6 +171,7 @@ class ApprovalCase(LegalClock, OriginalsCheck):
         pass
 
     def end_special_procedure(self, outcome: str, calendar: WorkCalendar, ctx: Context) -> None:
+        self.check_may_change_clock(ctx)
         if self.paused is None or self.paused.cause != "special_procedure":
             raise NoSpecialProcedure()
         self._trigger(SpecialProcedureEnded, ctx, outcome=outcome)
@@ -191,7 +208,7 @@ class JointPartNeedsPartDecision(DomainError):
 
 class NotAnApprover(DomainError):
     status = 403
-    field = "x-staff-role"
+    field = "authorization"
 
     def __init__(self, role: str) -> None:
         super().__init__(f"岗位“{role}”不能认领或决定办件")
@@ -210,10 +227,19 @@ class NotClaimedByYou(DomainError):
 
 class NotAHead(DomainError):
     status = 403
-    field = "x-staff-role"
+    field = "authorization"
 
     def __init__(self, role: str) -> None:
         super().__init__(f"岗位“{role}”不能分办，须由部门负责人分办")
+
+
+class NotHolderOrHead(DomainError):
+    status = 403
+    field = "authorization"
+
+    def __init__(self, claimant: str | None) -> None:
+        super().__init__("办理时限只能由认领该办件的审批人员或部门负责人调整" +
+                         (f"（当前由 {claimant} 认领）" if claimant else "（尚无人认领）"))
 
 
 class NoSpecialProcedure(DomainError):

@@ -16,7 +16,8 @@ from services.approval.application import (
     case_view,
 )
 from services.approval.domain import SpecialKind
-from services.runtime.http import ActingStaff, CorrelationId
+from services.runtime.access import allowed, staff_in
+from services.runtime.http import CorrelationId
 from services.runtime.paging import Page, PageQuery
 
 
@@ -30,6 +31,9 @@ class QueuePage(Page):
 
 
 QueuePageQuery = Annotated[QueuePage, Query()]
+Approver = staff_in("approver")
+Head = staff_in("head")
+ClockKeeper = staff_in("approver", "head")  # the one holding the case, or the head
 
 
 class Assignment(BaseModel):
@@ -70,47 +74,51 @@ class Extension(BaseModel):
 def add_routes(api: FastAPI, approval: Approval) -> None:
     host = approval.host
 
-    @api.get("/inbox", tags=["approver"], summary="待办: cases waiting for a decision")
+    @api.get("/inbox", tags=["approver"], summary="待办: cases waiting for a decision",
+             dependencies=[allowed("approver", "head")])
     async def inbox(page: PageQuery) -> list[dict[str, Any]]:
         return await host.query(lambda: approval.inbox(page))
 
-    @api.get("/cases/{case_id}", tags=["approver"], summary="read a case")
+    @api.get("/cases/{case_id}", tags=["approver"], summary="read a case",
+             dependencies=[allowed("approver", "head", "supervisor")])
     async def read_case(case_id: UUID) -> dict[str, Any]:
         return case_view(await host.query(lambda: approval.get(case_id)))
 
     @api.post("/cases/{case_id}/claim", tags=["approver"], summary="认领: take the case")
-    async def claim(case_id: UUID, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+    async def claim(case_id: UUID, actor: Approver, cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: approval.change(
             case_id, actor, cid, lambda c, x: c.claim(x))))
 
     @api.post("/cases/{case_id}/assign", tags=["approver"], summary="分办: the head assigns")
-    async def assign(case_id: UUID, body: Assignment, actor: ActingStaff,
+    async def assign(case_id: UUID, body: Assignment, actor: Head,
                      cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: approval.change(
             case_id, actor, cid, lambda c, x: c.assign(body.approver_staff_id, x))))
 
     @api.post("/cases/{case_id}/deny", tags=["approver"], summary="不予许可: deny a case")
-    async def deny(case_id: UUID, body: DenyCase, actor: ActingStaff,
+    async def deny(case_id: UUID, body: DenyCase, actor: Approver,
                    cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: approval.change(
             case_id, actor, cid, lambda c, x: c.deny(body.reasons, x))))
 
-    @api.get("/sla", tags=["supervision"], summary="时限执行: by department")
+    @api.get("/sla", tags=["supervision"], summary="时限执行: by department",
+             dependencies=[allowed("head", "supervisor")])
     async def sla() -> dict[str, dict[str, int]]:
         return await host.query(approval.sla)
 
-    @api.get("/queue", tags=["approver"], summary="待办队列: soonest due first")
+    @api.get("/queue", tags=["approver"], summary="待办队列: soonest due first",
+             dependencies=[allowed("approver", "head")])
     async def queue(page: QueuePageQuery) -> list[dict[str, Any]]:
         return await host.query(lambda: approval.queue(page, page.claimant, page.department))
 
     @api.post("/cases/{case_id}/supplement-requests", tags=["clock"], summary="补正: clock pauses")
-    async def supplement(case_id: UUID, body: SupplementList, actor: ActingStaff,
+    async def supplement(case_id: UUID, body: SupplementList, actor: Approver,
                          cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: approval.change(
             case_id, actor, cid, lambda c, x: c.request_supplement(body.items, x))))
 
     @api.post("/cases/{case_id}/special-procedures", tags=["clock"], summary="特别程序: pauses")
-    async def special(case_id: UUID, body: SpecialProcedure, actor: ActingStaff,
+    async def special(case_id: UUID, body: SpecialProcedure, actor: Approver,
                       cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: approval.change(
             case_id, actor, cid, lambda c, x: c.start_special_procedure(
@@ -118,7 +126,7 @@ def add_routes(api: FastAPI, approval: Approval) -> None:
 
     @api.post("/cases/{case_id}/special-procedures/end", tags=["clock"],
               summary="特别程序结束: the clock resumes")
-    async def special_end(case_id: UUID, body: ProcedureOutcome, actor: ActingStaff,
+    async def special_end(case_id: UUID, body: ProcedureOutcome, actor: ClockKeeper,
                           cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: approval.change(
             case_id, actor, cid, lambda c, x: c.end_special_procedure(
@@ -126,12 +134,12 @@ def add_routes(api: FastAPI, approval: Approval) -> None:
 
     @api.post("/cases/{case_id}/clock/resume", tags=["clock"],
               summary="the supplement arrived or the special procedure ended")
-    async def resume(case_id: UUID, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+    async def resume(case_id: UUID, actor: ClockKeeper, cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: approval.change(
             case_id, actor, cid, lambda c, x: c.resume(approval.calendar, x))))
 
     @api.post("/cases/{case_id}/extensions", tags=["clock"], summary="延期 with the head's approval")
-    async def extend(case_id: UUID, body: Extension, actor: ActingStaff,
+    async def extend(case_id: UUID, body: Extension, actor: ClockKeeper,
                      cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: approval.change(
             case_id, actor, cid, lambda c, x: c.extend(body.extra_days, body.reason,
@@ -139,12 +147,12 @@ def add_routes(api: FastAPI, approval: Approval) -> None:
 
     @api.post("/cases/{case_id}/decide-part", tags=["approver"],
               summary="多地联办: decide this site's part")
-    async def decide_part(case_id: UUID, body: DecidePart, actor: ActingStaff,
+    async def decide_part(case_id: UUID, body: DecidePart, actor: Approver,
                           cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: approval.decide_part(case_id, body, actor,
                                                                           cid)))
 
     @api.post("/cases/{case_id}/approve", tags=["approver"], summary="准予: approve a case")
-    async def approve(case_id: UUID, body: ApproveCase, actor: ActingStaff,
+    async def approve(case_id: UUID, body: ApproveCase, actor: Approver,
                       cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: approval.approve(case_id, body, actor, cid)))

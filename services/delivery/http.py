@@ -24,13 +24,21 @@ from services.delivery.views import (
     review_view,
     shown_to,
 )
-from services.runtime.http import ActingStaff, CorrelationId
+from services.runtime.access import allowed, applicant_route, staff_in
+from services.runtime.http import CorrelationId
 from services.runtime.paging import PageQuery
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 TrackingNumber = Annotated[str, Path(max_length=40)]
 Level = Annotated[int, Field(ge=1, le=5, description="1 非常满意 … 5 非常不满意")]
 
+
+Clerk = staff_in("window")  # the receiving window: arrival, pickup, the applicant's choice
+Mailroom = staff_in("delivery")  # 寄递: the business site's mailings
+Reviewing = staff_in("supervisor", "window", "approver", "head", "delivery")
+"""A bad rating's follow-up: its owner, who served, and supervisors (first, so one who is both
+sees the evaluator as a supervisor)."""
+Supervisor = staff_in("supervisor")
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -126,13 +134,14 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
     host, calendar = delivery.host, delivery.calendar
     rules: RatingRules = delivery.rules
 
-    @api.get("/cases/{case_id}", tags=["delivery"], summary="the result and its way")
+    @api.get("/cases/{case_id}", tags=["delivery"], summary="the result and its way",
+             dependencies=[allowed("window", "delivery", "supervisor")])
     async def read_case(case_id: UUID) -> dict[str, Any]:
         return case_view(await host.query(lambda: delivery.get(case_id)))
 
     @api.post("/cases/{case_id}/delivery-choice", tags=["window"],
               summary="变更送达方式: until the result is dispatched")
-    async def change_choice(case_id: UUID, body: DeliveryChoice, actor: ActingStaff,
+    async def change_choice(case_id: UUID, body: DeliveryChoice, actor: Clerk,
                             cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: delivery.change(
             case_id, actor, cid, lambda c, x: c.change_choice(
@@ -140,7 +149,7 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
 
     @api.post("/cases/{case_id}/mailings", tags=["business site"],
               summary="邮寄: the paper result to the applicant or to the receiving window")
-    async def mail(case_id: UUID, body: Mailing, actor: ActingStaff,
+    async def mail(case_id: UUID, body: Mailing, actor: Mailroom,
                    cid: CorrelationId) -> dict[str, Any]:
         def address(c: Any) -> str:
             if body.recipient == "window":
@@ -153,7 +162,7 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
     @api.post("/cases/{case_id}/mailings/{tracking_number}/delivered", tags=["business site"],
               summary="妥投: the carrier's proof of delivery to the applicant")
     async def delivered(case_id: UUID, tracking_number: TrackingNumber, body: Delivered,
-                        actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+                        actor: Mailroom, cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: delivery.change(
             case_id, actor, cid, lambda c, x: c.record_delivered(
                 tracking_number, body.signed_by, x))))
@@ -161,13 +170,13 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
     @api.post("/cases/{case_id}/mailings/{tracking_number}/returned", tags=["business site"],
               summary="退件: the parcel came back; the result may be mailed again")
     async def returned(case_id: UUID, tracking_number: TrackingNumber, body: Returned,
-                       actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+                       actor: Mailroom, cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: delivery.change(
             case_id, actor, cid, lambda c, x: c.record_returned(tracking_number, body.reason, x))))
 
     @api.post("/cases/{case_id}/arrival", tags=["window"],
               summary="结果到达窗口: the window signs for the result parcel")
-    async def arrival(case_id: UUID, body: Arrival, actor: ActingStaff,
+    async def arrival(case_id: UUID, body: Arrival, actor: Clerk,
                       cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: delivery.change(
             case_id, actor, cid, lambda c, x: c.record_arrival(
@@ -175,37 +184,41 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
 
     @api.post("/cases/{case_id}/pickup", tags=["window"],
               summary="领取: after an identity check, once")
-    async def pickup(case_id: UUID, body: Pickup, actor: ActingStaff,
+    async def pickup(case_id: UUID, body: Pickup, actor: Clerk,
                      cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: delivery.change(
             case_id, actor, cid, lambda c, x: c.hand_over(body.id_number, body.identity_method, x))))
 
     @api.post("/cases/{case_id}/form-explained", tags=["window"],
               summary="告知结果形式: a result without licence or document")
-    async def form_explained(case_id: UUID, body: FormExplained, actor: ActingStaff,
+    async def form_explained(case_id: UUID, body: FormExplained, actor: Clerk,
                              cid: CorrelationId) -> dict[str, Any]:
         return case_view(await host.command(lambda: delivery.change(
             case_id, actor, cid, lambda c, x: c.explain_form(body.form, body.lookup_at, x))))
 
     @api.get("/cases/{case_id}/receipt", tags=["delivery"], response_class=HTMLResponse,
-             summary="送达回证: printable, for a paper delivery")
+             summary="送达回证: printable, for a paper delivery",
+             dependencies=[allowed("window", "delivery")])
     async def receipt(case_id: UUID) -> HTMLResponse:
         case = await host.query(lambda: delivery.get(case_id))
         return HTMLResponse(delivery_receipt(case, delivery.directory))
 
     @api.get("/window/awaiting-pickup", tags=["window"],
-             summary="结果待领取: results signed for at this window, longest waiting first")
+             summary="结果待领取: results signed for at this window, longest waiting first",
+             dependencies=[allowed("window")])
     async def awaiting_pickup(page: PageQuery) -> list[dict[str, Any]]:
         return await host.query(lambda: delivery.listed("pickup_since", page.limit, page.offset))
 
     @api.get("/dispatch", tags=["business site"],
-             summary="待寄出: paper results to send, longest waiting first")
+             summary="待寄出: paper results to send, longest waiting first",
+             dependencies=[allowed("delivery")])
     async def to_dispatch(page: PageQuery) -> list[dict[str, Any]]:
         return await host.query(
             lambda: delivery.listed("dispatch_since", page.limit, page.offset))
 
     @api.post("/ratings", tags=["evaluation"], status_code=201,
-              summary="好差评: the applicant rates a visit or the matter")
+              summary="好差评: the applicant rates a visit or the matter",
+              dependencies=[applicant_route])
     async def rate(body: Rating, cid: CorrelationId) -> list[dict[str, Any]]:
         made: list[ServiceRated] = []
 
@@ -223,7 +236,8 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
         return [rating_view(r, case) for r in made]
 
     @api.get("/ratings", tags=["evaluation"],
-             summary="ratings of this site's units: the summary of all, a page of rated cases")
+             summary="ratings of this site's units: the summary of all, a page of rated cases",
+             dependencies=[allowed("supervisor", "head")])
     async def ratings(page: PageQuery) -> dict[str, Any]:
         def listed() -> dict[str, Any]:
             return {"summary": ratings_summary(delivery.ratings_by_level()),
@@ -232,13 +246,13 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
 
     @api.get("/reviews", tags=["evaluation"],
              summary="差评处理: open follow-ups, a page of cases, the longest open first")
-    async def reviews(actor: ActingStaff, page: PageQuery) -> list[dict[str, Any]]:
+    async def reviews(actor: Reviewing, page: PageQuery) -> list[dict[str, Any]]:
         records = await host.query(lambda: delivery.reviewed(page.limit, page.offset))
         return [shown_to(r, actor) for r in records]
 
     @api.get("/cases/{case_id}/reviews/{rating_id}", tags=["evaluation"],
              summary="a bad rating's follow-up; the evaluator only for its owner and supervisors")
-    async def read_review(case_id: UUID, rating_id: UUID, actor: ActingStaff) -> dict[str, Any]:
+    async def read_review(case_id: UUID, rating_id: UUID, actor: Reviewing) -> dict[str, Any]:
         case = await host.query(lambda: delivery.get(case_id))
         return review_view(case, rating_id, actor)
 
@@ -249,28 +263,28 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
 
     @api.post("/cases/{case_id}/reviews/{rating_id}/callback", tags=["evaluation"],
               summary="回访核实")
-    async def callback(case_id: UUID, rating_id: UUID, body: Callback, actor: ActingStaff,
+    async def callback(case_id: UUID, rating_id: UUID, body: Callback, actor: Reviewing,
                        cid: CorrelationId) -> dict[str, Any]:
         return await review_step(case_id, rating_id, actor, cid, lambda c, x: c.call_back(
             rating_id, body.reached, body.verified, body.notes, x))
 
     @api.post("/cases/{case_id}/reviews/{rating_id}/resolution", tags=["evaluation"],
               summary="立行立改 / 整改台账 / 解释说明")
-    async def resolution(case_id: UUID, rating_id: UUID, body: Resolve, actor: ActingStaff,
+    async def resolution(case_id: UUID, rating_id: UUID, body: Resolve, actor: Reviewing,
                          cid: CorrelationId) -> dict[str, Any]:
         return await review_step(case_id, rating_id, actor, cid, lambda c, x: c.resolve(
             rating_id, body.resolution, body.detail, calendar, rules.fix_days, x))
 
     @api.post("/cases/{case_id}/reviews/{rating_id}/rectified", tags=["evaluation"],
               summary="整改完成")
-    async def rectified(case_id: UUID, rating_id: UUID, body: Detail, actor: ActingStaff,
+    async def rectified(case_id: UUID, rating_id: UUID, body: Detail, actor: Reviewing,
                         cid: CorrelationId) -> dict[str, Any]:
         return await review_step(case_id, rating_id, actor, cid, lambda c, x:
                                  c.complete_rectification(rating_id, body.detail, x))
 
     @api.post("/cases/{case_id}/reviews/{rating_id}/appeal", tags=["evaluation"],
               summary="申诉: the rating is wrong or malicious")
-    async def appeal(case_id: UUID, rating_id: UUID, body: Appeal, actor: ActingStaff,
+    async def appeal(case_id: UUID, rating_id: UUID, body: Appeal, actor: Reviewing,
                      cid: CorrelationId) -> dict[str, Any]:
         return await review_step(case_id, rating_id, actor, cid, lambda c, x: c.appeal(
             rating_id, body.reason, calendar, rules.fix_days, x))
@@ -278,6 +292,6 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
     @api.post("/cases/{case_id}/reviews/{rating_id}/appeal-decision", tags=["evaluation"],
               summary="申诉复核: by a supervisor")
     async def appeal_decision(case_id: UUID, rating_id: UUID, body: AppealDecision,
-                              actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+                              actor: Supervisor, cid: CorrelationId) -> dict[str, Any]:
         return await review_step(case_id, rating_id, actor, cid, lambda c, x: c.decide_appeal(
             rating_id, body.upheld, body.opinion, x))

@@ -19,9 +19,13 @@ from services.intake.domain.inputs import HandedOver, NamedDefect
 from services.intake.guide_desk import GuideDesk, TriageVisitor, visit_view
 from services.intake.views import case_view, progress_view
 from services.runtime import files
+from services.runtime.access import allowed, applicant_route, staff_in
 from services.runtime.body_limit import own_body_limit
-from services.runtime.http import ActingStaff, CorrelationId
+from services.runtime.http import CorrelationId
 from services.runtime.workdays import china_date
+
+Guide = staff_in("guide", "window")  # 导服: the guide desk, or a window clerk doing it
+Clerk = staff_in("window")
 
 
 class _Body(BaseModel):
@@ -90,10 +94,11 @@ def add_guide_routes(api: FastAPI, desk: GuideDesk) -> None:
     host = desk.host
 
     @api.post("/guide/visits", status_code=201, tags=["guide desk"], summary="引导分流: triage")
-    async def triage(body: TriageVisitor, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+    async def triage(body: TriageVisitor, actor: Guide, cid: CorrelationId) -> dict[str, Any]:
         return visit_view(await host.command(lambda: desk.triage(body, actor, cid)))
 
-    @api.get("/guide/queues/{window_id}", tags=["guide desk"], summary="a window's queue")
+    @api.get("/guide/queues/{window_id}", tags=["guide desk"], summary="a window's queue",
+             dependencies=[allowed("guide", "window")])
     async def queue(window_id: Annotated[str, Path(max_length=16)],
                     day: date | None = None) -> list[dict[str, Any]]:
         today = day or china_date(host.clock())
@@ -108,30 +113,31 @@ def add_window_routes(api: FastAPI, intake: Intake) -> None:
         return case_view(case, intake.matter(case.opened.matter_code))
 
     @api.post("/cases", status_code=201, tags=["window"], summary="收件: open a case")
-    async def open_case(body: OpenCase, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+    async def open_case(body: OpenCase, actor: Clerk, cid: CorrelationId) -> dict[str, Any]:
         case = await host.command(lambda: intake.open_case(body, actor, cid))
         return case_view(case, intake.matter(body.matter_code))
 
-    @api.get("/cases/{case_id}", tags=["window"], summary="a case as the window sees it")
+    @api.get("/cases/{case_id}", tags=["window"], summary="a case as the window sees it",
+             dependencies=[allowed("window", "supervisor")])
     async def read_case(case_id: UUID) -> dict[str, Any]:
         case = await host.query(lambda: intake.get(case_id))
         return case_view(case, intake.matter(case.opened.matter_code))
 
     @api.post("/cases/{case_id}/proxy", tags=["window"], summary="帮办/代办")
-    async def proxy(case_id: UUID, body: Proxy, actor: ActingStaff,
+    async def proxy(case_id: UUID, body: Proxy, actor: Clerk,
                     cid: CorrelationId) -> dict[str, Any]:
         return await change(case_id, actor, cid, lambda c, m, x: c.authorize_proxy(
             body.kind, body.mandate_number, x))
 
     @api.post("/cases/{case_id}/materials", tags=["window"], summary="materials handed over")
-    async def materials(case_id: UUID, body: Materials, actor: ActingStaff,
+    async def materials(case_id: UUID, body: Materials, actor: Clerk,
                         cid: CorrelationId) -> dict[str, Any]:
         return await change(case_id, actor, cid, lambda c, m, x: c.submit(body.items, m, x))
 
     @api.post("/cases/{case_id}/files", tags=["window"], openapi_extra=UPLOAD_BODY,
               summary="扫描件/电子材料: a file of one material (PDF, JPEG, PNG, OFD)")
     @own_body_limit(host.settings.files_max_bytes + files.FORM_ALLOWANCE)
-    async def attach_file(case_id: UUID, request: Request, actor: ActingStaff,
+    async def attach_file(case_id: UUID, request: Request, actor: Clerk,
                           cid: CorrelationId) -> dict[str, Any]:
         with tempfile.TemporaryFile(prefix="tb-upload-") as spool:
             received = await files.receive(
@@ -143,64 +149,64 @@ def add_window_routes(api: FastAPI, intake: Intake) -> None:
         return case_view(case, intake.matter(case.opened.matter_code))
 
     @api.post("/cases/{case_id}/identity", tags=["window"], summary="身份核验")
-    async def identity(case_id: UUID, body: VerifyIdentity, actor: ActingStaff,
+    async def identity(case_id: UUID, body: VerifyIdentity, actor: Clerk,
                        cid: CorrelationId) -> dict[str, Any]:
         return await change(case_id, actor, cid, lambda c, m, x: c.verify_identity(
             body.subject, body.method, x))
 
     @api.post("/cases/{case_id}/notices", tags=["window"], summary="一次性告知")
-    async def notice(case_id: UUID, body: Notice, actor: ActingStaff,
+    async def notice(case_id: UUID, body: Notice, actor: Clerk,
                      cid: CorrelationId) -> dict[str, Any]:
         return await change(case_id, actor, cid, lambda c, m, x: c.issue_notice(
             body.defects, body.reply_by, m, x))
 
     @api.post("/cases/{case_id}/supplements", tags=["window"], summary="补正材料")
-    async def supplement(case_id: UUID, body: Materials, actor: ActingStaff,
+    async def supplement(case_id: UUID, body: Materials, actor: Clerk,
                          cid: CorrelationId) -> dict[str, Any]:
         return await change(case_id, actor, cid, lambda c, m, x: c.supplement(body.items, m, x))
 
     @api.post("/cases/{case_id}/commitment", tags=["window"], summary="告知承诺")
-    async def commitment(case_id: UUID, body: Commitment, actor: ActingStaff,
+    async def commitment(case_id: UUID, body: Commitment, actor: Clerk,
                          cid: CorrelationId) -> dict[str, Any]:
         return await change(case_id, actor, cid, lambda c, m, x: c.sign_commitment(
             body.material_codes, body.signed_by, m, x))
 
     @api.post("/cases/{case_id}/fee-guidance", tags=["window"], summary="fees told")
-    async def fees(case_id: UUID, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+    async def fees(case_id: UUID, actor: Clerk, cid: CorrelationId) -> dict[str, Any]:
         return await change(case_id, actor, cid, lambda c, m, x: c.give_fee_guidance(m, x))
 
     @api.post("/cases/{case_id}/accept", tags=["window"], summary="受理")
-    async def accept(case_id: UUID, actor: ActingStaff, cid: CorrelationId) -> dict[str, Any]:
+    async def accept(case_id: UUID, actor: Clerk, cid: CorrelationId) -> dict[str, Any]:
         case = await host.command(lambda: intake.accept(case_id, actor, cid))
         return case_view(case, intake.matter(case.opened.matter_code))
 
     @api.post("/cases/{case_id}/accept-tolerantly", tags=["window"], summary="容缺受理")
-    async def accept_tolerantly(case_id: UUID, body: TolerantAcceptance, actor: ActingStaff,
+    async def accept_tolerantly(case_id: UUID, body: TolerantAcceptance, actor: Clerk,
                                 cid: CorrelationId) -> dict[str, Any]:
         case = await host.command(lambda: intake.accept(case_id, actor, cid, body.due_date))
         return case_view(case, intake.matter(case.opened.matter_code))
 
     @api.post("/cases/{case_id}/reject", tags=["window"], summary="不予受理")
-    async def reject(case_id: UUID, body: Rejection, actor: ActingStaff,
+    async def reject(case_id: UUID, body: Rejection, actor: Clerk,
                      cid: CorrelationId) -> dict[str, Any]:
         return await change(case_id, actor, cid, lambda c, m, x: c.reject(
             body.reason, body.apply_instead, x))
 
     @api.post("/cases/{case_id}/business-supplements", tags=["window"],
               summary="补正 asked by the business site: take it in and send it on")
-    async def business_supplement(case_id: UUID, body: Materials, actor: ActingStaff,
+    async def business_supplement(case_id: UUID, body: Materials, actor: Clerk,
                                   cid: CorrelationId) -> dict[str, Any]:
         return await change(case_id, actor, cid, lambda c, m, x: c.forward_supplement(
             body.items, m, x))
 
     @api.post("/cases/{case_id}/promised-materials", tags=["window"], summary="容缺材料补齐")
-    async def promised(case_id: UUID, body: Materials, actor: ActingStaff,
+    async def promised(case_id: UUID, body: Materials, actor: Clerk,
                        cid: CorrelationId) -> dict[str, Any]:
         return await change(case_id, actor, cid, lambda c, m, x: c.deliver_promised(
             body.items, m, x))
 
     @api.get("/cases/{case_id}/documents/{kind}", response_class=HTMLResponse, tags=["window"],
-             summary="a window document, printable")
+             summary="a window document, printable", dependencies=[allowed("window")])
     async def document(case_id: UUID, kind: DocumentKind,
                        notice: Annotated[int | None, Query(ge=1)] = None) -> HTMLResponse:
         case = await host.query(lambda: intake.get(case_id))
@@ -209,7 +215,8 @@ def add_window_routes(api: FastAPI, intake: Intake) -> None:
         html = render_document(kind, case, intake.matter(case.opened.matter_code), site, notice)
         return HTMLResponse(html)
 
-    @api.get("/progress", tags=["applicant"], summary="办件进度查询 for the applicant")
+    @api.get("/progress", tags=["applicant"], summary="办件进度查询 for the applicant",
+             dependencies=[applicant_route])
     async def progress(case_number: Annotated[str, Query(min_length=1, max_length=50)],
                        id_number: Annotated[str, Query(min_length=1, max_length=18)],
                        ) -> dict[str, Any]:

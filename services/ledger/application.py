@@ -29,7 +29,7 @@ AUDITOR_ROLE = "auditor"
 
 class AuditorOnly(DomainError):
     status = 403
-    field = "X-Staff-Role"
+    field = "authorization"
 
     def __init__(self) -> None:
         super().__init__("查看未脱敏的个人信息须由审计岗（auditor）进行，并记录在案")

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.ledger.application import Ledger
 from services.ledger.exports import XLSX_MAX_ROWS, csv_header, csv_rows, work_ledger_xlsx
 from services.ledger.work_ledger_query import CaseFilter
-from services.runtime.http import ActingStaff, ChinaDateTime, CorrelationId, IsoDate
+from services.runtime.access import allowed, staff_in
+from services.runtime.http import ChinaDateTime, CorrelationId, IsoDate
 from services.runtime.paging import Page, PageQuery
 
 
@@ -38,6 +39,8 @@ class CasesPage(Page, CaseSelection):
 
 CasesPageQuery = Annotated[CasesPage, Query()]
 SelectionQuery = Annotated[CaseSelection, Query()]
+AUDIT = [allowed("auditor", "supervisor")]  # what the ledger shows masked
+Auditor = staff_in("auditor")  # who may read personal data, on the record
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -56,20 +59,22 @@ def case_filter(selection: CaseSelection) -> CaseFilter:
 def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
     host = ledger.host
 
-    @api.get("/cases/{case_id}/timeline", tags=["auditor"], summary="办件全过程: the timeline")
+    @api.get("/cases/{case_id}/timeline", tags=["auditor"], dependencies=AUDIT,
+             summary="办件全过程: the timeline")
     async def timeline(case_id: UUID) -> dict[str, Any]:
         return await host.query(lambda: ledger.timeline(case_id))
 
-    @api.get("/cases/{case_id}/legs", tags=["auditor"], summary="time per leg and who held it")
+    @api.get("/cases/{case_id}/legs", tags=["auditor"], dependencies=AUDIT,
+             summary="time per leg and who held it")
     async def legs(case_id: UUID) -> dict[str, Any]:
         return await host.query(lambda: ledger.legs(case_id))
 
-    @api.get("/cases/{case_id}/custody", tags=["auditor"],
+    @api.get("/cases/{case_id}/custody", tags=["auditor"], dependencies=AUDIT,
              summary="the chain of custody of the case's paper, both ways")
     async def custody(case_id: UUID) -> dict[str, Any]:
         return await host.query(lambda: ledger.custody(case_id))
 
-    @api.get("/cases/{case_id}/state", tags=["auditor"],
+    @api.get("/cases/{case_id}/state", tags=["auditor"], dependencies=AUDIT,
              summary="the case as the ledger knew it at a past moment")
     async def state(case_id: UUID, at: Annotated[ChinaDateTime, Query(
             description="ISO 8601 date-time, e.g. 2026-11-26T09:30:00+08:00; without an offset "
@@ -77,13 +82,14 @@ def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
                         "不带时区的时间按北京时间理解")]) -> dict[str, Any]:
         return await host.query(lambda: ledger.state_at(case_id, at))
 
-    @api.get("/audit/cases", tags=["auditor"],
+    @api.get("/audit/cases", tags=["auditor"], dependencies=AUDIT,
              summary="工作台账, filtered, a page at a time, earliest accepted first")
     async def cases(page: CasesPageQuery) -> list[dict[str, Any]]:
         where = case_filter(page)
         return await host.query(lambda: ledger.cases(where, page))
 
-    @api.get("/audit/work-ledger.csv", tags=["auditor"], response_class=Response,
+    @api.get("/audit/work-ledger.csv", tags=["auditor"], dependencies=AUDIT,
+             response_class=Response,
              responses=file_of(CSV),
              summary="工作台账 as CSV, the cases selected (all by default), streamed a page at a "
                      "time")
@@ -101,7 +107,8 @@ def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
         return StreamingResponse(pages(), media_type=CSV, headers={
             "Content-Disposition": f'attachment; filename="work-ledger-{host.site}.csv"'})
 
-    @api.get("/audit/work-ledger.xlsx", tags=["auditor"], response_class=Response,
+    @api.get("/audit/work-ledger.xlsx", tags=["auditor"], dependencies=AUDIT,
+             response_class=Response,
              responses=file_of(XLSX),
              summary=f"工作台账 as XLSX, the cases selected, at most {XLSX_MAX_ROWS:,}")
     async def work_ledger_as_xlsx(selection: SelectionQuery) -> Response:
@@ -111,29 +118,29 @@ def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
         return Response(book, media_type=XLSX, headers={
             "Content-Disposition": f'attachment; filename="work-ledger-{host.site}.xlsx"'})
 
-    @api.get("/audit/legs", tags=["auditor"],
+    @api.get("/audit/legs", tags=["auditor"], dependencies=AUDIT,
              summary="time per leg per site and department (mean hours, cases)")
     async def legs_by_unit() -> list[dict[str, Any]]:
         return await host.query(ledger.legs_by_unit)
 
-    @api.get("/audit/ratings", tags=["auditor"],
+    @api.get("/audit/ratings", tags=["auditor"], dependencies=AUDIT,
              summary="好差评 and their follow-up, no evaluator: a page of rated cases")
     async def ratings(page: PageQuery) -> list[dict[str, Any]]:
         return await host.query(lambda: ledger.ratings(page))
 
-    @api.get("/audit/personal-data-reads", tags=["auditor"],
+    @api.get("/audit/personal-data-reads", tags=["auditor"], dependencies=[allowed("auditor")],
              summary="个人信息查阅记录: a page of cases read, each with its reads")
     async def personal_data_reads(page: PageQuery) -> list[dict[str, Any]]:
         return await host.query(lambda: ledger.personal_data_reads(page))
 
-    @api.get("/audit/digests", tags=["auditor"],
+    @api.get("/audit/digests", tags=["auditor"], dependencies=AUDIT,
              summary="a digest of each read table (the sum of its rows' hashes, kept as they change)")
     async def digests() -> dict[str, Any]:
         return await host.query(ledger.digests)
 
     @api.post("/audit/cases/{case_id}/applicant", tags=["auditor"],
               summary="the applicant unmasked: auditors only, recorded with who and why")
-    async def applicant(case_id: UUID, actor: ActingStaff, cid: CorrelationId,
+    async def applicant(case_id: UUID, actor: Auditor, cid: CorrelationId,
                         reason: Annotated[str, Query(min_length=2, max_length=500,
                                                      description="why it must be read")]
                         ) -> dict[str, Any]:

@@ -13,18 +13,11 @@ from starlette.background import BackgroundTask
 from services.routing.application import Exchange
 from services.routing.policies import Routing
 from services.runtime import files
+from services.runtime.access import allowed, staff_in
 from services.runtime.aggregate import DomainError
-from services.runtime.http import ActingStaff, CorrelationId
+from services.runtime.http import CorrelationId
 
-READERS = frozenset({"window", "approver", "registry", "auditor"})
-
-
-class MayNotRead(DomainError):
-    status = 403
-    field = "X-Staff-Role"
-
-    def __init__(self) -> None:
-        super().__init__(f"查阅申请材料须为以下岗位之一：{'、'.join(sorted(READERS))}")
+Reader = staff_in("window", "approver", "head", "delivery", "auditor")  # on the record
 
 
 class FileGone(DomainError):
@@ -41,10 +34,7 @@ def add_file_routes(api: FastAPI, exchange: Exchange, routing: Routing) -> None:
     @api.get("/cases/{case_id}/files/{sha256}", tags=["files"], response_class=FileResponse,
              summary="read a material's file (Range supported); every read is recorded")
     async def read_file(case_id: UUID, sha256: Annotated[str, Path(max_length=64)],
-                        actor: ActingStaff,
-                        cid: CorrelationId) -> FileResponse:
-        if actor.role not in READERS:
-            raise MayNotRead()
+                        actor: Reader, cid: CorrelationId) -> FileResponse:
         case = await host.command(lambda: exchange.change(
             case_id, actor, cid, lambda c, x: c.record_file_read(sha256, x)))
         ref = case.files[sha256]
@@ -55,7 +45,8 @@ def add_file_routes(api: FastAPI, exchange: Exchange, routing: Routing) -> None:
                             background=BackgroundTask(path.unlink, missing_ok=True))
 
     @api.post("/files/verify", tags=["files"],
-              summary="check every file held here for the cases sent here; repair from the sender")
+              summary="check every file held here for the cases sent here; repair from the sender",
+              dependencies=[allowed("admin")])
     async def verify_files() -> dict[str, Any]:
         repaired, after = 0, ""
         while True:  # a batch per command: the writers wait for one batch at most

@@ -14,6 +14,7 @@ from typing import Any, Self
 from uuid import UUID, uuid4
 
 from contracts.base import Actor, DomainEvent
+from contracts.staff import SYSTEM_ROLE
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,6 @@ class Context:
     actor: Actor
     at: datetime
     correlation_id: UUID = field(default_factory=uuid4)
-
-
-SYSTEM_ROLE = "system"
 
 
 class DomainError(Exception):

@@ -25,6 +25,8 @@ from nats.js import JetStreamContext
 from contracts.base import DomainEvent
 from contracts.subjects import admitted_stream, admitted_subjects, own_stream, own_subjects
 from services.directory import load_directory
+from services.runtime.access import Gate
+from services.runtime.bearer import IssuerKeys
 from services.runtime.consumer import Handler, RetryPolicy, TrackedConsumer
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.http import service_api
@@ -77,8 +79,10 @@ class ServiceHost:
         self.sealer = site_sealer(settings.site, ring, settings.signing_key_id,
                                   base64.b64decode(seed.get_secret_value()) if seed else None)
         self.verifier = Verifier(ring)
+        keys = IssuerKeys(settings.auth_issuer) if settings.auth_issuer else None
         self.api = service_api(f"tongban {service} {settings.site}", self.readiness,
-                               settings.body_max_bytes)
+                               settings.body_max_bytes,
+                               Gate(settings.site, keys, clock, settings.auth_leeway_seconds))
         self.subscriptions: list[Subscription] = []
         self.periodic: list[tuple[float, str, Callable[[], object]]] = []
         self.consumers: list[TrackedConsumer] = []

@@ -11,13 +11,22 @@ from uuid import UUID, uuid4
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException
 
-from contracts.base import Actor
 from contracts.identity import APPLICANT_KINDS
 from contracts.text import text_flaw
+from services.runtime.access import (
+    Access,
+    Gate,
+    Refused,
+    declared,
+    deny_undeclared,
+    ops_route,
+    refused_answer,
+)
 from services.runtime.aggregate import DomainError
 from services.runtime.body_limit import BodyLimit, BodyTooLarge, body_within
 from services.runtime.reasons_zh import reason_zh
@@ -47,21 +56,12 @@ IsoDate = Annotated[date, BeforeValidator(_written_as_a_date)]
 1970 and answer for a day nobody asked about."""
 
 
-def acting_staff(
-    x_staff_id: Annotated[str, Header(min_length=1, max_length=64, description="工作人员编号")],
-    x_staff_role: Annotated[str, Header(min_length=1, max_length=32, description="岗位角色")],
-) -> Actor:
-    """The one place where a command learns who acts; real authentication goes behind it later."""
-    return Actor(staff_id=x_staff_id, role=x_staff_role)
-
-
 def correlation_id(
     x_correlation_id: Annotated[UUID | None, Header()] = None,
 ) -> UUID:
     return x_correlation_id or uuid4()
 
 
-ActingStaff = Annotated[Actor, Depends(acting_staff)]
 CorrelationId = Annotated[UUID, Depends(correlation_id)]
 
 
@@ -125,14 +125,12 @@ def _text_flaws(value: Any, loc: tuple[str | int, ...]) -> list[dict[str, Any]]:
 
 
 async def plain_text_only(request: Request) -> None:
-    """Every route, before its own validation: no text the client sends (path, query, the
-    acting staff's headers, every string of a JSON body, its keys too) holds a control character
+    """Every route, before its own validation: no text the client sends (path, query, every
+    string of a JSON body, its keys too) holds a control character
     or an unpaired surrogate. Checked here, once for all routes, so a new route or field cannot
     forget it; such a character stored once breaks every export made from it later."""
     errors = _text_flaws(dict(request.path_params), ("path",))
     errors += [e for k, v in request.query_params.multi_items() for e in _text_flaws(v, ("query", k))]
-    errors += [e for k, v in request.headers.items() if k.startswith("x-staff")
-               for e in _text_flaws(v, ("header", k))]
     route = request.scope.get("route")
     if getattr(route, "body_field", None) is not None and "json" in request.headers.get(
             "content-type", ""):
@@ -150,28 +148,45 @@ ERRORS_SCHEMA = {"type": "object", "required": ["errors"], "properties": {"error
             "field": {"type": "string", "description": "the field refused, or body, path, case"},
             "reason": {"type": "string", "description": "why, in Chinese, for staff"},
             "rule": {"type": "string", "description": "a stable name for the rule broken"}}}}}}
-REFUSALS = {400: "请求体无法解析", 403: "岗位无权办理", 404: "办件或地址不存在",
+REFUSALS = {400: "请求体无法解析", 401: "未登录或令牌无效", 403: "岗位或所属地无权办理", 404: "办件或地址不存在",
             409: "与办件当前状态不符", 413: "文件或请求体过大", 415: "不接受的文件或请求类型",
             422: "输入不符合要求"}
 
 
 def refusals_of(operation: dict[str, Any]) -> list[int]:
     """The refusals an operation can answer, read from what it takes: a body can be
-    unparsable or too large, the acting staff's role can be refused, any case can be unknown or
+    unparsable or too large, a staff route can refuse the caller, any case can be unknown or
     in the wrong state, and a file can be of a type not accepted."""
     if "ops" in operation.get("tags", []):
         return []
     body = operation.get("requestBody", {}).get("content", {})
-    headers = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
     return sorted({404, 409, 422} | ({400, 413} if body else set())
-                  | ({403} if "x-staff-role" in headers else set())
+                  | ({401, 403} if "x-roles" in operation else set())
                   | ({415} if "multipart/form-data" in body else set()))
 
 
+def document_access(api: FastAPI, schema: dict[str, Any]) -> None:
+    """Each operation says who may call it: `x-roles` and `x-own-site` for staff routes (with
+    the bearer scheme), `x-caller` for the applicant's and the operator's."""
+    for route in api.routes:
+        if not isinstance(route, APIRoute) or route.path not in schema["paths"]:
+            continue
+        access = declared(route)
+        for method in route.methods:
+            operation = schema["paths"][route.path].get(method.lower())
+            if operation is None:
+                continue
+            if isinstance(access, Access):
+                operation["x-roles"] = list(access.roles)
+                operation["x-own-site"] = access.own_site
+            elif access is not None:
+                operation["x-caller"] = access.who
+
+
 def document_refusals(api: FastAPI, body_max_bytes: int) -> None:
-    """Every operation's OpenAPI lists each refusal it can answer, all with the `errors` body
-    (FastAPI documents only 200 and a 422 body we never send); a JSON body's 413 says its
-    limit."""
+    """Every operation's OpenAPI says who may call it and lists each refusal it can answer,
+    all with the `errors` body (FastAPI documents only 200 and a 422 body we never send); a
+    JSON body's 413 says its limit."""
     generate = api.openapi
 
     def openapi() -> dict[str, Any]:
@@ -179,6 +194,7 @@ def document_refusals(api: FastAPI, body_max_bytes: int) -> None:
             return api.openapi_schema
         schema = generate()
         schema.setdefault("components", {}).setdefault("schemas", {})["Errors"] = ERRORS_SCHEMA
+        document_access(api, schema)
         for operations in schema["paths"].values():
             for operation in operations.values():
                 body = operation.get("requestBody", {}).get("content", {})
@@ -193,22 +209,25 @@ def document_refusals(api: FastAPI, body_max_bytes: int) -> None:
     api.openapi = openapi  # type: ignore[method-assign]
 
 
-def service_api(title: str, readiness: Any, body_max_bytes: int) -> FastAPI:
-    """A FastAPI app with the shared error handlers, every body bounded, the plain-text check
-    on every route, every refusal documented, /healthz and /readyz."""
+def service_api(title: str, readiness: Any, body_max_bytes: int, gate: Gate) -> FastAPI:
+    """A FastAPI app where every route declares who may call it (refused if it does not), with
+    the shared error handlers, every body bounded, the plain-text check on every route, every
+    refusal documented, /healthz and /readyz."""
     api = FastAPI(title=title, version="0.1.0", dependencies=[
-        Depends(body_within(body_max_bytes)), Depends(plain_text_only)])
+        Depends(deny_undeclared), Depends(body_within(body_max_bytes)), Depends(plain_text_only)])
+    api.state.gate = gate
     api.add_middleware(BodyLimit, max_bytes=body_max_bytes)
+    api.add_exception_handler(Refused, refused_answer)
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(DomainError, _domain_error)
     api.add_exception_handler(HTTPException, _http_error)
     document_refusals(api, body_max_bytes)
 
-    @api.get("/healthz", tags=["ops"])
+    @api.get("/healthz", tags=["ops"], dependencies=[ops_route])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @api.get("/readyz", tags=["ops"], responses={503: {"description": "not ready: the checks"}})
+    @api.get("/readyz", tags=["ops"], dependencies=[ops_route], responses={503: {"description": "not ready: the checks"}})
     async def readyz() -> JSONResponse:
         checks: dict[str, Any] = readiness()
         stalled = checks.get("stalled", [])

@@ -53,6 +53,13 @@ class ServiceSettings(BaseSettings):
     signing_key_seed: SecretStr | None = Field(default=None, description="the Ed25519 private "
                                                "key (32-byte seed, base64); without it a "
                                                "development key, which anyone can derive")
+    auth_issuer: str | None = Field(default=None, description="the identity provider staff "
+                                    "sign in with (OpenID Connect issuer URL, e.g. the "
+                                    "province's; `tongban up` runs a local one); its published "
+                                    "keys verify every staff token. Unset: every staff route "
+                                    "refuses (401)")
+    auth_leeway_seconds: float = Field(default=30.0, ge=0, le=300, description="clock skew "
+                                       "allowed between the issuer and this service")
     body_max_bytes: int = Field(default=1024 * 1024, ge=1024, description="the largest "
                                 "request body a route takes (413 above it); an upload has "
                                 "files_max_bytes instead")

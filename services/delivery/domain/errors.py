@@ -129,7 +129,7 @@ class UnknownRating(DomainError):
 
 class NotTheOwner(DomainError):
     status = 403
-    field = "X-Staff-Id"
+    field = "authorization"
 
     def __init__(self, owner: str) -> None:
         super().__init__(f"差评由经办人 {owner} 负责处理")
@@ -137,7 +137,7 @@ class NotTheOwner(DomainError):
 
 class NotAReviewer(DomainError):
     status = 403
-    field = "X-Staff-Role"
+    field = "authorization"
 
     def __init__(self) -> None:
         super().__init__("申诉复核须由监督岗（supervisor）作出")
