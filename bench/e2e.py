@@ -17,19 +17,28 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
 
-from services.runtime.nats_server import LocalNatsServer
-from tongban.stack import ServiceProcessSpec, plan, spawn, stop_all, wait_ready
+from services.runtime.nats_server import LocalNatsServer, free_port
+from tongban.stack import (
+    ServiceProcessSpec,
+    plan,
+    signing_in,
+    spawn,
+    spawn_issuer,
+    stop_all,
+    wait_ready,
+)
+from tongban.staff_accounts import demo_accounts
 
 A, B = "370671", "370202"
+SignedIn = Callable[[str], dict[str, str]]  # a staff id → the headers of that staff, signed in
 MATTER = "370202GT0001"
-CLERK = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
-APPROVER = {"X-Staff-Id": "370202-A07", "X-Staff-Role": "approver"}
 WANG = {"kind": "person", "name": "王强", "id_number": "370602198803141233",
         "phone": "13805351234"}
 # The bus moments of one case: (subject prefix, event) → name.
@@ -76,20 +85,22 @@ class Bus:
         return await asyncio.wait_for(future, timeout)
 
 
-async def one_case(http: httpx.AsyncClient, urls: dict[str, str], bus: Bus, n: int) -> str:
+async def one_case(http: httpx.AsyncClient, urls: dict[str, str], bus: Bus, n: int,
+                   signed_in: SignedIn) -> str:
     intake, approval = urls[f"{A}/intake"], urls[f"{B}/approval"]
-    opened = (await http.post(f"{intake}/cases", headers=CLERK, json={
+    clerk, approver = signed_in(f"{A}-W01"), signed_in(f"{B}-A07")
+    opened = (await http.post(f"{intake}/cases", headers=clerk, json={
         "matter_code": MATTER, "applicant": WANG})).json()
     case_id = opened["case_id"]
     items = [{"material_code": m["material_code"], "pages": 2} for m in opened["materials"]
              if m["state"] != "not_required"]
     for path, body in [("materials", {"items": items}), ("identity", {"subject": "applicant"}),
                        ("accept", None)]:
-        response = await http.post(f"{intake}/cases/{case_id}/{path}", headers=CLERK, json=body)
+        response = await http.post(f"{intake}/cases/{case_id}/{path}", headers=clerk, json=body)
         response.raise_for_status()
     await bus.wait(case_id, "in_inbox")
     for path, body in [("claim", None), ("approve", {"document_number": f"370202{n:09d}"})]:
-        response = await http.post(f"{approval}/cases/{case_id}/{path}", headers=APPROVER,
+        response = await http.post(f"{approval}/cases/{case_id}/{path}", headers=approver,
                                    json=body)
         response.raise_for_status()
     await bus.wait(case_id, "archived")
@@ -108,8 +119,11 @@ def percentiles(values: list[float]) -> dict[str, float | None]:
 
 
 async def drive(urls: dict[str, str], bus: Bus, rate: float, seconds: float,
-                offset: int) -> dict[str, Any]:
-    """Offer `rate` cases per second for `seconds`; wait for every case to be archived."""
+                offset: int, sign_in: SignedIn) -> dict[str, Any]:
+    """Offer `rate` cases per second for `seconds`; wait for every case to be archived. The
+    clerk and the approver sign in at the local issuer anew for each phase (tokens last 15
+    minutes), outside the time measured."""
+    tokens = {staff_id: sign_in(staff_id) for staff_id in (f"{A}-W01", f"{B}-A07")}
     count = max(1, int(rate * seconds))
     events_before, own_before = bus.events, bus.own_events
     started = time.perf_counter()
@@ -118,7 +132,8 @@ async def drive(urls: dict[str, str], bus: Bus, rate: float, seconds: float,
         tasks = []
         for n in range(count):
             await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
-            tasks.append(asyncio.create_task(one_case(http, urls, bus, offset + n)))
+            tasks.append(asyncio.create_task(one_case(http, urls, bus, offset + n,
+                                                      tokens.__getitem__)))
         done = await asyncio.gather(*tasks, return_exceptions=True)
     elapsed = time.perf_counter() - started
     ok = [c for c in done if isinstance(c, str)]
@@ -252,7 +267,10 @@ async def run(rates: list[float], seconds: float, out: Path) -> dict[str, Any]:
         (data / "logs").mkdir()
         server = LocalNatsServer(data / "nats").start()
         specs: list[ServiceProcessSpec] = plan((A, B), 0)
-        children = [spawn(spec, server.url, data) for spec in specs]
+        demo_accounts(data / "issuer", (A, B))
+        issuer, issuer_process = spawn_issuer(free_port(), data)
+        children = [spawn(spec, server.url, data, issuer) for spec in specs]
+        signed_in = signing_in(issuer, data)
         try:
             await asyncio.to_thread(wait_ready, specs)
             urls = {f"{s.site}/{s.service}": s.url for s in specs}
@@ -260,15 +278,15 @@ async def run(rates: list[float], seconds: float, out: Path) -> dict[str, Any]:
             bus = Bus()
             nc = await nats.connect(server.url)
             await nc.subscribe("tb.>", cb=bus.on_message)
-            await drive(urls, bus, 2, 3, 0)  # warm up
+            await drive(urls, bus, 2, 3, 0, signed_in)  # warm up
             phases, offset = [], 1000
             for rate in rates:
-                phases.append(await drive(urls, bus, rate, seconds, offset))
+                phases.append(await drive(urls, bus, rate, seconds, offset, signed_in))
                 offset += 100_000
             loop = asyncio.get_running_loop()
             cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             profiling = loop.run_in_executor(None, profile, pids, int(seconds), out / "profile")
-            profiled = await drive(urls, bus, rates[-1], seconds, offset)
+            profiled = await drive(urls, bus, rates[-1], seconds, offset, signed_in)
             top = await profiling
             profiled["cpu_ms_per_case"] = {
                 name: round(1000 * (cpu_seconds(pid) - cpu_before[name])
@@ -279,7 +297,7 @@ async def run(rates: list[float], seconds: float, out: Path) -> dict[str, Any]:
             base = await baselines(server.url, payload)
             await nc.close()
         finally:
-            stop_all(children)
+            stop_all([*children, issuer_process])
             server.stop()
     base["sqlite_append_per_s"] = sqlite_append_rate()
     return {"phases": phases, "profiled_phase": profiled, "peak_rss_mb": rss,

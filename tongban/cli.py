@@ -53,15 +53,50 @@ def up(
 
 
 @app.command()
+def issuer(
+    port: Annotated[int, typer.Option()] = 8090,
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Run the local identity provider of the embedded default (its key and staff accounts
+    under <data-dir>/issuer); in production the province's provider takes its place."""
+    from services.issuer.main import IssuerSettings, serve
+
+    serve(IssuerSettings(http_port=port, data_dir=data_dir))
+
+
+@app.command("staff-add")
+def staff_add(
+    staff_id: Annotated[str, typer.Argument(help="e.g. 370671-W02")],
+    name: Annotated[str, typer.Option(help="姓名")],
+    site: Annotated[str, typer.Option(help="division code of the staff's site")],
+    roles: Annotated[str, typer.Option(help="comma-separated: guide, window, approver, head, "
+                                       "delivery, supervisor, auditor, admin")],
+    department: Annotated[str, typer.Option()] = "",
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Add (or reset) a staff account at the local issuer; the password is asked for."""
+    from services.issuer.main import IssuerSettings, accounts_of
+
+    password = typer.prompt("password (at least 12 characters)", hide_input=True,
+                            confirmation_prompt=True)
+    try:
+        accounts_of(IssuerSettings(data_dir=data_dir)).add(
+            staff_id, name, site, tuple(roles.split(",")), password, department)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    typer.echo(f"{staff_id} may now sign in as {roles}")
+
+
+@app.command()
 def demo(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
     data_dir: DataDir = Path("data"),
 ) -> None:
     """Drive one case through both sites against a running `tongban up`."""
     from tongban.demo import run_demo
-    from tongban.stack import read_stack_file
+    from tongban.stack import read_stack_file, staff_signing_in
 
-    result = run_demo(read_stack_file(data_dir))
+    result = run_demo(read_stack_file(data_dir), staff_signing_in(data_dir))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return

@@ -9,49 +9,52 @@ from typing import Any
 
 import httpx
 
-WINDOW_CLERK = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
-APPROVER = {"X-Staff-Id": "370202-A07", "X-Staff-Role": "approver"}
 WANG_QIANG = {"kind": "person", "name": "王强", "id_number": "370602198803141233",
               "phone": "13805351234"}
 MATTER = "370202GT0001"  # 个体工商户变更登记, owned by 青岛市市南区
 
 
-def run_demo(urls: dict[str, str], receiving: str = "370671", business: str = "370202",
+def run_demo(urls: dict[str, str], signed_in: Callable[[str], dict[str, str]],
+             receiving: str = "370671", business: str = "370202",
              timeout: float = 30.0) -> dict[str, Any]:
+    """`signed_in(staff_id)`: the headers of that staff member, signed in."""
+    clerk, approver = signed_in(f"{receiving}-W01"), signed_in(f"{business}-A07")
+    auditor = signed_in(f"{receiving}-AU01")
     with httpx.Client(timeout=5.0) as http:
         intake, approval = urls[f"{receiving}/intake"], urls[f"{business}/approval"]
         ledger = urls[f"{receiving}/ledger"]
-        case_id = take_in_and_accept(http, intake)
-        wait_for(lambda: http.get(f"{approval}/cases/{case_id}").status_code == 200, timeout)
-        _ok(http.post(f"{approval}/cases/{case_id}/claim", headers=APPROVER))
-        _ok(http.post(f"{approval}/cases/{case_id}/approve", headers=APPROVER,
+        case_id = take_in_and_accept(http, intake, clerk)
+        wait_for(lambda: http.get(f"{approval}/cases/{case_id}", headers=approver
+                                  ).status_code == 200, timeout)
+        _ok(http.post(f"{approval}/cases/{case_id}/claim", headers=approver))
+        _ok(http.post(f"{approval}/cases/{case_id}/approve", headers=approver,
                       json={"document_number": "370202600123456", "opinion": "材料齐全，准予变更"}))
-        wait_for(lambda: _ok(http.get(f"{intake}/cases/{case_id}"))["status"] == "completed",
-                 timeout)
-        wait_for(lambda: _archived(http, f"{ledger}/cases/{case_id}/timeline"), timeout)
-        case = _ok(http.get(f"{intake}/cases/{case_id}"))
-        timeline = _ok(http.get(f"{ledger}/cases/{case_id}/timeline"))["timeline"]
+        wait_for(lambda: _ok(http.get(f"{intake}/cases/{case_id}", headers=clerk)
+                             )["status"] == "completed", timeout)
+        timeline_url = f"{ledger}/cases/{case_id}/timeline"
+        wait_for(lambda: _archived(http.get(timeline_url, headers=auditor)), timeout)
+        case = _ok(http.get(f"{intake}/cases/{case_id}", headers=clerk))
+        timeline = _ok(http.get(timeline_url, headers=auditor))["timeline"]
     return {"case_id": case_id, "case_number": case["case_number"], "status": case["status"],
             "timeline": [{k: e[k] for k in ("site", "service", "event", "at")} for e in timeline]}
 
 
-def take_in_and_accept(http: httpx.Client, intake: str) -> str:
+def take_in_and_accept(http: httpx.Client, intake: str, clerk: dict[str, str]) -> str:
     """收件, materials, identity check, 受理: what the clerk does at the Yantai window."""
-    opened = _ok(http.post(f"{intake}/cases", headers=WINDOW_CLERK,
+    opened = _ok(http.post(f"{intake}/cases", headers=clerk,
                            json={"matter_code": MATTER, "applicant": WANG_QIANG}))
     case_id = opened["case_id"]
     items = [{"material_code": m["material_code"], "pages": 2} for m in opened["materials"]
              if m["state"] != "not_required"]
-    _ok(http.post(f"{intake}/cases/{case_id}/materials", headers=WINDOW_CLERK,
+    _ok(http.post(f"{intake}/cases/{case_id}/materials", headers=clerk,
                   json={"items": items}))
-    _ok(http.post(f"{intake}/cases/{case_id}/identity", headers=WINDOW_CLERK,
+    _ok(http.post(f"{intake}/cases/{case_id}/identity", headers=clerk,
                   json={"subject": "applicant", "method": "id_card_reader"}))
-    _ok(http.post(f"{intake}/cases/{case_id}/accept", headers=WINDOW_CLERK))
+    _ok(http.post(f"{intake}/cases/{case_id}/accept", headers=clerk))
     return str(case_id)
 
 
-def _archived(http: httpx.Client, url: str) -> bool:
-    response = http.get(url)
+def _archived(response: httpx.Response) -> bool:
     if response.status_code != 200 or not response.json()["archived"]:
         return False
     return response.json()["timeline"][-1]["event"] == "case_archived"

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import httpx
 
 from services.runtime.nats_server import LocalNatsServer, free_port
 from services.runtime.settings import SERVICES
+from tongban.staff_accounts import demo_accounts, sign_in
 from tongban.topology import LocalHub
 
 DEMO_SITES = ("370671", "370202")  # 烟台高新区 receives; 青岛市市南区 owns the demo matter
@@ -41,13 +43,29 @@ def plan(sites: tuple[str, ...], base_port: int) -> list[ServiceProcessSpec]:
     ]
 
 
-def spawn(spec: ServiceProcessSpec, nats_url: str, data_dir: Path,
+def spawn(spec: ServiceProcessSpec, nats_url: str, data_dir: Path, issuer: str,
           topology: str = "single") -> subprocess.Popen[bytes]:
     log = open(data_dir / "logs" / f"{spec.site}-{spec.service}.log", "ab")  # noqa: SIM115
     args = [sys.executable, "-m", "tongban", "serve", spec.service, "--site", spec.site,
             "--port", str(spec.port), "--nats-url", nats_url, "--data-dir", str(data_dir)]
-    env = {**os.environ, f"TB_{spec.service.upper()}_TOPOLOGY": topology}
+    env = {**os.environ, f"TB_{spec.service.upper()}_TOPOLOGY": topology,
+           f"TB_{spec.service.upper()}_AUTH_ISSUER": issuer}
     return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
+def spawn_issuer(port: int, data_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """The local issuer, its staff accounts under <data_dir>/issuer; ready when it answers."""
+    url = f"http://127.0.0.1:{port}"
+    log = open(data_dir / "logs" / "issuer.log", "ab")  # noqa: SIM115
+    child = subprocess.Popen([sys.executable, "-m", "tongban", "issuer", "--port", str(port),
+                              "--data-dir", str(data_dir)],
+                             stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while not _answers(f"{url}/.well-known/openid-configuration"):
+        if child.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the local issuer did not start: see {log.name}")
+        time.sleep(0.1)
+    return url, child
 
 
 def wait_ready(specs: list[ServiceProcessSpec], timeout: float = 60.0) -> None:
@@ -61,17 +79,22 @@ def wait_ready(specs: list[ServiceProcessSpec], timeout: float = 60.0) -> None:
 
 
 def _ready(url: str) -> bool:
+    return _answers(f"{url}/readyz")
+
+
+def _answers(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200
+        return httpx.get(url, timeout=1.0).status_code == 200
     except httpx.HTTPError:
         return False
 
 
 def write_stack_file(data_dir: Path, nats: LocalNatsServer, specs: list[ServiceProcessSpec],
-                     children: list[subprocess.Popen[bytes]]) -> Path:
+                     children: list[subprocess.Popen[bytes]], issuer: str) -> Path:
     """What a running stack offers, for `tongban demo` and for operators."""
     path = data_dir / "stack.json"
-    path.write_text(json.dumps({"nats_url": nats.url, "nats_pid": nats.pid, "services": [
+    path.write_text(json.dumps({"nats_url": nats.url, "nats_pid": nats.pid, "issuer": issuer,
+                                "services": [
         {**asdict(s), "url": s.url, "pid": child.pid} for s, child in zip(specs, children)
     ]}, indent=2))
     return path
@@ -94,12 +117,14 @@ def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int,
     hub = LocalHub(data_dir / "nats-hub", sites).start() if topology == "hub" else None
     nats = LocalNatsServer(data_dir / "nats").start() if hub is None else None
     specs = plan(sites, base_port)
+    passwords = demo_accounts(data_dir / "issuer", sites)
+    issuer, issuer_process = spawn_issuer(base_port - 1 if base_port else free_port(), data_dir)
     children = [spawn(spec, hub.url(spec.site) if hub else nats.url, data_dir,  # type: ignore[union-attr]
-                      topology) for spec in specs]
+                      issuer, topology) for spec in specs]
     try:
         wait_ready(specs)
         write_stack_file(data_dir, nats or hub.site_servers[sites[0]], specs,  # type: ignore[union-attr]
-                         children)
+                         children, issuer)
         if hub is None:
             print(f"NATS       {nats.url}")  # type: ignore[union-attr]
         else:
@@ -107,6 +132,11 @@ def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int,
                 print(f"NATS {site} {hub.url(site)} (leafnode of the hub)")
         for spec in specs:
             print(f"{spec.site} {spec.service:<9} {spec.url}  (OpenAPI: {spec.url}/docs)")
+        print(f"staff sign in at the local issuer {issuer}; the demo staff's passwords are in "
+              f"{passwords} (0600). A token for the Yantai window clerk:\n"
+              f"  curl -s {issuer}/token -d grant_type=password -d username={sites[0]}-W01 "
+              f"-d password=<from that file>\n"
+              f"then send it as `Authorization: Bearer <access_token>`")
         print(f"logs in {data_dir / 'logs'}; try `tongban demo` in another terminal; Ctrl-C stops")
         while not stopping:
             if any(child.poll() is not None for child in children):
@@ -115,7 +145,7 @@ def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int,
             time.sleep(0.2)
         return 0
     finally:
-        stop_all(children)
+        stop_all([*children, issuer_process])
         for server in (nats, hub):
             if server is not None:
                 server.stop()
@@ -133,6 +163,20 @@ def stop_all(children: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+
+
+def staff_signing_in(data_dir: Path) -> Callable[[str], dict[str, str]]:
+    """Sign the demo staff of a running stack in at its issuer, with their passwords."""
+    return signing_in(json.loads((data_dir / "stack.json").read_text())["issuer"], data_dir)
+
+
+def signing_in(issuer: str, data_dir: Path) -> Callable[[str], dict[str, str]]:
+    passwords = json.loads((data_dir / "issuer" / "demo-passwords.json").read_text())
+
+    def signed_in(staff_id: str) -> dict[str, str]:
+        with httpx.Client(timeout=10.0) as http:
+            return sign_in(http, issuer, staff_id, passwords[staff_id])
+    return signed_in
 
 
 def read_stack_file(data_dir: Path) -> dict[str, str]:

@@ -20,6 +20,7 @@ from bench.history.plot import plot
 from bench.history.report import table
 from services.runtime.settings import for_service
 from tests.support.clock import FakeClock
+from tests.support.staff import SUITE_ISSUER
 
 SERVICES: dict[str, ModuleType] = {
     "window": window, "approval": approval, "routing": routing,
@@ -78,11 +79,13 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     stores = Stores(args.store)
     report: dict[str, list[dict[str, Any]]] = {}
+    SUITE_ISSUER.start()  # the staff tokens' issuer, as in the tests
     try:
         for name in args.services.split(","):
             report[name] = asyncio.run(measure(SERVICES[name], sizes, args.runs, stores))
     finally:
         stores.stop()
+        SUITE_ISSUER.stop()
     out = args.out or Path("bench/results") / f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"history-{args.store}.json").write_text(

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from services.runtime.host import ServiceHost
+from tests.support.staff import on_duty
 
 
 async def timed(runs: int, call: Callable[[], Awaitable[Any]]) -> dict[str, float]:
@@ -29,7 +30,8 @@ def percentiles(times: list[float]) -> dict[str, float]:
 
 def client(host: ServiceHost) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
-                             base_url=f"http://{host.service}.{host.site}")
+                             base_url=f"http://{host.service}.{host.site}",
+                             headers=on_duty(host.site))
 
 
 def listed(http: httpx.AsyncClient, path: str, method: str = "GET", status: int = 200,

@@ -21,11 +21,12 @@ from services.runtime.aggregate import Context
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import calendar_for
 from tests.support.clock import FakeClock
+from tests.support.staff import staff
 
 SERVICE, SITE, TITLE = "intake", "370671", "the window (intake) at 370671"
 MATTER = "370202GT0001"
 CLERK = Actor(staff_id="370671-W01", role="window")
-HEADERS = {"X-Staff-Id": CLERK.staff_id, "X-Staff-Role": CLERK.role}
+HEADERS = staff(CLERK.staff_id, CLERK.role)
 WANG = Person(name="王强", id_number="370602198803141233", phone="13805351234")
 __all__ = ["build", "costs", "fill"]
 
