@@ -14,6 +14,7 @@ import pytest
 from services.runtime.nats_server import LocalNatsServer
 from tests.support.postgres import PostgresCluster
 from tests.support.stack import Stack, settings_factory
+from tests.support.staff import SUITE_ISSUER, SuiteIssuer
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -23,6 +24,14 @@ def pytest_configure(config: pytest.Config) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_issuer() -> Iterator[SuiteIssuer]:
+    """The staff tokens' issuer, for every service any test starts (`tests/support/staff.py`)."""
+    SUITE_ISSUER.start()
+    yield SUITE_ISSUER
+    SUITE_ISSUER.stop()
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def test_up_then_demo_completes_a_case_across_two_sites_and_ctrl_c_stops_everyth
     up = subprocess.Popen(tongban("up", "--data-dir", str(data), "--base-port", "0",
                                   "--topology", topology),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          env={**os.environ, **RunningClock().env(*BUILDERS)})
+                          env={**os.environ, **RunningClock().env(*BUILDERS, "issuer")})
     try:
         wait_for_file(data / "stack.json", up)
         stack = json.loads((data / "stack.json").read_text())

@@ -19,6 +19,7 @@ from nats.js import JetStreamContext
 
 from services.runtime.nats_server import free_port
 from tests.support.clock import RunningClock
+from tests.support.staff import on_duty
 
 CALL_SECONDS = 30.0  # an answer on two busy cores; past it the clerk presses again
 UP_SECONDS = 90.0  # a restart: a Python process importing everything, its store reopened
@@ -170,4 +171,4 @@ class ServedSites:
 
     def client(self, site: str, service: str) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.hosts[f"{site}/{service}"].url,
-                                 timeout=CALL_SECONDS)
+                                 timeout=CALL_SECONDS, headers=on_duty(site))

@@ -21,6 +21,7 @@ from services.runtime.settings import for_service
 from services.runtime.streams import ensure_site_streams
 from tests.support.clock import FakeClock, RunningClock
 from tests.support.stack import Stack, read_side_drift, settings_factory
+from tests.support.staff import on_duty
 
 
 @pytest.fixture
@@ -33,7 +34,8 @@ async def window(store_overrides: dict[str, Any], clock: FakeClock
                  ) -> AsyncIterator[tuple[ServiceHost, httpx.AsyncClient]]:
     host = build(for_service("intake", site="370671", **store_overrides), clock)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
-                                 base_url="http://intake.370671") as client:
+                                 base_url="http://intake.370671",
+                                 headers=on_duty("370671")) as client:
         yield host, client
     drifted = read_side_drift(host)
     host.store.close()

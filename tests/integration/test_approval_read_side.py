@@ -23,6 +23,7 @@ from services.runtime.settings import for_service
 from tests.support.clock import FakeClock
 from tests.support.events import sample
 from tests.support.stack import APPROVER, WANG_QIANG, periodic_job, read_side_drift
+from tests.support.staff import on_duty
 from tests.unit.test_originals_before_decision import delivered
 
 QINGDAO = "370202"
@@ -86,7 +87,7 @@ async def qingdao(store_overrides: dict[str, Any]) -> AsyncIterator[Qingdao]:
 
 def client(host: ServiceHost) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
-                             base_url="http://approval.370202")
+                             base_url="http://approval.370202", headers=on_duty("370202"))
 
 
 def without_the_log(host: ServiceHost, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,7 +122,7 @@ async def test_the_queue_is_read_a_page_at_a_time_soonest_due_first_without_the_
         first = (await approval.get("/queue", params={"limit": 2})).json()
         second = (await approval.get("/queue", params={"limit": 2, "offset": 2})).json()
         beyond = (await approval.get("/queue", params={"limit": 2, "offset": 4})).json()
-        mine = (await approval.get("/queue", params={"claimant": APPROVER["X-Staff-Id"]})).json()
+        mine = (await approval.get("/queue", params={"claimant": "370202-A07"})).json()
         whole = (await approval.get("/queue")).json()
     assert claimed.status_code == 200, claimed.text
     assert [(r["case_number"], r["due_date"], r["working_days_left"]) for r in first + second] == [

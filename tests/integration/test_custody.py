@@ -23,9 +23,10 @@ from tests.support.stack import (
     settings_factory,
     take_in_and_accept,
 )
+from tests.support.staff import staff
 
 A, B, C = "370671", "370202", "230102"
-REGISTRY_CLERK = {"X-Staff-Id": "370202-R03", "X-Staff-Role": "registry"}
+REGISTRY_CLERK = staff("370202-R03", "delivery")
 
 
 @pytest.fixture
@@ -154,7 +155,7 @@ async def test_no_decision_by_the_promised_date_is_supervised_until_the_decision
             return (await approval.get(f"/cases/{case_id}")).status_code == 200
 
         await eventually(in_qingdao_inbox)
-        approver = {"X-Staff-Id": "370202-A07", "X-Staff-Role": "approver"}
+        approver = staff("370202-A07", "approver")
         await approval.post(f"/cases/{case_id}/claim", headers=approver)
         approved = await approval.post(f"/cases/{case_id}/approve", headers=approver,
                                        json={"document_number": "370202600123456"})

@@ -25,10 +25,11 @@ from tests.support.stack import (
     settings_factory,
     take_in_and_accept,
 )
+from tests.support.staff import staff
 
 A, B, C, D = "370671", "370202", "230102", "370602"
-QINGDAO_MAILROOM = {"X-Staff-Id": "370202-D02", "X-Staff-Role": "delivery"}
-PICKUP_CLERK = {"X-Staff-Id": "370671-W03", "X-Staff-Role": "window"}
+QINGDAO_MAILROOM = staff("370202-D02", "delivery")
+PICKUP_CLERK = staff("370671-W03", "window")
 CHEN_JING_ID = "370202199209093382"  # a real-looking ID number that is not 王强's
 
 
@@ -229,7 +230,7 @@ async def test_a_result_without_paper_is_explained_at_the_window_and_completes_t
     licence or document, so the Yantai window tells her the form of the result."""
     chen_jing = {"kind": "person", "name": "陈静", "id_number": CHEN_JING_ID,
                  "phone": "13953561234"}
-    zhifu_approver = {"X-Staff-Id": "370602-A03", "X-Staff-Role": "approver"}
+    zhifu_approver = staff("370602-A03", "approver")
     stack = Stack(settings_factory(nats_server.url, store_overrides))
     try:
         await stack.start([A], ["intake", "routing", "delivery"], clock)

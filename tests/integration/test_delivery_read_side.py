@@ -30,11 +30,12 @@ from services.runtime.host import ServiceHost
 from services.runtime.settings import for_service
 from tests.support.clock import FakeClock
 from tests.support.events import sample
-from tests.support.stack import APPROVER, GT_CHANGE, WANG_QIANG, periodic_job, read_side_drift
+from tests.support.stack import GT_CHANGE, WANG_QIANG, periodic_job, read_side_drift
+from tests.support.staff import on_duty, staff
 
 YANTAI, QINGDAO = "370671", "370202"
-MAILROOM = {"X-Staff-Id": "370202-D02", "X-Staff-Role": "delivery"}
-PICKUP_CLERK = {"X-Staff-Id": "370671-W03", "X-Staff-Role": "window"}
+MAILROOM = staff("370202-D02", "delivery")
+PICKUP_CLERK = staff("370671-W03", "window")
 Sites = Callable[[str], ServiceHost]
 
 
@@ -58,7 +59,7 @@ async def delivery(store_overrides: dict[str, Any], clock: FakeClock) -> AsyncIt
 
 def client(host: ServiceHost) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
-                             base_url=f"http://delivery.{host.site}")
+                             base_url=f"http://delivery.{host.site}", headers=on_duty(host.site))
 
 
 def consume(host: ServiceHost, *events: DomainEvent) -> None:
@@ -111,7 +112,7 @@ def approved_in_qingdao(qingdao: ServiceHost, clock: FakeClock, case_number: str
                    department="青岛市市南区市场监督管理局", joint_role=None,
                    applicant=WANG_QIANG, delivery_channel="pickup_at_window"),
             sample("approval.case_approved.v1", case_id, **common, version=3,
-                   actor={"staff_id": APPROVER["X-Staff-Id"], "role": "approver"},
+                   actor={"staff_id": "370202-A07", "role": "approver"},
                    delivery_channel="pickup_at_window"))
     return str(case_id)
 
@@ -190,8 +191,7 @@ async def test_a_rating_finds_its_case_by_number_and_the_summary_counts_every_pa
             "case_number": numbers[0], "id_number": "370202199209093382", "scope": "visit",
             "visit_day": "2026-11-26", "window_level": 1})
         page = (await http.get("/ratings", params={"limit": 1, "offset": 1})).json()
-        reviews = (await http.get("/reviews", headers={"X-Staff-Id": "370671-W01",
-                                                       "X-Staff-Role": "window"})).json()
+        reviews = (await http.get("/reviews", headers=staff("370671-W01", "window"))).json()
     assert stranger.status_code == 404
     assert [(r["case_number"], r["level_zh"]) for r in page["ratings"]] == [(numbers[1], "不满意")]
     assert page["summary"]["count"] == 2 and page["summary"]["satisfaction"] == 0.5
@@ -217,8 +217,7 @@ async def test_the_ratings_page_shows_each_rating_as_its_case_does_read_from_the
             rated.extend(answer.json())
         bad = rated[1]
         called = await http.post(f"/cases/{cases[1]}/reviews/{bad['rating_id']}/callback",
-                                 headers={"X-Staff-Id": bad["served_by"],
-                                          "X-Staff-Role": "window"},
+                                 headers=staff(bad["served_by"], "window"),
                                  json={"reached": True, "verified": True,
                                        "notes": "王强确认材料清单有误"})
         assert called.status_code == 200, called.text
@@ -252,8 +251,7 @@ async def test_open_follow_ups_are_listed_from_the_table_the_evaluator_only_to_t
         owner = Actor(staff_id=bad[0]["served_by"], role="window")
         colleague = Actor(staff_id="370671-W09", role="window")
         with no_case_loaded(yantai, monkeypatch):
-            seen = {actor.staff_id: (await http.get("/reviews", headers={
-                "X-Staff-Id": actor.staff_id, "X-Staff-Role": actor.role})).json()
+            seen = {actor.staff_id: (await http.get("/reviews", headers=staff(actor.staff_id, actor.role))).json()
                 for actor in (owner, colleague)}
     for actor in (owner, colleague):
         assert seen[actor.staff_id] == [

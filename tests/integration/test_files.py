@@ -35,6 +35,7 @@ from tests.support.stack import (
     periodic_job,
     settings_factory,
 )
+from tests.support.staff import staff
 
 A, B, C = "370671", "370202", "230102"
 SCAN = (b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"
@@ -104,8 +105,7 @@ async def test_a_scan_travels_to_the_business_site_only_and_a_changed_copy_is_re
         read = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers=APPROVER)
         part = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers={
             **APPROVER, "Range": "bytes=0-7"})
-        guest = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers={
-            "X-Staff-Id": "370202-G01", "X-Staff-Role": "guest"})
+        guest = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers=staff("370202-G01", "guide"))
     assert (await held(sites, B))[sha] == SCAN
     assert read.content == SCAN and read.headers["content-type"] == "application/pdf"
     assert part.status_code == 206 and part.content == b"%PDF-1.7"

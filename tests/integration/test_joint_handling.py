@@ -24,6 +24,7 @@ from services.runtime.store import CaseStore
 from tests.support.clock import FakeClock
 from tests.support.processes import serve
 from tests.support.stack import Stack, eventually, settings_factory, take_in_and_accept
+from tests.support.staff import on_duty, staff
 
 A, B, D, C = "370671", "370202", "110108", "230102"
 FAMILY_MOVE = "370671GA0002"  # 户口迁移（家庭成员两地合并迁入）: parts at A, D and B
@@ -31,7 +32,7 @@ LIU_YANG = {"name": "刘洋", "id_number": "110108198501010011", "phone": "13701
 
 
 def approver(site: str) -> dict[str, str]:
-    return {"X-Staff-Id": f"{site}-A01", "X-Staff-Role": "approver"}
+    return staff(f"{site}-A01", "approver")
 
 
 @pytest.fixture
@@ -144,7 +145,7 @@ async def test_killing_the_coordinator_mid_case_resumes_with_no_step_lost_or_rep
                                                store_overrides, stack.clock)
     try:
         case_id = await open_joint_case(stack)
-        async with httpx.AsyncClient(base_url=url) as routing:
+        async with httpx.AsyncClient(base_url=url, headers=on_duty(A)) as routing:
             await decide(stack, D, case_id, True, "准予迁出")
             await eventually(lambda: _parts_reported(routing, case_id, 1))
             coordinator.send_signal(signal.SIGKILL)
@@ -153,7 +154,7 @@ async def test_killing_the_coordinator_mid_case_resumes_with_no_step_lost_or_rep
             await decide(stack, B, case_id, True, "准予迁出")
         coordinator, url = await asyncio.to_thread(serve, "routing", A, nats_server.url,
                                                    store_overrides, stack.clock)
-        async with httpx.AsyncClient(base_url=url) as routing:
+        async with httpx.AsyncClient(base_url=url, headers=on_duty(A)) as routing:
             joint = await joint_of(routing, case_id, "approved")
         assert all(p["approved"] for p in joint["parts"])
     finally:

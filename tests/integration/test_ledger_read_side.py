@@ -28,6 +28,7 @@ from services.runtime.host import ServiceHost
 from services.runtime.projections import Query
 from services.runtime.settings import ServiceSettings, for_service
 from tests.support.events import sample
+from tests.support.staff import on_duty
 
 YANTAI, QINGDAO = "370671", "370202"
 WANG_QIANG = sample("intake.case_accepted.v1").applicant.model_dump(mode="json")  # type: ignore[attr-defined]
@@ -84,7 +85,7 @@ def ledger(store_overrides: dict[str, Any]) -> Iterator[tuple[ServiceHost, Feed]
 
 def client_of(host: ServiceHost) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
-                             base_url="http://ledger.370671")
+                             base_url="http://ledger.370671", headers=on_duty("370671"))
 
 
 def numbers(rows: list[dict[str, Any]]) -> list[str]:

@@ -16,6 +16,7 @@ from services.ledger.main import build
 from services.runtime.consumer import Delivery
 from services.runtime.settings import for_service
 from tests.support.events import sample
+from tests.support.staff import on_duty
 
 YANTAI = "370671"
 OPENED_AT = datetime(2026, 11, 26, 1, 30, tzinfo=UTC)  # 09:30 in Yantai
@@ -34,7 +35,8 @@ async def ledger_with_one_case(tmp_path: Path) -> AsyncIterator[tuple[UUID, http
         stream=own_stream(YANTAI), seq=1, data=opened.model_dump_json().encode()))
     host.store.record(*effect.aggregates)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
-                                 base_url="http://ledger.370671") as client:
+                                 base_url="http://ledger.370671",
+                                 headers=on_duty("370671")) as client:
         yield case_id, client
     host.store.close()
 

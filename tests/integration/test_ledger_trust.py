@@ -37,12 +37,13 @@ from tests.support.stack import (
     settings_factory,
     take_in_and_accept,
 )
+from tests.support.staff import staff
 from tongban.cli import app
 
 A, B = "370671", "370202"
-AUDITOR = {"X-Staff-Id": "370671-AU01", "X-Staff-Role": "auditor"}
-CLERK = {"X-Staff-Id": "370671-W03", "X-Staff-Role": "window"}
-MAILROOM = {"X-Staff-Id": "370202-D02", "X-Staff-Role": "delivery"}
+AUDITOR = staff("370671-AU01", "auditor")
+CLERK = staff("370671-W03", "window")
+MAILROOM = staff("370202-D02", "delivery")
 
 
 async def run_cases(stack: Stack, clock: FakeClock) -> list[str]:
@@ -292,7 +293,7 @@ async def test_personal_data_is_read_unmasked_only_by_an_auditor_and_the_read_is
     stack, cases, _ = run
     path = f"/audit/cases/{cases[0]}/applicant"
     async with stack.client(A, "ledger") as ledger:
-        clerk = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
+        clerk = staff("370671-W01", "window")
         refused = await ledger.post(path, params={"reason": "想看看"}, headers=clerk)
         assert refused.status_code == 403
         read = await ledger.post(path, params={"reason": "核查投诉所涉办件"}, headers=AUDITOR)

@@ -28,6 +28,7 @@ from tests.support.stack import (
     settings_factory,
     take_in_and_accept,
 )
+from tests.support.staff import on_duty
 
 A, B = "370671", "370202"
 
@@ -89,7 +90,7 @@ async def test_warning_and_overdue_fire_once_each_when_the_approval_process_is_k
     try:
         async with stack.client(A, "intake") as intake:
             case_id = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
-        async with httpx.AsyncClient(base_url=url) as approval:
+        async with httpx.AsyncClient(base_url=url, headers=on_duty(B)) as approval:
             async def received() -> bool:
                 return (await approval.get(f"/cases/{case_id}")).status_code == 200
             await eventually(received)
@@ -101,7 +102,7 @@ async def test_warning_and_overdue_fire_once_each_when_the_approval_process_is_k
         clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))  # the day after the due date
         process, url = await asyncio.to_thread(serve, "approval", B, nats_server.url,
                                                store_overrides, clock)
-        async with httpx.AsyncClient(base_url=url) as approval:
+        async with httpx.AsyncClient(base_url=url, headers=on_duty(B)) as approval:
             await eventually(lambda: _flag(approval, case_id, "overdue"))
             await asyncio.sleep(1.0)  # several more ticks of the scheduler
     finally:
@@ -155,9 +156,8 @@ async def test_a_supplement_asked_in_qingdao_is_taken_in_at_the_yantai_window_an
 
             body = await eventually(resumed)
             assert body["due_date"] == "2026-12-04"  # 1 December + the 3 working days paused
-            head = {"X-Staff-Id": "370202-H01", "X-Staff-Role": "head"}
             extended = await approval.post(f"/cases/{case_id}/extensions", headers=APPROVER, json={
-                "extra_days": 5, "reason": "需补充消防意见", "approved_by": head["X-Staff-Id"]})
+                "extra_days": 5, "reason": "需补充消防意见", "approved_by": "370202-H01"})
             assert extended.json()["due_date"] == "2026-12-11"
 
             async def applicant_told() -> bool:

@@ -7,12 +7,13 @@ from typing import Any
 
 from services.runtime.nats_server import LocalNatsServer
 from tests.support.stack import Stack, eventually, settings_factory, take_in_and_accept
+from tests.support.staff import staff
 
 YANTAI = "370671"
 EMPLOYMENT_CARD = "370671JY0003"  # 就业创业证申领, fully online, owned by 烟台高新区
 ZHAO_MIN = {"kind": "person", "name": "赵敏", "id_number": "370602199503071223",
             "phone": "13706381234"}
-YANTAI_APPROVER = {"X-Staff-Id": "370671-A02", "X-Staff-Role": "approver"}
+YANTAI_APPROVER = staff("370671-A02", "approver")
 
 
 async def test_a_local_online_matter_ends_completed_at_the_window_and_in_the_progress_query(

@@ -21,10 +21,11 @@ from tests.support.stack import (
     settings_factory,
     take_in_and_accept,
 )
+from tests.support.staff import staff
 
 A, B = "370671", "370202"
 DEREGISTRATION = "370202GT0002"  # 个体工商户注销登记: the original licence is surrendered
-REGISTRY_CLERK = {"X-Staff-Id": "370202-R03", "X-Staff-Role": "registry"}
+REGISTRY_CLERK = staff("370202-R03", "delivery")
 WAITING = "原件尚未签收，须核验原件后方可作出决定"
 DECISION = {"document_number": "370202注销〔2026〕118号", "opinion": "营业执照原件核验无误，准予注销"}
 

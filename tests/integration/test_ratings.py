@@ -18,6 +18,7 @@ from tests.integration.test_delivery_paths import (
 )
 from tests.support.clock import FakeClock
 from tests.support.stack import APPROVER, WANG_QIANG, Stack, eventually
+from tests.support.staff import staff
 
 A, B, C = "370671", "370202", "230102"
 TODAY = "2026-11-26"
@@ -66,7 +67,7 @@ async def test_a_department_rating_is_followed_up_at_the_business_site_and_nowhe
 
         [review] = await eventually(opened_in_qingdao)
         assert review["owner"] == "370202-A07" and review["evaluator"]["name"] == "王强"
-        colleague = {"X-Staff-Id": "370202-A09", "X-Staff-Role": "approver"}
+        colleague = staff("370202-A09", "approver")
         hidden = (await qingdao.get(f"/cases/{case_id}/reviews/{review['rating_id']}",
                                     headers=colleague)).json()
         assert hidden["evaluator"] == "（评价人信息保密）"

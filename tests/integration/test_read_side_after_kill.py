@@ -30,6 +30,7 @@ from tests.integration.test_outbox import take_in_cases
 from tests.support.clock import RunningClock
 from tests.support.processes import serve, sigkill
 from tests.support.stack import Stack, eventually, read_side_drift, settings_factory
+from tests.support.staff import on_duty
 
 YANTAI, QINGDAO = "370671", "370202"
 CASES = 200
@@ -164,7 +165,7 @@ async def ledger_holds(js: JetStreamContext, url: str, seq: int) -> None:
     """Wait until the ledger's timeline shows the event at `seq` of Yantai's stream: its
     effects, and those of every message before it, are stored."""
     event = json.loads((await js.get_msg(own_stream(YANTAI), seq)).data or b"{}")
-    async with httpx.AsyncClient(base_url=url) as ledger:
+    async with httpx.AsyncClient(base_url=url, headers=on_duty(YANTAI)) as ledger:
         async def shown() -> bool:
             response = await ledger.get(f"/cases/{event['case_id']}/timeline")
             return response.status_code == 200 and event["event_id"] in {

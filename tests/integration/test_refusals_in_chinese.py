@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from services.runtime.settings import for_service
+from tests.support.staff import on_duty, staff
 from tongban.registry import BUILDERS
 
 NOW = datetime(2026, 11, 26, 1, 30, tzinfo=UTC)
@@ -162,7 +163,8 @@ async def service(request: pytest.FixtureRequest, tmp_path: Path
     host = BUILDERS[name](for_service(name, site="370671", store="sqlite", data_dir=tmp_path),
                           lambda: NOW)
     transport = httpx.ASGITransport(app=host.api, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}.370671") as client:
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}.370671",
+                                 headers=on_duty("370671")) as client:
         yield host.api.openapi(), client
     host.store.close()
 
@@ -221,10 +223,11 @@ async def test_a_one_character_reason_to_read_personal_data_is_refused_as_too_sh
     host = BUILDERS["ledger"](for_service("ledger", site="370671", store="sqlite",
                                           data_dir=tmp_path), lambda: NOW)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
-                                 base_url="http://ledger.370671") as ledger:
+                                 base_url="http://ledger.370671",
+                                 headers=on_duty("370671")) as ledger:
         response = await ledger.post(
             "/audit/cases/6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e/applicant", params={"reason": "查"},
-            headers={"X-Staff-Id": "370671-AU01", "X-Staff-Role": "auditor"})
+            headers=staff("370671-AU01", "auditor"))
     host.store.close()
     assert response.json()["errors"] == [
         {"field": "reason", "reason": "至少2个字符", "rule": "string_too_short"}]
@@ -232,7 +235,7 @@ async def test_a_one_character_reason_to_read_personal_data_is_refused_as_too_sh
 
 BELL_IN_A_NAME = "王\u0007强"
 A_CASE = "6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e"
-STAFF = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
+STAFF = staff("370671-W01", "window")
 
 
 def with_text(schemas: Schemas, schema: dict[str, Any], text: str, at: str,
@@ -294,7 +297,8 @@ async def test_half_a_surrogate_pair_in_a_name_is_refused(tmp_path: Path) -> Non
     host = BUILDERS["intake"](for_service("intake", site="370671", store="sqlite",
                                           data_dir=tmp_path), lambda: NOW)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
-                                 base_url="http://intake.370671") as intake:
+                                 base_url="http://intake.370671",
+                                 headers=on_duty("370671")) as intake:
         response = await intake.post("/cases", headers={**STAFF, "Content-Type": "application/json"},
                                      content=b'{"matter_code": "370202GT0001", "applicant": {'
                                              b'"kind": "person", "name": "\\ud800\\u738b", '
@@ -393,7 +397,8 @@ async def test_the_work_ledger_exports_are_documented_as_csv_and_xlsx_and_a_date
     host = BUILDERS["ledger"](for_service("ledger", site="370671", store="sqlite",
                                           data_dir=tmp_path), lambda: NOW)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
-                                 base_url="http://ledger.370671") as ledger:
+                                 base_url="http://ledger.370671",
+                                 headers=on_duty("370671")) as ledger:
         openapi = (await ledger.get("/openapi.json")).json()
         zero = await ledger.get("/audit/cases", params={"accepted_from": 0})
         a_day = await ledger.get("/audit/cases", params={"accepted_from": "2026-11-23"})

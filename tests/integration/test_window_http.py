@@ -15,6 +15,7 @@ from services.runtime.host import ServiceHost
 from services.runtime.settings import for_service
 from tests.support.clock import FakeClock
 from tests.support.stack import GT_CHANGE, WANG_QIANG, WINDOW_CLERK
+from tests.support.staff import on_duty
 
 HAIAN = {"kind": "company", "name": "烟台海岸食品有限公司", "credit_code": "913706027654032157",
          "legal_representative": "赵海", "representative_id_number": "370602198803141233",
@@ -262,7 +263,8 @@ async def test_a_command_whose_event_would_not_fit_a_message_is_refused_and_stor
     host = build(for_service("intake", site="370671", event_max_bytes=32 * 1024,
                              **store_overrides), clock)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
-                                 base_url="http://intake.370671") as client:
+                                 base_url="http://intake.370671",
+                                 headers=on_duty("370671")) as client:
         case_id = (await open_case(client))["case_id"]
         before = stored(host)
         fifty = await client.post(f"/cases/{case_id}/notices", headers=WINDOW_CLERK,

@@ -16,10 +16,11 @@ import httpx
 from services.runtime.host import ServiceHost
 from services.runtime.settings import ServiceSettings, for_service
 from tests.support.clock import RunningClock
+from tests.support.staff import on_duty, staff
 from tongban.registry import BUILDERS
 
-WINDOW_CLERK = {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window"}
-APPROVER = {"X-Staff-Id": "370202-A07", "X-Staff-Role": "approver"}
+WINDOW_CLERK = staff("370671-W01", "window")
+APPROVER = staff("370202-A07", "approver")
 WANG_QIANG = {"kind": "person", "name": "王强", "id_number": "370602198803141233",
               "phone": "13805351234"}
 GT_CHANGE = "370202GT0001"  # 个体工商户变更登记, owned by 青岛市市南区
@@ -37,7 +38,8 @@ class Stack:
 
     def client(self, site: str, service: str) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.host(site, service).api)
-        return httpx.AsyncClient(transport=transport, base_url=f"http://{service}.{site}")
+        return httpx.AsyncClient(transport=transport, base_url=f"http://{service}.{site}",
+                                 headers=on_duty(site))
 
     async def start(self, sites: list[str], services: list[str] | None = None,
                     clock: Callable[[], datetime] | None = None) -> Stack:

@@ -28,6 +28,7 @@ from services.runtime.host import ServiceHost
 from services.runtime.settings import for_service
 from services.runtime.workdays import WorkCalendar
 from tests.support.events import sample
+from tests.support.staff import on_duty, staff
 from tests.unit.test_catalogue import Entries, index_of, packaged, refusal
 
 AT = datetime(2026, 11, 26, 1, 30, tzinfo=UTC)
@@ -171,9 +172,10 @@ async def test_the_approver_is_refused_with_the_reason_and_sees_it_in_the_case_a
     exchange = admitted_in_qingdao()
     admitted = exchange.collect_events()[0]
     consume(admitted, 1)
-    headers = {"X-Staff-Id": "370202-A07", "X-Staff-Role": "approver"}
+    headers = staff("370202-A07", "approver")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
-                                 base_url="http://approval.370202") as approval:
+                                 base_url="http://approval.370202",
+                                 headers=on_duty("370202")) as approval:
         path = f"/cases/{admitted.case_id}"
         assert (await approval.post(f"{path}/claim", headers=headers)).status_code == 200
         refused = await approval.post(f"{path}/approve", headers=headers,
