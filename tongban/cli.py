@@ -122,7 +122,8 @@ def keys_generate(
     print_seed: Annotated[bool, typer.Option(help="print the private key on stderr instead")] = (
         False),
     key_id: Annotated[str | None, typer.Option(help="default <site>-<date>")] = None,
-    valid_from: Annotated[datetime | None, typer.Option(help="default now")] = None,
+    valid_from: Annotated[datetime | None, typer.Option(help="default now; without an offset, "
+                                                        "China's time")] = None,
     catalogue_dir: Annotated[Path | None, typer.Option(help="the directory the entry is taken "
                                                        "from; --directory's, else the packaged "
                                                        "one, when unset")] = None,
@@ -144,8 +145,7 @@ def keys_generate(
                                  "--print-seed)", param_hint="--seed-file")
     seed, sites = new_seed(), read_sites(catalogue_dir or directory)
     try:
-        entry = site_entry(sites, site, seed, key_id,
-                           valid_from.astimezone() if valid_from else None)
+        entry = site_entry(sites, site, seed, key_id, valid_from)
         if seed_file is not None:
             write_seed(seed_file, seed)
     except KeyRefused as refused:

@@ -42,11 +42,13 @@ def read_sites(directory: Path | None) -> list[dict[str, Any]]:
 
 def site_entry(sites: list[dict[str, Any]], site: str, seed: bytes, key_id: str | None,
                valid_from: datetime | None) -> dict[str, Any]:
-    """The site's entry with the key of `seed` added, from `valid_from` (now) on."""
+    """The site's entry with the key of `seed` added, from `valid_from` (now; a time without
+    an offset is China's) on."""
     entry = next((dict(s) for s in sites if s.get("code") == site), None)
     if entry is None:
         raise KeyRefused(f"site {site} is not in the site directory: add its entry first")
     start = (valid_from or datetime.now(CHINA)).replace(microsecond=0)
+    start = start if start.tzinfo else start.replace(tzinfo=CHINA)
     key_id = key_id or f"{site}-{start:%Y%m%d}"
     kept = [k for k in entry.get("keys", []) if k["public_key"] != public_of(dev_seed(k["id"]))]
     if any(k["id"] == key_id for k in kept):

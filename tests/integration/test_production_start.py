@@ -18,11 +18,13 @@ from pathlib import Path
 import httpx
 import nats
 import pytest
+from nats.js.api import RawStreamMsg
+from nats.js.errors import NotFoundError
 
 from contracts.subjects import own_stream
 from services.runtime.keys import dev_seed
 from services.runtime.nats_server import LocalNatsServer, free_port
-from tests.support.stack import GT_CHANGE, WANG_QIANG, WINDOW_CLERK
+from tests.support.stack import GT_CHANGE, WANG_QIANG, WINDOW_CLERK, eventually
 
 YANTAI = "370671"
 NATS_PASSWORD = "Qv8-tR2m-Lw5x-Hk9p"  # what an operator would put in the secret file
@@ -118,10 +120,15 @@ def test_with_a_generated_key_and_secrets_in_files_it_starts_and_seals_with_that
 
 
 async def first_key(nats_url: str) -> str | None:
-    """The key that sealed the first event Yantai published."""
+    """The key that sealed the first event Yantai published, once the relay has published it."""
     nc = await nats.connect(nats_url)
     try:
-        sealed = await nc.jetstream().get_msg(own_stream(YANTAI), 1)
+        async def published() -> RawStreamMsg | None:
+            try:
+                return await nc.jetstream().get_msg(own_stream(YANTAI), 1)
+            except NotFoundError:
+                return None
+        sealed = await eventually(published)
     finally:
         await nc.close()
     return (sealed.headers or {}).get("Tb-Key")
