@@ -3,6 +3,7 @@ session, and store settings for both back ends."""
 
 from __future__ import annotations
 
+import os
 import signal
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -24,6 +25,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    # Development keys and no passwords: what every test runs with, and the services it starts
+    # as processes inherit; the tests of production mode say so in their own environment.
+    os.environ["TB_ENV"] = "development"
 
 
 @pytest.fixture(scope="session", autouse=True)

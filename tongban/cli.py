@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import faulthandler
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -25,14 +27,23 @@ def serve(
     nats_url: Annotated[str, typer.Option()] = "nats://127.0.0.1:4222",
     data_dir: DataDir = Path("data"),
 ) -> None:
-    """Run one service of one site until SIGTERM."""
+    """Run one service of one site until SIGTERM. Outside development (TB_ENV) it refuses to
+    start, before it opens anything, on a development key or a default password."""
+    from services.directory import load_directory
     from services.runtime.host import clock_for
+    from services.runtime.secrets import SecretsRefused, run_mode
+    from tongban.preflight import check_before_start
     from tongban.registry import BUILDERS
 
     faulthandler.enable()  # a crash in native code (a driver, say) leaves its stacks in the log
     configure_logging()
-    settings = for_service(service, site=site, http_port=port, nats_url=nats_url,  # type: ignore[arg-type]
-                           data_dir=data_dir)
+    try:
+        settings = for_service(service, site=site, http_port=port, nats_url=nats_url,  # type: ignore[arg-type]
+                               data_dir=data_dir)
+        check_before_start(service, settings, load_directory(settings.catalogue_dir), run_mode())
+    except SecretsRefused as refused:
+        typer.echo(f"tongban serve {service} --site {site}: {refused}", err=True)
+        raise typer.Exit(2) from None
     asyncio.run(BUILDERS[service](settings, clock_for(settings)).serve())
 
 
@@ -132,6 +143,54 @@ def deploy_render(
 
     for path in render(out, tuple(sites.split(",")), secret):
         typer.echo(path)
+
+
+keys_app = typer.Typer(help="Site signing keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("generate")
+def keys_generate(
+    site: Annotated[str, typer.Option(help="division code of the site")],
+    seed_file: Annotated[Path | None, typer.Option(help="write the private key (seed, base64) "
+                                                   "here, readable by its owner only")] = None,
+    print_seed: Annotated[bool, typer.Option(help="print the private key on stderr instead")] = (
+        False),
+    key_id: Annotated[str | None, typer.Option(help="default <site>-<date>")] = None,
+    valid_from: Annotated[datetime | None, typer.Option(help="default now; without an offset, "
+                                                        "China's time")] = None,
+    catalogue_dir: Annotated[Path | None, typer.Option(help="the directory the entry is taken "
+                                                       "from; --directory's, else the packaged "
+                                                       "one, when unset")] = None,
+    directory: Annotated[Path | None, typer.Option(help="also write sites.json (and "
+                                                   "matters.json) with the entry here")] = None,
+) -> None:
+    """Make an Ed25519 key pair for a site and print its site directory entry (JSON)."""
+    from tongban.site_keys import (
+        KeyRefused,
+        new_seed,
+        read_sites,
+        site_entry,
+        write_directory,
+        write_seed,
+    )
+
+    if seed_file is None and not print_seed:
+        raise typer.BadParameter("say where the private key goes: --seed-file PATH (or "
+                                 "--print-seed)", param_hint="--seed-file")
+    seed, sites = new_seed(), read_sites(catalogue_dir or directory)
+    try:
+        entry = site_entry(sites, site, seed, key_id, valid_from)
+        if seed_file is not None:
+            write_seed(seed_file, seed)
+    except KeyRefused as refused:
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(2) from None
+    if directory is not None:
+        typer.echo(f"wrote {write_directory(directory, sites, entry)}", err=True)
+    if print_seed:
+        typer.echo(f"private key (seed, base64): {base64.b64encode(seed).decode()}", err=True)
+    typer.echo(json.dumps(entry, ensure_ascii=False, indent=2))
 
 
 ledger_app = typer.Typer(help="An auditor's checks of one site's ledger.", no_args_is_help=True)

@@ -48,7 +48,7 @@ def spawn(spec: ServiceProcessSpec, nats_url: str, data_dir: Path, issuer: str,
     log = open(data_dir / "logs" / f"{spec.site}-{spec.service}.log", "ab")  # noqa: SIM115
     args = [sys.executable, "-m", "tongban", "serve", spec.service, "--site", spec.site,
             "--port", str(spec.port), "--nats-url", nats_url, "--data-dir", str(data_dir)]
-    env = {**os.environ, f"TB_{spec.service.upper()}_TOPOLOGY": topology,
+    env = {"TB_ENV": "development", **os.environ, f"TB_{spec.service.upper()}_TOPOLOGY": topology,
            f"TB_{spec.service.upper()}_AUTH_ISSUER": issuer}
     return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
 

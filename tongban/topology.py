@@ -19,6 +19,8 @@ from services.runtime.nats_server import LocalNatsServer, PortTaken, free_port
 from services.runtime.streams import domain
 
 HUB_NODES = 3
+LOCAL_HUB_SECRET = "tongban-local-hub"  # `tongban up --topology hub` and the tests
+EXAMPLE_HUB_SECRET = "change-me-before-use"  # the committed deploy/nats files
 
 
 def site_password(site: str, secret: str) -> str:
@@ -117,7 +119,7 @@ class LocalHub:
 
     root: Path
     sites: tuple[str, ...]
-    secret: str = "tongban-local-hub"
+    secret: str = LOCAL_HUB_SECRET
     nodes: list[HubNode] = field(default_factory=list)
     hub: list[LocalNatsServer] = field(default_factory=list)
     site_servers: dict[str, LocalNatsServer] = field(default_factory=dict)

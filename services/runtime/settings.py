@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from services.runtime.secrets import SecretFiles
 
 ServiceName = Literal["intake", "routing", "approval", "delivery", "ledger"]
 SERVICES: tuple[ServiceName, ...] = ("intake", "routing", "approval", "delivery", "ledger")
@@ -20,6 +22,8 @@ class ServiceSettings(BaseSettings):
 
     site: str = Field(pattern=r"^\d{6}$", description="division code of this site")
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
     topology: Literal["single", "hub"] = Field(default="single", description="single: every "
                                                "site's streams on one server; hub: this site's "
                                                "own server, joined to the others through a hub")
@@ -96,6 +100,16 @@ class ServiceSettings(BaseSettings):
     pickup_supervision_days: int = Field(default=10, ge=1, description="working days a result "
                                          "may wait at the window before it is supervised")
     clock_tick_seconds: float = Field(default=60.0, gt=0, description="how often deadlines are checked")
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Overrides, then secrets from `..._FILE` files, then the environment."""
+        return (init_settings, SecretFiles(settings_cls), env_settings, dotenv_settings,
+                file_secret_settings)
 
 
 def for_service(service: ServiceName, **overrides: object) -> ServiceSettings:

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from services.runtime.nats_server import nats_server_binary
-from services.runtime.settings import SERVICES, for_service
+from services.runtime.secrets import is_secret
+from services.runtime.settings import SERVICES, ServiceSettings, for_service
 from tongban.stack import DEMO_SITES, plan
 from tongban.topology import render
 
@@ -23,6 +24,7 @@ INFRA = (*HUB, *SITE_NATS, "postgres")
 SITE_SERVICES = [f"{service}-{site}" for site in DEMO_SITES for service in SERVICES]
 # `tongban serve` always passes these as overrides, so the same keys in an env file are dead config.
 SET_BY_COMMAND = ("SITE", "HTTP_PORT", "NATS_URL", "DATA_DIR")
+RUN_SECRETS = "/run/secrets"
 
 
 def spec(name: str) -> dict[str, Any]:
@@ -138,22 +140,73 @@ def test_env_file_keys_belong_to_a_known_service(site: str) -> None:
     assert not [key for key in env if key.endswith(SET_BY_COMMAND)]
 
 
+def mounted_secrets(tmp_path: Path, name: str) -> dict[str, Path]:
+    """The container's /run/secrets as files here, each holding a value named after it."""
+    mounted = {}
+    for secret in spec(name)["secrets"]:
+        mounted[f"{RUN_SECRETS}/{secret}"] = tmp_path / secret
+        (tmp_path / secret).write_text(f"value of {secret}\n")
+    return mounted
+
+
 @pytest.mark.parametrize("site", DEMO_SITES)
 @pytest.mark.parametrize("service", SERVICES)
 def test_env_file_points_the_service_at_the_compose_postgres(
-    site: str, service: str, monkeypatch: pytest.MonkeyPatch
+    site: str, service: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
+    mounted = mounted_secrets(tmp_path, f"{service}-{site}")
     for key, value in site_env(site).items():
-        monkeypatch.setenv(key, value)
+        monkeypatch.setenv(key, str(mounted[value]) if key.endswith("_FILE") else value)
     settings = for_service(service, site=site)
     postgres = spec("postgres")["environment"]
     assert settings.store == "postgres"
     assert settings.postgres_host == "postgres"
     assert settings.postgres_dbname == postgres["POSTGRES_DB"]
     assert settings.postgres_user == postgres["POSTGRES_USER"]
-    assert settings.postgres_password.get_secret_value() == postgres["POSTGRES_PASSWORD"]
+    postgres_secret = postgres["POSTGRES_PASSWORD_FILE"].removeprefix(f"{RUN_SECRETS}/")
+    assert postgres_secret in spec("postgres")["secrets"]
+    assert settings.postgres_password.get_secret_value() == f"value of {postgres_secret}"
     assert settings.http_host == "0.0.0.0"
     assert settings.topology == "hub"
+
+
+@pytest.mark.parametrize("name", SITE_SERVICES)
+def test_every_service_runs_in_production_mode_with_its_own_sites_secrets(name: str) -> None:
+    """Production: a development key or default password stops it (tongban/preflight.py)."""
+    site = name.rsplit("-", 1)[1]
+    assert spec(name)["environment"]["TB_ENV"] == "production"
+    assert sorted(spec(name)["secrets"]) == sorted(
+        ["postgres-password", f"{site}-signing-key-seed", f"nats-{site}-password"])
+    mounted = {f"{RUN_SECRETS}/{secret}" for secret in spec(name)["secrets"]}
+    service = name.rsplit("-", 1)[0].upper()
+    env = site_env(site)
+    for field in ("SIGNING_KEY_SEED", "NATS_PASSWORD", "POSTGRES_PASSWORD"):
+        assert env[f"TB_{service}_{field}_FILE"] in mounted
+    targets = {c["target"] for c in spec(name)["configs"]}
+    assert {f"{env[f'TB_{service}_CATALOGUE_DIR']}/{f}" for f in
+            ("sites.json", "matters.json")} == targets
+
+
+def test_no_secret_value_is_written_in_the_compose_file_or_the_env_files() -> None:
+    """Only where a secret is: a `..._FILE` variable or a `secrets:` entry, never the value."""
+    secret_fields = tuple(name.upper() for name, field in ServiceSettings.model_fields.items()
+                          if is_secret(field))
+    written = [(name, key) for name, service in COMPOSE["services"].items()
+               for key in service.get("environment", {})
+               if key.endswith(("PASSWORD", "SECRET", "SEED"))]
+    written += [(site, key) for site in DEMO_SITES for key in site_env(site)
+                if key.endswith(secret_fields)]
+    assert written == []
+
+
+def test_every_secret_file_is_under_deploy_secrets_and_never_committed() -> None:
+    files = [secret["file"] for secret in COMPOSE["secrets"].values()]
+    assert files and all(f.startswith("./deploy/secrets/") for f in files)
+    ignored = run("git", "check-ignore", *files, "deploy/directory/sites.json")
+    assert ignored.stdout.split() == [*files, "deploy/directory/sites.json"]
+    tracked = run("git", "ls-files", "deploy/secrets", "deploy/directory")
+    assert tracked.stdout == ""
+    assert (ROOT / COMPOSE["configs"]["matters"]["file"]).is_file()  # the packaged catalogue
 
 
 @pytest.mark.parametrize("name", INFRA[:-1])

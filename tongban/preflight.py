@@ -1,0 +1,110 @@
+"""Before a service opens anything: outside development, refuse every secret anyone could know.
+
+A development signing key is derivable from its key id, the hub secrets and the example database
+password are in this repository: a service that ran with one of them would seal, sign in or store
+as anyone who read the code. Each problem is named with the variable that fixes it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from services.directory import Directory, Site
+from services.runtime.keys import dev_seed
+from services.runtime.secrets import Mode, SecretsRefused
+from services.runtime.settings import ServiceSettings
+from tongban.topology import EXAMPLE_HUB_SECRET, LOCAL_HUB_SECRET, site_password
+
+DEFAULT_DATABASE_PASSWORDS = frozenset({
+    "", "tongban", "tongban-dev", "postgres", "password", "changeme", "change-me", "secret",
+    EXAMPLE_HUB_SECRET})
+NEW_KEY = "make one with `tongban keys generate --site {site} --seed-file …`"
+
+
+def check_before_start(service: str, settings: ServiceSettings, directory: Directory,
+                       mode: Mode) -> None:
+    """Raise SecretsRefused listing every problem; in development, nothing is refused."""
+    if mode == "development":
+        return
+    prefix = f"TB_{service.upper()}_"
+    site = directory.sites.get(settings.site)
+    problems = [*signing_key(prefix, settings, site), *nats(prefix, settings),
+                *database(prefix, settings), *directory_keys(settings, site)]
+    if problems:
+        raise SecretsRefused("refusing to start in production mode (TB_ENV=production; "
+                             "TB_ENV=development for a local run):\n"
+                             + "\n".join(f"  - {p}" for p in problems))
+
+
+def public_of(seed: bytes) -> str:
+    key = Ed25519PrivateKey.from_private_bytes(seed).public_key()
+    return base64.b64encode(key.public_bytes_raw()).decode()
+
+
+def signing_key(prefix: str, settings: ServiceSettings, site: Site | None) -> list[str]:
+    variable, hint = f"{prefix}SIGNING_KEY_SEED", NEW_KEY.format(site=settings.site)
+    if settings.signing_key_seed is None:
+        return [(f"{variable} is not set: the service would seal with a development key, "
+                f"which anyone can derive; {hint} and give it as {variable}_FILE")]
+    try:
+        seed = base64.b64decode(settings.signing_key_seed.get_secret_value(), validate=True)
+    except binascii.Error:
+        seed = b""
+    if len(seed) != 32:
+        return [f"{variable} is not an Ed25519 seed (32 bytes in base64); {hint}"]
+    key_ids = {k.id for k in site.keys} if site else set()
+    key_ids |= {settings.signing_key_id} if settings.signing_key_id else set()
+    derivable = sorted(k for k in key_ids if dev_seed(k) == seed)
+    if derivable:
+        return [(f"{variable} is the development key {derivable[0]}, which anyone can derive; "
+                f"{hint}")]
+    public = public_of(seed)
+    named = [k for k in (site.keys if site else []) if k.public_key == public]
+    if not named or (settings.signing_key_id and settings.signing_key_id not in
+                     {k.id for k in named}):
+        return [f"{variable} is none of site {settings.site}'s keys in the directory "
+                f"(its public key {public} is not there"
+                + (f" as {settings.signing_key_id}" if settings.signing_key_id else "") + ")"]
+    return []
+
+
+def nats(prefix: str, settings: ServiceSettings) -> list[str]:
+    variable = f"{prefix}NATS_PASSWORD"
+    password = settings.nats_password.get_secret_value() if settings.nats_password else ""
+    if not password:
+        return [(f"{variable} is not set: outside development a service signs in to NATS "
+                f"as its site's user; give it as {variable}_FILE")]
+    known = {s for secret in (LOCAL_HUB_SECRET, EXAMPLE_HUB_SECRET)
+             for s in (secret, site_password(settings.site, secret))}
+    if password in known:
+        return [(f"{variable} is a default from this repository ({LOCAL_HUB_SECRET} or "
+                f"{EXAMPLE_HUB_SECRET}, or derived from one), which anyone can read")]
+    return []
+
+
+def database(prefix: str, settings: ServiceSettings) -> list[str]:
+    if settings.store != "postgres":
+        return []
+    variable = f"{prefix}POSTGRES_PASSWORD"
+    password = settings.postgres_password.get_secret_value()
+    if not password:
+        return [f"{variable} is empty; give it as {variable}_FILE"]
+    if password == settings.postgres_user:
+        return [f"{variable} is the user name, which anyone can guess"]
+    if password.lower() in DEFAULT_DATABASE_PASSWORDS:
+        return [f"{variable} is a well-known default ({password!r}), which anyone can guess"]
+    return []
+
+
+def directory_keys(settings: ServiceSettings, site: Site | None) -> list[str]:
+    """A development key in the directory lets anyone seal as this site, for its period."""
+    where = settings.catalogue_dir or "the packaged services/directory"
+    if site is None:
+        return [f"site {settings.site} is not in the site directory ({where})"]
+    return [f"the site directory ({where}) holds development key {k.id} for site {site.code}: "
+            f"anyone can seal as this site with it; replace it with a key from `tongban keys "
+            f"generate` (TB_<SERVICE>_CATALOGUE_DIR names the directory)"
+            for k in site.keys if k.public_key == public_of(dev_seed(k.id))]
