@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from contracts.subjects import admitted_stream, inbox_subject, own_stream
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.nats_server import LocalNatsServer
+from tests.support.applicant import receipt_query_code
 from tests.support.clock import FakeClock
 from tests.support.events import sample
 from tests.support.sealing import HandSealer
@@ -107,9 +108,11 @@ async def every_other_path(stack: Stack) -> None:
         async def completed() -> bool:
             return (await intake.get(f"/cases/{paper}")).json()["status"] == "completed"
         await eventually(completed)
+        query_code = await receipt_query_code(intake, paper)
         async def rated() -> bool:  # once delivery learned that the case ended
             response = await yantai.post("/ratings", json={
-                "case_number": number, "id_number": WANG_QIANG["id_number"], "scope": "matter",
+                "case_number": number, "id_number": WANG_QIANG["id_number"],
+                "query_code": query_code, "scope": "matter",
                 "window_level": 4, "department_level": 5, "comment": "等了太久"})
             return response.status_code == 201
         await eventually(rated)

@@ -24,7 +24,7 @@ async def receipt_query_code(intake: httpx.AsyncClient, case_id: str) -> str:
     return found.group(1)
 
 
-def query_code_of(host: ServiceHost, case_id: str) -> str:
-    """The code the case's receipt prints, computed as the window computes it: for a case that
-    has no receipt yet (no materials handed over)."""
-    return QueryCodes.of(host.settings, host.directory).code(UUID(case_id))
+def query_code_of(host: ServiceHost, case_id: str | UUID) -> str:
+    """The code the case's receipt prints, computed as the window of `host`'s site computes
+    it: for a case that has no receipt yet, or a test without the window."""
+    return QueryCodes.of(host.settings, host.directory).code(UUID(str(case_id)))
