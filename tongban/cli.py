@@ -112,6 +112,8 @@ def demo(
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
     typer.echo(f"办件 {result['case_number']} ({result['case_id']}): {result['status']}")
+    progress = result["progress"]
+    typer.echo(f"申请人凭查询码查询进度: {progress['status_zh']}，{progress['next_step']}")
     for entry in result["timeline"]:
         typer.echo(f"  {entry['at']}  {entry['site']}  {entry['service']:<9} {entry['event']}")
 

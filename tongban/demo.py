@@ -3,6 +3,7 @@ approver would drive it (scenario: 王强 changes the address of his Qingdao bus
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ import httpx
 WANG_QIANG = {"kind": "person", "name": "王强", "id_number": "370602198803141233",
               "phone": "13805351234"}
 MATTER = "370202GT0001"  # 个体工商户变更登记, owned by 青岛市市南区
+QUERY_CODE = re.compile(r"<th>查询码：</th><td>(\d{8})</td>")  # as the receipt prints it
 
 
 def run_demo(urls: dict[str, str], signed_in: Callable[[str], dict[str, str]],
@@ -35,8 +37,23 @@ def run_demo(urls: dict[str, str], signed_in: Callable[[str], dict[str, str]],
         wait_for(lambda: _archived(http.get(timeline_url, headers=auditor)), timeout)
         case = _ok(http.get(f"{intake}/cases/{case_id}", headers=clerk))
         timeline = _ok(http.get(timeline_url, headers=auditor))["timeline"]
+        progress = progress_as_the_applicant(http, intake, case_id, case["case_number"], clerk)
     return {"case_id": case_id, "case_number": case["case_number"], "status": case["status"],
+            "progress": {k: progress[k] for k in ("status_zh", "next_step", "applicant")},
             "timeline": [{k: e[k] for k in ("site", "service", "event", "at")} for e in timeline]}
+
+
+def progress_as_the_applicant(http: httpx.Client, intake: str, case_id: str,
+                              case_number: str, clerk: dict[str, str]) -> dict[str, Any]:
+    """王强 follows his case with the case number, his ID number and the query code printed on
+    his receipt (收件凭证, printed for him by the clerk)."""
+    receipt = http.get(f"{intake}/cases/{case_id}/documents/receipt", headers=clerk)
+    found = QUERY_CODE.search(receipt.text)
+    if found is None:
+        raise RuntimeError(f"the receipt shows no query code: {receipt.status_code}")
+    return dict(_ok(http.get(f"{intake}/progress", params={
+        "case_number": case_number, "id_number": WANG_QIANG["id_number"],
+        "query_code": found.group(1)})))
 
 
 def take_in_and_accept(http: httpx.Client, intake: str, clerk: dict[str, str]) -> str:

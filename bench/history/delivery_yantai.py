@@ -20,6 +20,7 @@ from services.delivery.application import ResultDelivery
 from services.delivery.main import build
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import calendar_for, china_date
+from tests.support.applicant import query_code_of
 from tests.support.clock import FakeClock
 
 SERVICE, SITE, TITLE = "delivery", "370671", "delivery at 370671 (window)"
@@ -73,13 +74,16 @@ def arrived(batch: Batch, n: int) -> UUID:
 async def costs(host: ServiceHost, clock: FakeClock, runs: int) -> dict[str, Any]:
     first = 10_000_000  # numbers beyond the history's
     with Batch(host) as batch:
-        fresh = [batch.case(opened(batch, first + n)).case_number for n in range(runs)]
+        fresh = [(batch.case(case_id).case_number, query_code_of(host, case_id))
+                 for case_id in (opened(batch, first + n) for n in range(runs))]
     watch = job(host, "delivery-watch")
     await watch()  # the reminders due for the open cases: the timed rounds find no more
     async with client(host) as http:
         def rate() -> Any:
+            number, query_code = fresh.pop()  # the code on the case's receipt
             return listed(http, "/ratings", method="POST", status=201, json={
-                "case_number": fresh.pop(), "id_number": WANG.id_number, "scope": "visit",
+                "case_number": number, "id_number": WANG.id_number, "query_code": query_code,
+                "scope": "visit",
                 "visit_day": date.isoformat(china_date(clock.now)), "window_level": 1})()
         return {
             "awaiting pickup": await timed(runs, listed(http, "/window/awaiting-pickup")),

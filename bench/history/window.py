@@ -20,6 +20,7 @@ from services.intake.main import build
 from services.runtime.aggregate import Context
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import calendar_for
+from tests.support.applicant import receipt_query_code
 from tests.support.clock import FakeClock
 from tests.support.staff import staff
 
@@ -71,17 +72,18 @@ async def costs(host: ServiceHost, clock: FakeClock, runs: int) -> dict[str, Any
             response = await http.post(f"/cases/{case['case_id']}/accept", headers=HEADERS)
             accept_ms.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.text
-            taken.append(case["case_number"])
+            taken.append((case["case_number"], case["case_id"]))
 
         accept_ms: list[float] = []
-        taken: list[str] = []
+        taken: list[tuple[str, str]] = []
         for _ in range(runs):
             await accept()
-        sample = taken[0]  # found among all the history, like any other
+        sample, sample_id = taken[0]  # found among all the history, like any other
+        query_code = await receipt_query_code(http, sample_id)  # as 王强 reads it
 
         async def progress() -> None:
-            response = await http.get("/progress", params={"case_number": sample,
-                                                           "id_number": WANG.id_number})
+            response = await http.get("/progress", params={
+                "case_number": sample, "id_number": WANG.id_number, "query_code": query_code})
             assert response.status_code == 200, response.text
 
         return {

@@ -17,17 +17,12 @@ from services.delivery.domain.case import DeliveryCase
 from services.delivery.domain.errors import CaseNumberUnknown
 from services.delivery.domain.rating import RatingRules, Units
 from services.directory import Directory
-from services.runtime.aggregate import Context, DomainError, system_actor
+from services.runtime.aggregate import Context, system_actor
 from services.runtime.consumer import Delivery, Effect
 from services.runtime.host import ServiceHost
+from services.runtime.misses import MissLimiter, MissLimits
+from services.runtime.query_codes import QueryCodes
 from services.runtime.workdays import WorkCalendar, china_date
-
-
-class RatedElsewhere(DomainError):
-    field = "case_number"
-
-    def __init__(self, site: str) -> None:
-        super().__init__(f"请在受理地 {site} 评价")
 
 
 class ResultDelivery:
@@ -35,6 +30,8 @@ class ResultDelivery:
         self.host, self.directory, self.calendar = host, directory, calendar
         s = host.settings
         self.rules = RatingRules(s.rating_window_days, s.review_callback_days, s.review_fix_days)
+        self.query_codes = QueryCodes.of(s, directory)  # the receiving window's, same site key
+        self.misses = MissLimiter(host.clock, MissLimits.of(s))
 
     def _ctx(self, event: DomainEvent) -> Context:
         return Context(self.host.site, system_actor("delivery"), self.host.clock(),
@@ -107,24 +104,29 @@ class ResultDelivery:
         return Units(window=f"{window.hall if window else case.receiving_site}跨域通办窗口",
                      department=matter.department if matter else case.department)
 
-    def find(self, case_number: str, id_number: str) -> DeliveryCase:
-        """The applicant's case by its number; a wrong number and someone else's case are
-        refused alike."""
+    def find(self, case_number: str, id_number: str, query_code: str) -> DeliveryCase:
+        """The applicant's case by its number, the ID and the query code of its receipt. Only
+        the receiving site holds the key of that code, so a case received elsewhere is a miss
+        like a wrong number: every miss gets one answer (`CaseNumberUnknown`)."""
         for row in self.host.store.read(read_side.by_number(case_number)):
             case = self.get(UUID(row["id"]))
-            if case.who_is(id_number) is not None:
+            if (case.receiving_site == self.host.site and case.who_is(id_number) is not None
+                    and self.query_codes.matches(case.id, query_code)):
                 return case
         raise CaseNumberUnknown()
 
-    def rate(self, case_number: str, id_number: str,
-             command: Callable[[DeliveryCase, Context], object],
-             correlation_id: UUID) -> DeliveryCase:
-        """The applicant rates: not staff, so the actor is the evaluation channel."""
-        case = self.find(case_number, id_number)
-        if case.receiving_site != self.host.site:
-            raise RatedElsewhere(case.receiving_site)
+    async def rate(self, case_number: str, id_number: str, query_code: str, address: str,
+                   command: Callable[[DeliveryCase, Context], object],
+                   correlation_id: UUID) -> DeliveryCase:
+        """The applicant rates, its misses limited per case number and address; not staff, so
+        the actor is the evaluation channel."""
         actor = Actor(staff_id="applicant", role="applicant")
-        return self.change(case.id, actor, correlation_id, command)
+
+        def rated() -> DeliveryCase:
+            case = self.find(case_number, id_number, query_code)
+            return self.change(case.id, actor, correlation_id, command)
+        return await self.misses.attempt(case_number, address,
+                                         lambda: self.host.command(rated))
 
     def sweep(self, batch: int = 200) -> int:
         """Fired by the clock: results waiting at the window, bad reviews past a deadline. Reads

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Self
 from uuid import UUID
 
-from fastapi import FastAPI, Path
+from fastapi import FastAPI, Path, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,6 +26,7 @@ from services.delivery.views import (
 )
 from services.runtime.access import allowed, applicant_route, staff_in
 from services.runtime.http import CorrelationId
+from services.runtime.misses_http import REFUSED_429, client_address
 from services.runtime.paging import PageQuery
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
@@ -91,6 +92,7 @@ class FormExplained(_Body):
 class Rating(_Body):
     case_number: str = Field(min_length=1, max_length=50)
     id_number: ResidentIdNumber
+    query_code: str = Field(min_length=1, max_length=16, description="查询码, on the receipt")
     scope: Scope
     visit_day: date | None = Field(default=None, description="for a visit: the day served")
     window_level: Level
@@ -216,10 +218,10 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
         return await host.query(
             lambda: delivery.listed("dispatch_since", page.limit, page.offset))
 
-    @api.post("/ratings", tags=["evaluation"], status_code=201,
-              summary="好差评: the applicant rates a visit or the matter",
+    @api.post("/ratings", tags=["evaluation"], status_code=201, responses=REFUSED_429,
+              summary="好差评: the applicant rates a visit or the matter, with the query code",
               dependencies=[applicant_route])
-    async def rate(body: Rating, cid: CorrelationId) -> list[dict[str, Any]]:
+    async def rate(body: Rating, request: Request, cid: CorrelationId) -> list[dict[str, Any]]:
         made: list[ServiceRated] = []
 
         def command(c: Any, x: Any) -> None:
@@ -231,8 +233,8 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
                 made.extend(c.rate_matter(body.id_number, body.window_level,
                                           body.department_level, body.comment,
                                           delivery.units(c), calendar, rules, x))
-        case = await host.command(
-            lambda: delivery.rate(body.case_number, body.id_number, command, cid))
+        case = await delivery.rate(body.case_number, body.id_number, body.query_code,
+                                   client_address(request), command, cid)
         return [rating_view(r, case) for r in made]
 
     @api.get("/ratings", tags=["evaluation"],

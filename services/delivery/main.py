@@ -10,6 +10,7 @@ from services.delivery.application import ResultDelivery
 from services.delivery.domain.case import DeliveryCase
 from services.delivery.http import add_routes
 from services.runtime.host import Clock, ServiceHost
+from services.runtime.misses_http import answer_too_many
 from services.runtime.settings import ServiceSettings
 from services.runtime.workdays import calendar_for
 
@@ -18,6 +19,7 @@ def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     host = ServiceHost("delivery", settings, clock, read_side.projections(settings.site))
     delivery = ResultDelivery(host, host.directory, calendar_for(settings))
     add_routes(host.api, delivery)
+    answer_too_many(host.api)
     site = settings.site
     # what ResultDelivery.on_site_event and .on_admitted take; the server sends nothing else
     host.subscribe_events("delivery-on-site-event", own_stream(site),  # the window's, approver's

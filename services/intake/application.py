@@ -28,10 +28,12 @@ from services.intake.domain.case import WindowCase
 from services.intake.domain.counters import Sequence
 from services.intake.guide_desk import UnknownMatter
 from services.runtime import files
-from services.runtime.aggregate import Context, DomainError, system_actor
+from services.runtime.aggregate import Context, system_actor
 from services.runtime.consumer import Delivery, Effect, Rejected
 from services.runtime.files import FileRefused, check_upload
 from services.runtime.host import ServiceHost
+from services.runtime.misses import CaseNumberUnknown, MissLimiter, MissLimits
+from services.runtime.query_codes import QueryCodes
 from services.runtime.reasons_zh import reason_zh
 from services.runtime.workdays import WorkCalendar, china_date
 
@@ -55,14 +57,6 @@ class OpenCase(BaseModel):
     delivery_channel: DeliveryChannel = "online"
 
 
-class CaseNumberUnknown(DomainError):
-    status = 404
-    field = "case_number"
-
-    def __init__(self) -> None:
-        super().__init__("未找到与办件编号和证件号码相符的办件")
-
-
 # What a business site tells the receiving window about a case, from afar or from this hall.
 BusinessSiteOutcome = (ResultPushedOnline | MailDelivered | CaseDenied | SupplementRequested
                        | DeadlineExtended)
@@ -74,6 +68,8 @@ OPENED_BY = UUID("0b6c1f0e-3f7a-5c2e-9d41-7a0e5b8c2d13")  # case ids named by si
 class Intake:
     def __init__(self, host: ServiceHost, directory: Directory, calendar: WorkCalendar) -> None:
         self.host, self.directory, self.calendar = host, directory, calendar
+        self.query_codes = QueryCodes.of(host.settings, directory)
+        self.misses = MissLimiter(host.clock, MissLimits.of(host.settings))
 
     def ctx(self, actor: Actor, correlation_id: UUID) -> Context:
         return Context(self.host.site, actor, self.host.clock(), correlation_id)
@@ -153,11 +149,19 @@ class Intake:
     def get(self, case_id: UUID) -> WindowCase:
         return self.host.store.get(WindowCase, case_id)
 
-    def find(self, case_number: str, id_number: str) -> WindowCase:
-        """For the applicant's progress query: the number and the ID must both match."""
+    async def progress(self, case_number: str, id_number: str, query_code: str,
+                       address: str) -> WindowCase:
+        """The applicant's progress query, its misses limited per case number and address."""
+        return await self.misses.attempt(case_number, address, lambda: self.host.query(
+            lambda: self.find(case_number, id_number, query_code)))
+
+    def find(self, case_number: str, id_number: str, query_code: str) -> WindowCase:
+        """The applicant's case: the number, the ID and the receipt's query code must all
+        match; any miss is CaseNumberUnknown."""
         for row in self.host.store.read(read_side.by_number(case_number)):
             case = self.get(UUID(row["id"]))
-            if case.opened.applicant.identifies(id_number):
+            if (case.opened.applicant.identifies(id_number)
+                    and self.query_codes.matches(case.id, query_code)):
                 return case
         raise CaseNumberUnknown()
 

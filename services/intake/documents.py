@@ -1,7 +1,8 @@
 """Documents a window issues, as printable Chinese HTML pages.
 
-A document is a function of the case's events, the matter and the site only — never of the
-clock — so a document fetched again later is byte for byte the one printed at the window.
+A document is a function of the case's events, the matter and the site only (and the receipt
+of the case's query code, itself a function of the site's key) — never of the clock — so a
+document fetched again later is byte for byte the one printed at the window.
 """
 
 from __future__ import annotations
@@ -50,11 +51,13 @@ class DocumentNotAvailable(DomainError):
 
 
 def render_document(kind: DocumentKind, case: WindowCase, matter: Matter, site: Site,
-                    notice_number: int | None = None) -> str:
+                    notice_number: int | None = None, query_code: str = "") -> str:
     """The document `kind` of the case as a complete HTML page; DocumentNotAvailable when the
-    case has not (yet) reached the step that issues it."""
+    case has not (yet) reached the step that issues it. The receipt prints `query_code`."""
     if kind == "one_time_notice":
         return _one_time_notice(case, matter, site, notice_number)
+    if kind == "receipt":
+        return _receipt(case, site, query_code)
     renderer: Callable[[WindowCase, Matter, Site], str] = _RENDERERS[kind]
     return renderer(case, matter, site)
 
@@ -63,7 +66,7 @@ def _unit(site: Site) -> str:
     return site.hall or site.name
 
 
-def _receipt(case: WindowCase, matter: Matter, site: Site) -> str:
+def _receipt(case: WindowCase, site: Site, query_code: str) -> str:
     received = case.submitted_before(case.first_decision_version)
     if not received:
         raise DocumentNotAvailable(DOCUMENT_TITLES["receipt"])
@@ -71,13 +74,14 @@ def _receipt(case: WindowCase, matter: Matter, site: Site) -> str:
     items = sorted(received.values(), key=lambda i: i.material_code)
     body = [
         fields([*applicant_rows(opened.applicant), ("申请事项", opened.matter_name),
-                ("收件单位", _unit(site)), ("收件日期", zh_date(china_day(opened.occurred_at)))]),
+                ("收件单位", _unit(site)), ("收件日期", zh_date(china_day(opened.occurred_at))),
+                ("查询码", query_code)]),
         heading("收到的申请材料"),
         table(["序号", "材料名称", "形式", "份数", "页数"],
               [(n, i.name, FORM_ZH[i.form], i.copies, i.pages) for n, i in enumerate(items, 1)]),
         paragraph("窗口已收到上列申请材料，是否受理的决定将在5个工作日内作出。"),
-        paragraph(f"凭办件编号和证件号码查询办理进度；咨询电话：{site.phone}。" if site.phone
-                  else "凭办件编号和证件号码查询办理进度。"),
+        paragraph("凭办件编号、证件号码和查询码查询办理进度、评价服务；查询码请妥善保管，"
+                  "勿告知他人" + (f"；咨询电话：{site.phone}。" if site.phone else "。")),
     ]
     return page(DOCUMENT_TITLES["receipt"], case.case_number, body, _unit(site),
                 china_day(opened.occurred_at))
@@ -206,7 +210,6 @@ def _commitment(case: WindowCase, matter: Matter, site: Site) -> str:
 
 
 _RENDERERS: dict[DocumentKind, Callable[[WindowCase, Matter, Site], str]] = {
-    "receipt": _receipt,
     "acceptance_notice": _acceptance_notice,
     "non_acceptance_notice": _non_acceptance_notice,
     "tolerant_acceptance_notice": _tolerant_acceptance_notice,

@@ -22,6 +22,7 @@ from services.runtime import files
 from services.runtime.access import allowed, applicant_route, staff_in
 from services.runtime.body_limit import own_body_limit
 from services.runtime.http import CorrelationId
+from services.runtime.misses_http import REFUSED_429, client_address
 from services.runtime.workdays import china_date
 
 Guide = staff_in("guide", "window")  # 导服: the guide desk, or a window clerk doing it
@@ -212,13 +213,16 @@ def add_window_routes(api: FastAPI, intake: Intake) -> None:
         case = await host.query(lambda: intake.get(case_id))
         site = intake.directory.site(host.site)
         assert site is not None
-        html = render_document(kind, case, intake.matter(case.opened.matter_code), site, notice)
+        html = render_document(kind, case, intake.matter(case.opened.matter_code), site, notice,
+                               intake.query_codes.code(case.id))
         return HTMLResponse(html)
 
-    @api.get("/progress", tags=["applicant"], summary="办件进度查询 for the applicant",
+    @api.get("/progress", tags=["applicant"], responses=REFUSED_429,
+             summary="办件进度查询 for the applicant, with the receipt's query code",
              dependencies=[applicant_route])
     async def progress(case_number: Annotated[str, Query(min_length=1, max_length=50)],
                        id_number: Annotated[str, Query(min_length=1, max_length=18)],
-                       ) -> dict[str, Any]:
-        case = await host.query(lambda: intake.find(case_number, id_number))
+                       query_code: Annotated[str, Query(min_length=1, max_length=16)],
+                       request: Request) -> dict[str, Any]:
+        case = await intake.progress(case_number, id_number, query_code, client_address(request))
         return progress_view(case, intake.matter(case.opened.matter_code))

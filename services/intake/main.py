@@ -12,6 +12,7 @@ from services.intake.application import BusinessSiteOutcome, Intake
 from services.intake.guide_desk import GuideDesk
 from services.intake.http import add_guide_routes, add_window_routes
 from services.runtime.host import Clock, ServiceHost
+from services.runtime.misses_http import answer_too_many
 from services.runtime.settings import ServiceSettings
 from services.runtime.workdays import calendar_for
 
@@ -22,6 +23,7 @@ def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     intake = Intake(host, directory, calendar_for(settings))
     add_guide_routes(host.api, GuideDesk(host, directory))
     add_window_routes(host.api, intake)
+    answer_too_many(host.api)
     site = settings.site
     # what Intake.on_admitted and .on_site_event take; the server sends nothing else
     outcomes = get_args(BusinessSiteOutcome)

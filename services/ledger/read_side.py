@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 from uuid import UUID
 
+from contracts.identity import MASKING
 from services.ledger.domain import CaseFile, EventObserved
 from services.ledger.legs_by_unit import BY_UNIT
 from services.ledger.projections import CaseViews, Row
@@ -93,15 +94,15 @@ def _first(field: str, column: str) -> Callable[[Row, CaseFile], dict[str, Value
     return lambda row, _: {column: min(e[field] for e in row["entries"].values())}
 
 
-def _view(table: Table, columns: Callable[[Row, CaseFile], dict[str, Value]] | None = None
-          ) -> Projection:
+def _view(table: Table, columns: Callable[[Row, CaseFile], dict[str, Value]] | None = None,
+          depends_on: str = "") -> Projection:
     def row(file: CaseFile) -> dict[str, Value] | None:
         view = file.views.row(table.name)
         if view is None:
             return None
         extra = columns(view, file) if columns else {}
         return {"case_number": file.case_number, "body": body(view), **extra}
-    return Projection(table, CaseFile, EventObserved, row)
+    return Projection(table, CaseFile, EventObserved, row, depends_on)
 
 
 def _file(file: CaseFile) -> dict[str, Value]:
@@ -112,7 +113,7 @@ def _file(file: CaseFile) -> dict[str, Value]:
 PROJECTIONS: tuple[Projection, ...] = (
     Projection(CASE_FILES, CaseFile, EventObserved, _file),
     _view(TIMELINE), _view(CUSTODY),
-    _view(WORK_LEDGER, lambda row, _: _work_ledger(row)),
+    _view(WORK_LEDGER, lambda row, _: _work_ledger(row), MASKING),  # its applicant masked
     _view(LEGS, lambda _, file: _legs(file)),
     _view(RATINGS, _first("rated_at", "first_rated_at")),
     _view(PERSONAL_DATA_READS, _first("at", "first_read_at")),

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from html import escape
 
-from contracts.identity import Company, Person
+from contracts.identity import Company, Person, mask_id_number
 from services.runtime.workdays import CHINA
 
 FORM_ZH = {"original": "原件", "copy": "复印件", "electronic": "电子件"}
@@ -103,7 +103,7 @@ def applicant_rows(applicant: Person | Company) -> list[tuple[str, object]]:
     the phone masked; a company's legal representative by name."""
     rows: list[tuple[str, object]] = [("申请人", applicant.name)]
     if isinstance(applicant, Person):
-        rows.append(("证件号码", f"{applicant.id_number[:6]}********{applicant.id_number[-4:]}"))
+        rows.append(("证件号码", mask_id_number(applicant.id_number)))
     else:
         rows.append(("统一社会信用代码", applicant.credit_code))
     if isinstance(applicant, Company):

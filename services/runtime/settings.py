@@ -91,6 +91,23 @@ class ServiceSettings(BaseSettings):
                                        "production")
     rating_window_days: int = Field(default=5, ge=1, description="working days after a service "
                                     "in which it may be rated (Shandong: 5)")
+    query_code_seed: SecretStr | None = Field(default=None, description="the Ed25519 seed "
+                                              "(base64) query codes are derived from; by "
+                                              "default the signing key's. Keep the old seed "
+                                              "here when the signing key rolls over, or the "
+                                              "codes on receipts already printed change")
+    applicant_misses_per_case: int = Field(default=5, ge=1, description="wrong answers "
+                                           "(progress query, rating) one case number takes in "
+                                           "applicant_miss_window_seconds before it is refused "
+                                           "with 429")
+    applicant_misses_per_address: int = Field(default=20, ge=1, description="wrong answers "
+                                              "one client address makes in the window before "
+                                              "it is refused with 429")
+    applicant_miss_window_seconds: int = Field(default=900, ge=1, description="how long a "
+                                               "wrong answer counts (15 minutes)")
+    applicant_miss_keys: int = Field(default=100_000, ge=100, description="case numbers and "
+                                     "addresses with misses kept in memory at most; the "
+                                     "longest quiet is forgotten first")
     review_callback_days: int = Field(default=1, ge=1, description="working days to call back "
                                       "a bad rating")
     review_fix_days: int = Field(default=5, ge=1, description="working days to rectify a bad "

@@ -57,6 +57,7 @@ def test_up_then_demo_completes_a_case_across_two_sites_and_ctrl_c_stops_everyth
         output = up.communicate(timeout=60)[0].decode()
 
     assert result["status"] == "completed"
+    assert result["progress"]["applicant"] == "王* 3****************3"  # by the receipt's code
     assert {e["site"] for e in result["timeline"]} == {"370671", "370202"}
     assert {e["service"] for e in result["timeline"]} == {
         "intake", "routing", "approval", "delivery", "ledger"}

@@ -28,6 +28,7 @@ from services.delivery.views import case_view, rating_view, review_view
 from services.runtime.consumer import Delivery
 from services.runtime.host import ServiceHost
 from services.runtime.settings import for_service
+from tests.support.applicant import query_code_of
 from tests.support.clock import FakeClock
 from tests.support.events import sample
 from tests.support.stack import GT_CHANGE, WANG_QIANG, periodic_job, read_side_drift
@@ -175,20 +176,23 @@ async def test_a_rating_finds_its_case_by_number_and_the_summary_counts_every_pa
 ) -> None:
     yantai = delivery(YANTAI)
     numbers = ["370671202611260000201", "370671202611260000202"]
+    cases = []
     for number in numbers:
-        opened_at_yantai(yantai, clock, number)
+        cases.append(opened_at_yantai(yantai, clock, number))
         clock.now += timedelta(minutes=20)
     never_read_the_log(yantai, monkeypatch)
     async with client(yantai) as http:
-        for number, level in zip(numbers, (1, 4), strict=True):
+        for number, case_id, level in zip(numbers, cases, (1, 4), strict=True):
             rated = await http.post("/ratings", json={
                 "case_number": number, "id_number": WANG_QIANG["id_number"], "scope": "visit",
+                "query_code": query_code_of(yantai, case_id),
                 "visit_day": "2026-11-26", "window_level": level,
                 "comment": "窗口没有告诉我邮寄要多久" if level == 4 else "办事很快"})
             assert rated.status_code == 201, rated.text
             clock.now += timedelta(minutes=5)
         stranger = await http.post("/ratings", json={
             "case_number": numbers[0], "id_number": "370202199209093382", "scope": "visit",
+            "query_code": query_code_of(yantai, cases[0]),
             "visit_day": "2026-11-26", "window_level": 1})
         page = (await http.get("/ratings", params={"limit": 1, "offset": 1})).json()
         reviews = (await http.get("/reviews", headers=staff("370671-W01", "window"))).json()
@@ -207,10 +211,11 @@ async def test_the_ratings_page_shows_each_rating_as_its_case_does_read_from_the
     cases = [opened_at_yantai(yantai, clock, number) for number in numbers]
     async with client(yantai) as http:
         rated = []
-        for number, level in zip(numbers, (1, 4, 2), strict=True):
+        for number, case_id, level in zip(numbers, cases, (1, 4, 2), strict=True):
             clock.now += timedelta(minutes=10)
             answer = await http.post("/ratings", json={
                 "case_number": number, "id_number": WANG_QIANG["id_number"], "scope": "visit",
+                "query_code": query_code_of(yantai, case_id),
                 "visit_day": "2026-11-26", "window_level": level,
                 "comment": "材料清单和网上说的不一样" if level == 4 else "办事很快"})
             assert answer.status_code == 201, answer.text
@@ -241,10 +246,11 @@ async def test_open_follow_ups_are_listed_from_the_table_the_evaluator_only_to_t
     cases = [opened_at_yantai(yantai, clock, number) for number in numbers]
     async with client(yantai) as http:
         bad = []
-        for number in numbers:
+        for number, case_id in zip(numbers, cases, strict=True):
             clock.now += timedelta(minutes=10)
             answer = await http.post("/ratings", json={
                 "case_number": number, "id_number": WANG_QIANG["id_number"], "scope": "visit",
+                "query_code": query_code_of(yantai, case_id),
                 "visit_day": "2026-11-26", "window_level": 5, "comment": "等了一个小时没人理"})
             assert answer.status_code == 201, answer.text
             bad.extend(answer.json())
@@ -271,6 +277,7 @@ async def test_the_watch_reminds_supervises_and_flags_a_late_call_back_reading_o
     async with client(yantai) as http:
         bad = await http.post("/ratings", json={
             "case_number": "370671202611260000302", "id_number": WANG_QIANG["id_number"],
+            "query_code": query_code_of(yantai, rated),
             "scope": "visit", "visit_day": "2026-11-26", "window_level": 5,
             "comment": "等了一个小时没人理"})
         assert bad.status_code == 201, bad.text

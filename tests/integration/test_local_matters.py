@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.runtime.nats_server import LocalNatsServer
+from tests.support.applicant import receipt_query_code
 from tests.support.stack import Stack, eventually, settings_factory, take_in_and_accept
 from tests.support.staff import staff
 
@@ -42,7 +43,8 @@ async def test_a_local_online_matter_ends_completed_at_the_window_and_in_the_pro
 
             case = await eventually(completed)
             progress = (await intake.get("/progress", params={
-                "case_number": case["case_number"], "id_number": ZHAO_MIN["id_number"]})).json()
+                "case_number": case["case_number"], "id_number": ZHAO_MIN["id_number"],
+                "query_code": await receipt_query_code(intake, case_id)})).json()
             assert (progress["status"], progress["status_zh"]) == ("completed", case["status_zh"])
 
             async def timeline() -> list[dict[str, Any]] | None:

@@ -1,7 +1,7 @@
 """好差评 over HTTP on a real nats-server: 王强 rates his visit and the matter at the Yantai
 window; the department's bad rating travels to Qingdao only, where the approver who decided
 calls him back; a window's bad rating is fixed at once (story 6); ratings past their window,
-twice, by a stranger or at the wrong site are refused."""
+twice, by a stranger, without the receipt's query code or at the wrong site are refused."""
 
 from __future__ import annotations
 
@@ -16,18 +16,21 @@ from tests.integration.test_delivery_paths import (
     state,
     window_status,
 )
+from tests.support.applicant import receipt_query_code
 from tests.support.clock import FakeClock
 from tests.support.stack import APPROVER, WANG_QIANG, Stack, eventually
 from tests.support.staff import staff
 
 A, B, C = "370671", "370202", "230102"
 TODAY = "2026-11-26"
-NO_SUCH_CASE = {"errors": [{"field": "case_number", "reason": "未找到与办件编号和证件号码相符的办件",
-                           "rule": "case_number_unknown"}]}
+NO_SUCH_CASE = {"errors": [{"field": "case_number",
+                            "reason": "未找到与办件编号、证件号码和查询码相符的办件",
+                            "rule": "case_number_unknown"}]}
 
 
 async def collected(stack: Stack) -> tuple[str, str]:
-    """王强 collected his licence at the Yantai window today: (case id, case number)."""
+    """王强 collected his licence at the Yantai window today: (case id, case number). The
+    query code he rates with is on his receipt (`code`)."""
     case_id = await at_the_yantai_window(stack, "1187654329911")
     async with stack.client(A, "delivery") as yantai:
         body = (await yantai.post(f"/cases/{case_id}/pickup", headers=PICKUP_CLERK,
@@ -38,29 +41,36 @@ async def collected(stack: Stack) -> tuple[str, str]:
     return case_id, body["case_number"]
 
 
-def rating(case_number: str, **fields: Any) -> dict[str, Any]:
-    return {"case_number": case_number, "id_number": WANG_QIANG["id_number"], **fields}
+async def code(stack: Stack, case_id: str) -> str:
+    async with stack.client(A, "intake") as window:
+        return await receipt_query_code(window, case_id)
+
+
+def rating(case_number: str, query_code: str = "00000000", **fields: Any) -> dict[str, Any]:
+    return {"case_number": case_number, "id_number": WANG_QIANG["id_number"],
+            "query_code": query_code, **fields}
 
 
 async def test_a_department_rating_is_followed_up_at_the_business_site_and_nowhere_else(
     three_sites: Stack,
 ) -> None:
     case_id, number = await collected(three_sites)
+    query_code = await code(three_sites, case_id)
     async with three_sites.client(A, "delivery") as yantai, three_sites.client(B, "delivery") as qingdao:
-        visit = await yantai.post("/ratings", json=rating(number, scope="visit", visit_day=TODAY,
-                                                           window_level=1))
+        visit = await yantai.post("/ratings", json=rating(number, query_code, scope="visit",
+                                                           visit_day=TODAY, window_level=1))
         assert visit.status_code == 201, visit.text
-        twice = await yantai.post("/ratings", json=rating(number, scope="visit",
+        twice = await yantai.post("/ratings", json=rating(number, query_code, scope="visit",
                                                            visit_day=TODAY, window_level=2))
         assert twice.status_code == 409 and twice.json()["errors"][0]["rule"] == "already_rated"
         matter = await yantai.post("/ratings", json=rating(
-            number, scope="matter", window_level=2, department_level=5,
+            number, query_code, scope="matter", window_level=2, department_level=5,
             comment="审批人员电话里态度生硬"))
         assert [(r["unit"], r["level_zh"]) for r in matter.json()] == [
             ("window", "满意"), ("department", "非常不满意")]
-        elsewhere = await qingdao.post("/ratings", json=rating(number, scope="matter",
-                                                               window_level=1))
-        assert elsewhere.status_code == 409
+        elsewhere = await qingdao.post("/ratings", json=rating(number, query_code,
+                                                               scope="matter", window_level=1))
+        assert (elsewhere.status_code, elsewhere.json()) == (404, NO_SUCH_CASE)
 
         async def opened_in_qingdao() -> list[dict[str, Any]]:
             return (await qingdao.get("/reviews", headers=APPROVER)).json()
@@ -96,22 +106,43 @@ async def test_a_stranger_and_a_case_number_that_does_not_exist_get_one_and_the_
     three_sites: Stack,
 ) -> None:
     """Nothing tells a stranger whether a case number exists, at its window or another site."""
-    _, number = await collected(three_sites)
-    strangers = {**rating(number, scope="matter", window_level=1), "id_number": CHEN_JING_ID}
+    case_id, number = await collected(three_sites)
+    query_code = await code(three_sites, case_id)
+    strangers = {**rating(number, query_code, scope="matter", window_level=1),
+                 "id_number": CHEN_JING_ID}
     async with three_sites.client(A, "delivery") as yantai, three_sites.client(B, "delivery") as qingdao:
         answers = [await yantai.post("/ratings", json=strangers),
                    await qingdao.post("/ratings", json=strangers),
-                   await yantai.post("/ratings", json=rating("37067120261126FFFFFF",
+                   await yantai.post("/ratings", json=rating("37067120261126FFFFFF", query_code,
                                                              scope="matter", window_level=1))]
     assert [(a.status_code, a.json()) for a in answers] == [(404, NO_SUCH_CASE)] * 3
+
+
+async def test_a_rating_without_the_receipts_query_code_is_refused_and_changes_nothing(
+    three_sites: Stack,
+) -> None:
+    case_id, number = await collected(three_sites)
+    query_code = await code(three_sites, case_id)
+    wrong_code = f"{(int(query_code) + 1) % 10**8:08d}"
+    async with three_sites.client(A, "delivery") as yantai:
+        without = {k: v for k, v in rating(number, scope="matter", window_level=5).items()
+                   if k != "query_code"}
+        missing = await yantai.post("/ratings", json=without)
+        wrong = await yantai.post("/ratings", json=rating(number, wrong_code, scope="matter",
+                                                          window_level=5))
+        ratings = (await yantai.get("/ratings")).json()
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "query_code"
+    assert (wrong.status_code, wrong.json()) == (404, NO_SUCH_CASE)
+    assert ratings["ratings"] == []
 
 
 async def test_a_bad_window_rating_is_called_back_and_fixed_at_once(three_sites: Stack) -> None:
     """Story 6: the window did not say how long mailing takes."""
     case_id, number = await collected(three_sites)
+    query_code = await code(three_sites, case_id)
     async with three_sites.client(A, "delivery") as yantai:
         [bad] = (await yantai.post("/ratings", json=rating(
-            number, scope="visit", visit_day=TODAY, window_level=4,
+            number, query_code, scope="visit", visit_day=TODAY, window_level=4,
             comment="窗口没有告诉我邮寄要多久"))).json()
         path = f"/cases/{case_id}/reviews/{bad['rating_id']}"
         review = (await yantai.get(path, headers=PICKUP_CLERK)).json()
@@ -133,10 +164,11 @@ async def test_a_bad_window_rating_is_called_back_and_fixed_at_once(three_sites:
 async def test_a_rating_after_five_working_days_is_refused_and_changes_nothing(
     three_sites: Stack, clock: FakeClock,
 ) -> None:
-    _, number = await collected(three_sites)
+    case_id, number = await collected(three_sites)
+    query_code = await code(three_sites, case_id)
     clock.now += timedelta(days=8)  # Friday 4 Dec: the sixth working day after the visit
     async with three_sites.client(A, "delivery") as yantai:
-        late = await yantai.post("/ratings", json=rating(number, scope="visit",
+        late = await yantai.post("/ratings", json=rating(number, query_code, scope="visit",
                                                           visit_day=TODAY, window_level=1))
         assert late.status_code == 409 and late.json()["errors"][0]["rule"] == "rating_closed"
         unknown = await yantai.post("/ratings", json=rating("37067120261126FFFFFF",

@@ -16,6 +16,7 @@ from services.intake.read_side import WINDOW_CASES, by_number
 from services.runtime.aggregate import Context
 from services.runtime.projections import Query
 from tests.integration.test_window_http import open_case
+from tests.support.applicant import receipt_query_code
 from tests.support.stack import WANG_QIANG, accept_with_every_material, read_side_drift
 
 CLERK = Actor(staff_id="370671-W01", role="window")
@@ -30,13 +31,15 @@ async def test_a_case_row_follows_the_case_and_the_progress_query_reads_it_witho
     assert (row["id"], row["status"]) == (case["case_id"], "opened")
     await accept_with_every_material(client, case["case_id"])
     assert host.store.read(by_number(case["case_number"]))[0]["status"] == "accepted"
+    code = await receipt_query_code(client, case["case_id"])
 
     def no_scan(*_: Any, **__: Any) -> Any:
         raise AssertionError("the progress query read the event log")
 
     monkeypatch.setattr(host.store.recorder, "select_notifications", no_scan)
     progress = await client.get("/progress", params={"case_number": case["case_number"],
-                                                     "id_number": WANG_QIANG["id_number"]})
+                                                     "id_number": WANG_QIANG["id_number"],
+                                                     "query_code": code})
     assert progress.status_code == 200 and progress.json()["status"] == "accepted"
 
 

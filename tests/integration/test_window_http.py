@@ -13,6 +13,7 @@ import pytest
 from services.intake.main import build
 from services.runtime.host import ServiceHost
 from services.runtime.settings import for_service
+from tests.support.applicant import query_code_of
 from tests.support.clock import FakeClock
 from tests.support.stack import GT_CHANGE, WANG_QIANG, WINDOW_CLERK
 from tests.support.staff import on_duty
@@ -145,16 +146,18 @@ async def test_accepting_under_an_open_one_time_notice_answers_409_with_the_rule
 
 
 async def test_documents_and_progress_refuse_what_does_not_exist(window: Any) -> None:
-    _, client = window
+    host, client = window
     case = await open_case(client)
     early = await client.get(f"/cases/{case['case_id']}/documents/acceptance_notice")
     bogus = await client.get(f"/cases/{case['case_id']}/documents/certificate")
-    wrong_id = await client.get("/progress", params={"case_number": case["case_number"],
-                                                     "id_number": "370202199209093382"})
+    no_receipt_yet = await client.get(f"/cases/{case['case_id']}/documents/receipt")
+    wrong_id = await client.get("/progress", params={
+        "case_number": case["case_number"], "id_number": "370202199209093382",
+        "query_code": query_code_of(host, case["case_id"])})
     missing = await client.get("/progress", params={"case_number": case["case_number"]})
-    assert (early.status_code, bogus.status_code) == (409, 422)
+    assert (early.status_code, bogus.status_code, no_receipt_yet.status_code) == (409, 422, 409)
     assert (wrong_id.status_code, missing.status_code) == (404, 422)
-    assert "id_number" in fields(missing)
+    assert {"id_number", "query_code"} <= set(fields(missing))
 
 
 async def test_the_guide_desk_refuses_an_unknown_matter_and_an_unknown_window(window: Any) -> None:
@@ -170,11 +173,12 @@ async def test_the_guide_desk_refuses_an_unknown_matter_and_an_unknown_window(wi
 async def test_an_id_number_typed_in_full_width_opens_the_case_for_the_same_person(
     window: Any,
 ) -> None:
-    _, client = window
+    host, client = window
     full_width = {**WANG_QIANG, "id_number": "３７０６０２１９８８０３１４１２３３"}
     case = await open_case(client, full_width)
+    code = query_code_of(host, case["case_id"])
     found = [await client.get("/progress", params={"case_number": case["case_number"],
-                                                   "id_number": number})
+                                                   "id_number": number, "query_code": code})
              for number in ("370602198803141233", "３７０６０２１９８８０３１４１２３３")]
     assert [r.status_code for r in found] == [200, 200]
 

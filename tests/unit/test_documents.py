@@ -89,16 +89,17 @@ def assert_page(text: str, kind: DocumentKind, site: Site) -> None:
 
 def test_receipt_lists_the_materials_received(gt: Matter, site: Site) -> None:
     case = person_case(gt)
-    text = render_document("receipt", case, gt, site)
+    text = render_document("receipt", case, gt, site, query_code="40917263")
     assert_page(text, "receipt", site)
-    assert "王强" in text and "370602********1233" in text and "370602198803141233" not in text
+    assert "<th>查询码：</th><td>40917263</td>" in text and "查询码查询办理进度" in text
+    assert "王强" in text and "3****************3" in text and "370602198803141233" not in text
     assert "138****1234" in text and "13805351234" not in text
     assert gt.name in text and "2026年11月26日" in text
     for n, material in enumerate(gt.materials, 1):
         row = f"<td>{n}</td><td>{material.name}</td><td>{_form(material.form)}</td>"
         assert f"{row}<td>1</td><td>2</td>" in text
     assert "是否受理的决定将在5个工作日内作出" in text
-    assert "凭办件编号和证件号码查询办理进度" in text
+    assert "凭办件编号、证件号码和查询码查询办理进度" in text
 
 
 def test_one_time_notice_marks_every_material(gt: Matter, site: Site) -> None:

@@ -62,8 +62,9 @@ def test_an_applicant_is_a_person_or_a_company_by_its_kind() -> None:
     assert isinstance(adapter.validate_python(HAIAN), Company)
 
 
-def test_a_person_is_masked_to_the_area_code_and_the_last_four_characters() -> None:
-    assert Person(**WANG).masked() == "王* 370602********1233"
+def test_a_person_is_masked_to_the_surname_and_the_first_and_last_characters() -> None:
+    """Not the area code and the last four: the birth date alone would then stay hidden."""
+    assert Person(**WANG).masked() == "王* 3****************3"
 
 
 def test_a_company_answers_to_its_credit_code_or_its_representatives_id_number() -> None:

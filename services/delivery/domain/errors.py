@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from services.runtime.aggregate import DomainError
+from services.runtime.misses import CaseNumberUnknown
+
+__all__ = ["CaseNumberUnknown"]  # the applicant's one answer to every miss, as at the window
 
 CHANNEL_ZH = {"online": "网上送达", "mail_to_applicant": "邮寄给申请人",
               "pickup_at_window": "邮寄至受理地窗口领取"}
@@ -78,17 +81,6 @@ class NothingToExplain(DomainError):
 
     def __init__(self) -> None:
         super().__init__("该办件的结果有证照或文书，应按送达方式送达")
-
-
-class CaseNumberUnknown(DomainError):
-    """An unknown case number and a case that is not the caller's get this one answer, so a
-    stranger cannot learn which case numbers exist (as the window's progress query)."""
-
-    status = 404
-    field = "case_number"
-
-    def __init__(self) -> None:
-        super().__init__("未找到与办件编号和证件号码相符的办件")
 
 
 class NoSuchVisit(DomainError):
