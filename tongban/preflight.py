@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -32,7 +33,8 @@ def check_before_start(service: str, settings: ServiceSettings, directory: Direc
     prefix = f"TB_{service.upper()}_"
     site = directory.sites.get(settings.site)
     problems = [*signing_key(prefix, settings, site), *nats(prefix, settings),
-                *database(prefix, settings), *directory_keys(settings, site)]
+                *database(prefix, settings), *directory_keys(settings, site),
+                *issuer(prefix, settings)]
     if problems:
         raise SecretsRefused("refusing to start in production mode (TB_ENV=production; "
                              "TB_ENV=development for a local run):\n"
@@ -82,6 +84,19 @@ def nats(prefix: str, settings: ServiceSettings) -> list[str]:
     if password in known:
         return [(f"{variable} is a default from this repository ({LOCAL_HUB_SECRET} or "
                 f"{EXAMPLE_HUB_SECRET}, or derived from one), which anyone can read")]
+    return []
+
+
+def issuer(prefix: str, settings: ServiceSettings) -> list[str]:
+    """Staff tokens are only as good as the channel their issuer's keys come through."""
+    variable = f"{prefix}AUTH_ISSUER"
+    if not settings.auth_issuer:
+        return [(f"{variable} is not set: no staff token could be verified, so every staff "
+                 f"route would refuse; give the province's identity provider's issuer URL")]
+    url = urlsplit(settings.auth_issuer)
+    if url.scheme != "https" and url.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return [(f"{variable} ({settings.auth_issuer}) is not https: anyone on the way could "
+                 f"hand this service their own keys")]
     return []
 
 

@@ -96,3 +96,14 @@ def test_a_database_password_equal_to_its_user_is_refused(tmp_path: Path) -> Non
                                  postgres_user="qingdao_approval",
                                  postgres_password="qingdao_approval")
     assert "TB_APPROVAL_POSTGRES_PASSWORD is the user name" in said
+
+
+def test_without_an_identity_provider_or_with_one_reached_in_clear_it_is_refused(
+        tmp_path: Path) -> None:
+    unset = qingdao_in_production(tmp_path / "1", nats_password=PASSWORD, auth_issuer="")
+    assert "TB_APPROVAL_AUTH_ISSUER is not set" in unset
+    in_clear = qingdao_in_production(tmp_path / "2", nats_password=PASSWORD,
+                                     auth_issuer="http://idp.shandong.gov.cn/realms/staff")
+    assert "is not https" in in_clear
+    assert qingdao_in_production(tmp_path / "3", nats_password=PASSWORD,
+                                 auth_issuer="https://idp.shandong.gov.cn/realms/staff") == ""
