@@ -20,7 +20,7 @@ from contracts.delivery import ResultType
 from contracts.routing import CaseAdmitted, CaseRouted
 from services.approval.clock import EXTENSION_DAYS, LegalClock
 from services.approval.originals import OriginalsAwaited, OriginalsCheck, parcels_to_wait_for
-from services.runtime.aggregate import Context, DomainError
+from services.runtime.aggregate import SYSTEM_ROLE, Context, DomainError
 from services.runtime.workdays import WorkCalendar
 
 Status = Literal["received", "approved", "denied"]
@@ -145,9 +145,11 @@ class ApprovalCase(LegalClock, OriginalsCheck):
 
     def check_may_change_clock(self, ctx: Context) -> None:
         """The legal clock is the applicant's guarantee: only the approver holding the case or
-        the department head moves it, and nobody once the case is decided."""
+        the department head moves it (or the service, when the supplement asked for arrives),
+        and nobody once the case is decided."""
         self.check_not_decided()
-        if ctx.actor.role != "head" and self.claimant != ctx.actor.staff_id:
+        if (ctx.actor.role not in ("head", SYSTEM_ROLE)
+                and self.claimant != ctx.actor.staff_id):
             raise NotHolderOrHead(self.claimant)
 
     def check_may_decide(self, ctx: Context) -> None:
