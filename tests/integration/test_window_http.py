@@ -73,12 +73,18 @@ async def test_malformed_json_is_refused_against_the_body(window: Any) -> None:
     assert stored(host) == 0
 
 
-async def test_a_command_without_the_acting_staff_member_is_refused(window: Any) -> None:
+async def test_a_command_without_a_signed_in_clerk_is_refused_and_stores_nothing(
+        window: Any) -> None:
     host, client = window
-    response = await client.post("/cases", json={"matter_code": GT_CHANGE,
-                                                 "applicant": WANG_QIANG})
-    assert response.status_code == 422
-    assert set(fields(response)) == {"x-staff-id", "x-staff-role"}
+    for headers in ({"Authorization": ""}, {"X-Staff-Id": "370671-W01", "X-Staff-Role": "window",
+                                            "Authorization": ""}):
+        response = await client.post("/cases", headers=headers, json={
+            "matter_code": GT_CHANGE, "applicant": WANG_QIANG})
+        assert response.status_code == 401
+        assert response.json()["errors"][0] == {"field": "authorization",
+                                                "rule": "token_missing",
+                                                "reason": "请先登录：请求未携带职员令牌"}
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert stored(host) == 0
 
 
