@@ -1,7 +1,9 @@
 """Bearer tokens of staff, verified against the keys their issuer publishes (OpenID Connect
 discovery, then its JWKS). The keys are fetched when first needed and again when a token names
-a key not seen yet (the provider rotated), at most once per `REFETCH_SECONDS`. Expiry is read
-against the service's own clock, the one its events carry, never the machine's."""
+a key not seen yet (the provider rotated), at most once per `REFETCH_SECONDS`; while the issuer
+cannot be reached, staff requests are refused at once (503) and it is asked again every
+`RETRY_SECONDS`, so an outage does not hold every request for a timeout. Expiry is read against
+the service's own clock, the one its events carry, never the machine's."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from contracts.staff import AUDIENCE, StaffClaims
 
 ALGORITHMS = ["EdDSA", "ES256", "RS256"]  # never "none", never a shared secret (HS*)
 REFETCH_SECONDS = 30.0
+RETRY_SECONDS = 5.0
 
 
 class Unauthenticated(Exception):
@@ -36,23 +39,29 @@ class IssuerKeys:
         self.issuer = issuer.rstrip("/")
         self.timeout = timeout
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at: float | None = None
+        self._asked_at: float | None = None
+        self._unreachable: str | None = None  # why the last attempt failed
         self._lock = asyncio.Lock()
 
     async def key(self, kid: str | None) -> jwt.PyJWK:
         if kid not in self._keys:
             async with self._lock:
-                if kid not in self._keys and self._may_refetch():
+                if kid not in self._keys and self._may_ask():
                     await self._fetch()
-        if kid not in self._keys:
-            raise Unauthenticated("unknown_key", "令牌的签名密钥不属于本系统信任的认证服务")
-        return self._keys[kid]
+        if kid in self._keys:
+            return self._keys[kid]
+        if self._unreachable is not None:
+            raise IssuerUnreachable(self._unreachable)
+        raise Unauthenticated("unknown_key", "令牌的签名密钥不属于本系统信任的认证服务")
 
-    def _may_refetch(self) -> bool:
-        now = asyncio.get_running_loop().time()
-        return self._fetched_at is None or now - self._fetched_at >= REFETCH_SECONDS
+    def _may_ask(self) -> bool:
+        if self._asked_at is None:
+            return True
+        wait = RETRY_SECONDS if self._unreachable is not None else REFETCH_SECONDS
+        return asyncio.get_running_loop().time() - self._asked_at >= wait
 
     async def _fetch(self) -> None:
+        self._asked_at = asyncio.get_running_loop().time()
         try:
             async with httpx.AsyncClient(timeout=self.timeout) as http:
                 discovery = (await http.get(
@@ -60,8 +69,9 @@ class IssuerKeys:
                 jwks = (await http.get(discovery["jwks_uri"])).raise_for_status().json()
             keys = jwt.PyJWKSet.from_dict(jwks).keys
         except (httpx.HTTPError, KeyError, ValueError, jwt.PyJWKSetError) as error:
-            raise IssuerUnreachable(f"{self.issuer}: {error}") from error
-        self._fetched_at = asyncio.get_running_loop().time()
+            self._unreachable = f"{self.issuer}: {type(error).__name__}: {error}"
+            return
+        self._unreachable = None
         self._keys = {k.key_id: k for k in keys if k.key_id}
 
 

@@ -18,9 +18,11 @@ from structlog.testing import capture_logs
 from contracts.staff import AUDIENCE, ROLES
 from services.issuer.signing import SigningKey
 from services.issuer.tokens import signed
+from services.ledger.main import build as build_ledger
 from services.runtime.access import declared
-from services.runtime.nats_server import LocalNatsServer
-from tests.support.clock import THURSDAY_MORNING
+from services.runtime.nats_server import LocalNatsServer, free_port
+from services.runtime.settings import for_service
+from tests.support.clock import THURSDAY_MORNING, RunningClock
 from tests.support.stack import (
     APPROVER,
     GT_CHANGE,
@@ -218,3 +220,20 @@ def test_no_account_of_the_issuer_may_hold_the_system_role() -> None:
     act on their own; a token that claims it proves nobody (the matrix above)."""
     with pytest.raises(ValueError, match="system"):
         SUITE_ISSUER.accounts.add("370671-SYS", "系统", YANTAI, ("system",), "足够长的密码足够长")
+
+
+async def test_while_the_identity_provider_is_unreachable_staff_are_told_so_at_once(
+        tmp_path: Any) -> None:
+    """503 with the reason, without waiting on the provider for every request; and no route
+    opens for lack of a check."""
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    host = build_ledger(for_service("ledger", site=YANTAI, store="sqlite", data_dir=tmp_path,
+                                    auth_issuer=nowhere), RunningClock())
+    auditor = staff("370671-AU01", "auditor")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host.api),
+                                 base_url="http://ledger.370671") as ledger:
+        answers = [await ledger.get("/audit/legs", headers=auditor) for _ in range(3)]
+    host.store.close()
+    assert [a.status_code for a in answers] == [503, 503, 503]
+    assert answers[0].json()["errors"][0]["rule"] == "issuer_unreachable"
+    assert "身份认证服务暂不可用" in answers[0].json()["errors"][0]["reason"]
