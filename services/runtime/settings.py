@@ -20,6 +20,8 @@ class ServiceSettings(BaseSettings):
 
     site: str = Field(pattern=r"^\d{6}$", description="division code of this site")
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
     topology: Literal["single", "hub"] = Field(default="single", description="single: every "
                                                "site's streams on one server; hub: this site's "
                                                "own server, joined to the others through a hub")
