@@ -48,6 +48,29 @@ def _published(types: Iterable[type[DomainEvent]]) -> list[type[DomainEvent]]:
     return [c for c in all_event_classes() if c.published and issubclass(c, wanted)]
 
 
+# Every subject of a kind, as the streams take them and the NATS permissions grant them.
+
+def own_events(site: str, service: str | None = None) -> str:
+    """The site's own events, or those of one of its services."""
+    return f"tb.{site}.{service}.>" if service else f"tb.{site}.>"
+
+
+def carried_from(site: str) -> str:
+    return f"tb.to.*.{site}.>"
+
+
+def carried_to(party: str) -> str:
+    return f"tb.to.{party}.>"
+
+
+def admitted_into(site: str) -> str:
+    return f"tb.in.{site}.>"
+
+
+def dead_letters_of(site: str) -> str:
+    return f"tb.dlq.{site}.>"
+
+
 def own_stream(site: str) -> str:
     return f"TB_{site}"
 

@@ -12,10 +12,13 @@ from typing import Any
 
 import pytest
 
+from services.directory import load_directory
 from services.runtime.nats_server import LocalNatsServer
 from tests.support.postgres import PostgresCluster
 from tests.support.stack import Stack, settings_factory
 from tests.support.staff import SUITE_ISSUER, SuiteIssuer
+from tongban.nats_auth import Secrets
+from tongban.single import start_single
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,8 +43,13 @@ def suite_issuer() -> Iterator[SuiteIssuer]:
 
 @pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[LocalNatsServer]:
-    with LocalNatsServer(tmp_path / "nats") as server:
-        yield server
+    """One server for every site of the directory, each service its own user; `url` is the
+    tests' own user, who may look into anything."""
+    sites = tuple(load_directory().sites)
+    server = start_single(tmp_path / "nats", sites, Secrets(tmp_path / "secrets"),
+                          tests_user=True)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +75,7 @@ async def two_sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any
                     ) -> AsyncIterator[Stack]:
     """烟台高新区 (370671, receiving) and 青岛市市南区 (370202, business), all five services each;
     and 哈尔滨市道里区 (230102), running and connected, party to nothing."""
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start(["370671", "370202"])
     await stack.start(["230102"], ["routing", "ledger"])
     yield stack

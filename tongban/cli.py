@@ -136,15 +136,14 @@ def deploy_render(
     out: Annotated[Path, typer.Option(help="where to write the NATS configurations")] = Path(
         "deploy/nats"),
     sites: Annotated[str, typer.Option(help="comma-separated division codes")] = "370671,370202",
-    secret: Annotated[str, typer.Option(envvar="TB_HUB_SECRET", help="the deployment secret "
-                                        "each site's hub password is derived from")] = (
-        "change-me-before-use"),
 ) -> None:
-    """Write the hub's three node configurations and one per site, with each site's user."""
+    """Write the hub's three node configurations and one per site, with each site's user and
+    each service's; the passwords, random, go to <out>/secrets (kept if already there)."""
     from tongban.topology import render
 
-    for path in render(out, tuple(sites.split(",")), secret):
+    for path in render(out, tuple(sites.split(","))):
         typer.echo(path)
+    typer.echo(f"passwords in {out / 'secrets'}: keep them out of version control")
 
 
 keys_app = typer.Typer(help="Site signing keys.", no_args_is_help=True)

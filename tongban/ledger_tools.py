@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import nats
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -23,6 +22,7 @@ from services.ledger.verify import Report, verify_ledger
 from services.ledger.witness import Missing, Position, StreamMessage, missing_from_ledger
 from services.runtime.host import clock_for
 from services.runtime.keys import KeyRing, Verifier
+from services.runtime.nats_client import connect
 from services.runtime.projections import RowChange, Table
 from services.runtime.settings import ServiceSettings
 from services.runtime.store import CaseStore
@@ -62,7 +62,7 @@ async def witness(settings: ServiceSettings, held: dict[str, Position],
                   consumed: dict[str, int]) -> tuple[list[Missing], int]:
     """What the ledger's streams hold up to where it consumed them and it lacks or holds
     elsewhere (see `services.ledger.witness`), and how many messages were read."""
-    nc = await nats.connect(settings.nats_url, name=f"ledger-witness-{settings.site}")
+    nc = await connect(settings, "ledger", f"ledger-witness-{settings.site}")
     try:
         js = nc.jetstream()
         dead, messages = set(), []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -17,7 +18,15 @@ from services.directory import Directory, Site
 from services.runtime.keys import dev_seed
 from services.runtime.secrets import Mode, SecretsRefused
 from services.runtime.settings import ServiceSettings
-from tongban.topology import EXAMPLE_HUB_SECRET, LOCAL_HUB_SECRET, site_password
+
+# Hub secrets this repository once shipped; a site's password was derived from them.
+LOCAL_HUB_SECRET, EXAMPLE_HUB_SECRET = "tongban-local-hub", "change-me-before-use"
+
+
+def site_password(site: str, secret: str) -> str:
+    """The hub password a site got from a shipped secret, before passwords were random."""
+    return hashlib.sha256(f"{secret}|{site}".encode()).hexdigest()[:32]
+
 
 DEFAULT_DATABASE_PASSWORDS = frozenset({
     "", "tongban", "tongban-dev", "postgres", "password", "changeme", "change-me", "secret",

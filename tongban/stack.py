@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,8 +16,12 @@ from pathlib import Path
 
 import httpx
 
+from services.directory import load_directory
 from services.runtime.nats_server import LocalNatsServer, free_port
 from services.runtime.settings import SERVICES
+from tongban.nats_auth import Secrets
+from tongban.nats_permissions import service_user
+from tongban.single import start_single
 from tongban.staff_accounts import demo_accounts, sign_in
 from tongban.topology import LocalHub
 
@@ -44,12 +49,17 @@ def plan(sites: tuple[str, ...], base_port: int) -> list[ServiceProcessSpec]:
 
 
 def spawn(spec: ServiceProcessSpec, nats_url: str, data_dir: Path, issuer: str,
-          topology: str = "single") -> subprocess.Popen[bytes]:
+          topology: str = "single", passwords: dict[str, str] | None = None
+          ) -> subprocess.Popen[bytes]:
+    """`passwords`: of the server's users; the service connects as its own, if there."""
     log = open(data_dir / "logs" / f"{spec.site}-{spec.service}.log", "ab")  # noqa: SIM115
     args = [sys.executable, "-m", "tongban", "serve", spec.service, "--site", spec.site,
             "--port", str(spec.port), "--nats-url", nats_url, "--data-dir", str(data_dir)]
-    env = {"TB_ENV": "development", **os.environ, f"TB_{spec.service.upper()}_TOPOLOGY": topology,
-           f"TB_{spec.service.upper()}_AUTH_ISSUER": issuer}
+    prefix, user = f"TB_{spec.service.upper()}_", service_user(spec.site, spec.service)
+    env = {"TB_ENV": "development", **os.environ, f"{prefix}TOPOLOGY": topology,
+           f"{prefix}AUTH_ISSUER": issuer}
+    if passwords and user in passwords:
+        env |= {f"{prefix}NATS_USER": user, f"{prefix}NATS_PASSWORD": passwords[user]}
     return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
 
 
@@ -93,7 +103,7 @@ def write_stack_file(data_dir: Path, nats: LocalNatsServer, specs: list[ServiceP
                      children: list[subprocess.Popen[bytes]], issuer: str) -> Path:
     """What a running stack offers, for `tongban demo` and for operators."""
     path = data_dir / "stack.json"
-    path.write_text(json.dumps({"nats_url": nats.url, "nats_pid": nats.pid, "issuer": issuer,
+    path.write_text(json.dumps({"nats_url": nats.address, "nats_pid": nats.pid, "issuer": issuer,
                                 "services": [
         {**asdict(s), "url": s.url, "pid": child.pid} for s, child in zip(specs, children)
     ]}, indent=2))
@@ -114,22 +124,28 @@ def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int,
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    hub = LocalHub(data_dir / "nats-hub", sites).start() if topology == "hub" else None
-    nats = LocalNatsServer(data_dir / "nats").start() if hub is None else None
+    secrets = data_dir / "nats-secrets"  # fresh passwords for every run
+    shutil.rmtree(secrets, ignore_errors=True)
+    hub = LocalHub(data_dir / "nats-hub", sites, secrets).start() if topology == "hub" else None
+    directory = tuple(load_directory().sites)  # a case may name a site not running here
+    nats = (start_single(data_dir / "nats", sites, Secrets(secrets), directory=directory)
+            if hub is None else None)
     specs = plan(sites, base_port)
     passwords = demo_accounts(data_dir / "issuer", sites)
     issuer, issuer_process = spawn_issuer(base_port - 1 if base_port else free_port(), data_dir)
-    children = [spawn(spec, hub.url(spec.site) if hub else nats.url, data_dir,  # type: ignore[union-attr]
-                      issuer, topology) for spec in specs]
+    children = [spawn(spec, server.address, data_dir, issuer, topology, server.passwords)
+                for spec in specs
+                for server in [hub.site_servers[spec.site] if hub else nats]]  # type: ignore[union-attr]
     try:
         wait_ready(specs)
         write_stack_file(data_dir, nats or hub.site_servers[sites[0]], specs,  # type: ignore[union-attr]
                          children, issuer)
         if hub is None:
-            print(f"NATS       {nats.url}")  # type: ignore[union-attr]
+            print(f"NATS       {nats.address}")  # type: ignore[union-attr]
         else:
             for site in sites:
                 print(f"NATS {site} {hub.url(site)} (leafnode of the hub)")
+        print(f"NATS passwords in {secrets} while it runs")
         for spec in specs:
             print(f"{spec.site} {spec.service:<9} {spec.url}  (OpenAPI: {spec.url}/docs)")
         print(f"staff sign in at the local issuer {issuer}; the demo staff's passwords are in "
@@ -149,6 +165,7 @@ def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int,
         for server in (nats, hub):
             if server is not None:
                 server.stop()
+        shutil.rmtree(secrets, ignore_errors=True)
         (data_dir / "stack.json").unlink(missing_ok=True)
         print("stopped")
 

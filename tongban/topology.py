@@ -1,14 +1,13 @@
 """The hub topology, rendered from the site directory: a hub of three nats-server nodes in a
 cluster, and one nats-server per site with its own JetStream domain, joined to the hub as a
-leafnode with its own user. What a site's user may do on the hub: publish and subscribe only
-as itself — never on another site's own, inbox, admitted or dead-letter subjects.
+leafnode with its own user; on each site's server, each service its own user. What each user
+may do is tongban.nats_permissions; the passwords are random, per deployment, in `secrets/`.
 
 Used three ways: `tongban deploy render` writes the files for docker-compose, `tongban up
 --topology hub` and the tests run the same configurations on 127.0.0.1."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,30 +16,10 @@ import httpx
 
 from services.runtime.nats_server import LocalNatsServer, PortTaken, free_port
 from services.runtime.streams import domain
+from tongban.nats_auth import NatsUser, Secrets, authorization, include_line, service_users
+from tongban.nats_permissions import site_permissions
 
 HUB_NODES = 3
-LOCAL_HUB_SECRET = "tongban-local-hub"  # `tongban up --topology hub` and the tests
-EXAMPLE_HUB_SECRET = "change-me-before-use"  # the committed deploy/nats files
-
-
-def site_password(site: str, secret: str) -> str:
-    """Each site's hub password, derived from one deployment secret (rotate the secret to
-    rotate them all)."""
-    return hashlib.sha256(f"{secret}|{site}".encode()).hexdigest()[:32]
-
-
-def permissions(site: str, sites: tuple[str, ...]) -> dict[str, dict[str, list[str]]]:
-    others = [o for o in sites if o != site]
-    as_others = [s for o in others for s in (f"tb.{o}.>", f"tb.to.*.{o}.>", f"tb.in.{o}.>",
-                                             f"tb.dlq.{o}.>")]
-    inboxes = [f"tb.to.{o}.>" for o in others]
-    return {"publish": {"allow": [">"], "deny": as_others},
-            "subscribe": {"allow": [">"], "deny": [*as_others, *inboxes]}}
-
-
-def users(sites: tuple[str, ...], secret: str) -> list[dict[str, object]]:
-    return [{"user": site, "password": site_password(site, secret),
-             "permissions": permissions(site, sites)} for site in sites]
 
 
 @dataclass(frozen=True)
@@ -53,11 +32,11 @@ class HubNode:
     monitor_port: int | None = None
 
 
-def hub_config(node: HubNode, nodes: list[HubNode], sites: tuple[str, ...], secret: str,
-               store_dir: str, listen_host: str = "127.0.0.1", http_port: int | None = None
-               ) -> str:
+def hub_config(node: HubNode, nodes: list[HubNode], sites: tuple[str, ...], include: Path,
+               store_dir: str, config_dir: Path | str, listen_host: str = "127.0.0.1",
+               http_port: int | None = None) -> str:
     routes = [f"nats-route://{n.host}:{n.cluster_port}" for n in nodes if n.name != node.name]
-    accounts = json.dumps(users(sites, secret), indent=2)
+    users = [NatsUser(site, site_permissions(site, sites)) for site in sites]
     return f"""# Hub node {node.name}: rendered by `tongban deploy render` from the site directory.
 server_name: {node.name}
 listen: {listen_host}:{node.client_port}
@@ -69,45 +48,63 @@ cluster {{
   routes: {json.dumps(routes)}
 }}
 # One user per site, with its permissions, for its leafnode and its clients alike.
-authorization {{ users: {accounts} }}
+{include_line(config_dir, include)}
+{authorization(users)}
 leafnodes {{ listen: {listen_host}:{node.leaf_port} }}
 """
 
 
-def site_config(site: str, client_port: int, nodes: list[HubNode], secret: str,
-                store_dir: str, listen_host: str = "127.0.0.1", http_port: int | None = None
-                ) -> str:
-    password = site_password(site, secret)
-    urls = [f"nats-leaf://{site}:{password}@{n.host}:{n.leaf_port}" for n in nodes]
+def site_config(site: str, client_port: int, sites: tuple[str, ...], include: Path,
+                store_dir: str, config_dir: Path | str, listen_host: str = "127.0.0.1",
+                http_port: int | None = None) -> str:
     return f"""# Site {site}: its own server and JetStream domain, a leafnode of the hub.
 server_name: site-{site}
 listen: {listen_host}:{client_port}
 {f"http_port: {http_port}" if http_port else ""}
 jetstream {{ store_dir: "{store_dir}", domain: {domain(site)} }}
-leafnodes {{ remotes: [ {{ urls: {json.dumps(urls)} }} ] }}
+# Its services, each its own user; HUB_URLS: the hub's nodes, with the site's own user.
+{include_line(config_dir, include)}
+{authorization(service_users((site,), "hub", sites))}
+leafnodes {{ remotes: [ {{ urls: $HUB_URLS }} ] }}
 """
+
+
+def hub_secrets(secrets: Secrets, sites: tuple[str, ...]) -> Path:
+    return secrets.include("hub", list(sites))
+
+
+def site_secrets(secrets: Secrets, site: str, nodes: list[HubNode]) -> Path:
+    """A site's include: its services' passwords, and the hub's URLs with its own."""
+    urls = [f"nats-leaf://{site}:{secrets.password(site)}@{n.host}:{n.leaf_port}"
+            for n in nodes]
+    return secrets.include(f"site-{site}", [u.name for u in service_users((site,))],
+                           {"HUB_URLS": urls})
 
 
 COMPOSE_PORTS = {"client": 4222, "cluster": 6222, "leaf": 7422, "monitor": 8222}
 
 
-def render(out: Path, sites: tuple[str, ...], secret: str) -> list[Path]:
+def render(out: Path, sites: tuple[str, ...]) -> list[Path]:
     """The files docker-compose mounts: hub-1..3.conf and site-<code>.conf, for the hosts of
-    the compose network (hub-N, nats-<site>), stores under /data/jetstream."""
+    the compose network (hub-N, nats-<site>), stores under /data/jetstream; and beside them
+    `secrets/`, the passwords, made at random for any user that has none there yet: what
+    each server includes, and `<site>.env` for the site's services."""
     p = COMPOSE_PORTS
     nodes = [HubNode(f"hub-{n + 1}", f"hub-{n + 1}", p["client"], p["cluster"], p["leaf"])
              for n in range(HUB_NODES)]
     out.mkdir(parents=True, exist_ok=True)
-    written = []
+    secrets, written = Secrets(out / "secrets"), []
+    include = hub_secrets(secrets, sites)
     for node in nodes:
         path = out / f"{node.name}.conf"
-        path.write_text(hub_config(node, nodes, sites, secret, "/data/jetstream", "0.0.0.0",
-                                   p["monitor"]))
+        path.write_text(hub_config(node, nodes, sites, include, "/data/jetstream", out,
+                                   "0.0.0.0", p["monitor"]))
         written.append(path)
     for site in sites:
         path = out / f"site-{site}.conf"
-        path.write_text(site_config(site, p["client"], nodes, secret, "/data/jetstream",
-                                    "0.0.0.0", p["monitor"]))
+        path.write_text(site_config(site, p["client"], sites, site_secrets(secrets, site, nodes),
+                                    "/data/jetstream", out, "0.0.0.0", p["monitor"]))
+        secrets.service_env(site)
         written.append(path)
     return written
 
@@ -119,7 +116,7 @@ class LocalHub:
 
     root: Path
     sites: tuple[str, ...]
-    secret: str = LOCAL_HUB_SECRET
+    secrets_dir: Path | None = None  # root/secrets by default
     nodes: list[HubNode] = field(default_factory=list)
     hub: list[LocalNatsServer] = field(default_factory=list)
     site_servers: dict[str, LocalNatsServer] = field(default_factory=dict)
@@ -136,25 +133,35 @@ class LocalHub:
                     raise
         for site in self.sites:
             store = self.root / f"site-{site}"
-            self.site_servers[site] = LocalNatsServer(store, free_port()).start_with(
-                lambda port, site=site, store=store: site_config(
-                    site, port, self.nodes, self.secret, str(store)))
+            include = site_secrets(self.secrets, site, self.nodes)
+            server = LocalNatsServer(store, free_port())
+            server.passwords = {u.name: self.secrets.password(u.name)
+                                for u in service_users((site,))}
+            self.site_servers[site] = server.start_with(
+                lambda port, site=site, store=store, include=include: site_config(
+                    site, port, self.sites, include, str(store), store))
         return self
+
+    @property
+    def secrets(self) -> Secrets:
+        return Secrets(self.secrets_dir or self.root / "secrets")
 
     def _start_hub(self, attempt: int) -> None:
         self.nodes = [HubNode(f"hub-{n + 1}", "127.0.0.1", free_port(), free_port(), free_port(),
                               free_port()) for n in range(HUB_NODES)]
         self.hub = []
+        include = hub_secrets(self.secrets, self.sites)
         for node in self.nodes:
             store = self.root / f"{node.name}-{attempt}"  # a fresh store for a fresh try
             self.hub.append(LocalNatsServer(store, node.client_port, hub_config(
-                node, self.nodes, self.sites, self.secret, str(store),
+                node, self.nodes, self.sites, include, str(store), store,
                 http_port=node.monitor_port)))
         for server in self.hub:
             server.start(timeout=30)
 
     def url(self, site: str) -> str:
-        return self.site_servers[site].url
+        """The site's own server, without a user: each service brings its own."""
+        return self.site_servers[site].address
 
     def node_serving(self, site: str) -> int:
         """Which hub node the site's leafnode is connected to now (from its /leafz)."""
@@ -168,7 +175,7 @@ class LocalHub:
 
     def hub_url(self, node: int, site: str) -> str:
         port = self.nodes[node].client_port
-        return f"nats://{site}:{site_password(site, self.secret)}@127.0.0.1:{port}"
+        return f"nats://{site}:{self.secrets.password(site)}@127.0.0.1:{port}"
 
     def stop(self) -> None:
         for server in [*self.site_servers.values(), *self.hub]:

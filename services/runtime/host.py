@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-import nats
 import nats.errors
 import structlog
 import uvicorn
@@ -31,6 +30,7 @@ from services.runtime.consumer import Handler, RetryPolicy, TrackedConsumer
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.http import service_api
 from services.runtime.keys import KeyRing, Verifier, site_sealer
+from services.runtime.nats_client import connect
 from services.runtime.projections import Projection
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings
@@ -157,8 +157,8 @@ class ServiceHost:
 
     async def start(self) -> None:
         structlog.contextvars.bind_contextvars(service=self.service, site=self.site)
-        self.nc = await nats.connect(self.settings.nats_url, name=f"{self.service}-{self.site}",
-                                     max_reconnect_attempts=-1)
+        self.nc = await connect(self.settings, self.service, f"{self.service}-{self.site}",
+                                max_reconnect_attempts=-1)
         await ensure_site_streams(self.js, self.site, self.settings.topology, self.sites)
         self.relay = OutboxRelay(self.store, self.js, self.site, self.service, self.sealer,
                                  self.clock, verifier=self.verifier,

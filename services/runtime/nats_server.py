@@ -50,6 +50,7 @@ class LocalNatsServer:
         self.port = port or free_port()
         self.config, self.user, self.password = config, user, password
         self.max_payload = max_payload
+        self.passwords: dict[str, str] = {}  # of the users its configuration knows, by name
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -60,6 +61,11 @@ class LocalNatsServer:
     def url(self) -> str:
         if self.user:
             return f"nats://{self.user}:{self.password}@127.0.0.1:{self.port}"
+        return self.address
+
+    @property
+    def address(self) -> str:
+        """The URL without a user, for clients that bring their own."""
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 10.0) -> Self:

@@ -12,7 +12,17 @@ from nats.js import JetStreamContext
 from nats.js.api import ExternalStream, StreamConfig, StreamSource
 from nats.js.errors import BadRequestError
 
-from contracts.subjects import admitted_stream, dead_letter_stream, inbox_stream, own_stream
+from contracts.subjects import (
+    admitted_into,
+    admitted_stream,
+    carried_from,
+    carried_to,
+    dead_letter_stream,
+    dead_letters_of,
+    inbox_stream,
+    own_events,
+    own_stream,
+)
 
 DUPLICATE_WINDOW_SECONDS = 120.0
 
@@ -26,21 +36,28 @@ def outbox_stream(site: str) -> str:
     return f"TB_OUT_{site}"
 
 
+def sync_prefix(site: str) -> str:
+    """Where a site's inbox takes what it sources from the others' outboxes: subjects of its
+    own, so that no other site may listen in."""
+    return f"tb.sync.{site}"
+
+
 def site_stream_configs(site: str, topology: str = "single",
                         others: tuple[str, ...] = ()) -> list[StreamConfig]:
     if topology == "hub":
         return [*_own_and_local(site), StreamConfig(
-            name=outbox_stream(site), subjects=[f"tb.to.*.{site}.>"],
+            name=outbox_stream(site), subjects=[carried_from(site)],
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
         ), StreamConfig(
             name=inbox_stream(site), duplicate_window=DUPLICATE_WINDOW_SECONDS,
-            sources=[StreamSource(name=outbox_stream(other), filter_subject=f"tb.to.{site}.>",
-                                  external=ExternalStream(api=f"$JS.{domain(other)}.API"))
+            sources=[StreamSource(name=outbox_stream(other), filter_subject=carried_to(site),
+                                  external=ExternalStream(api=f"$JS.{domain(other)}.API",
+                                                       deliver=sync_prefix(site)))
                      for other in others if other != site],
         )]
     return [*_own_and_local(site), StreamConfig(
         name=inbox_stream(site),
-        subjects=[f"tb.to.{site}.>"],
+        subjects=[carried_to(site)],
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
     )]
 
@@ -49,17 +66,17 @@ def _own_and_local(site: str) -> list[StreamConfig]:
     return [
         StreamConfig(
             name=own_stream(site),
-            subjects=[f"tb.{site}.>"],
+            subjects=[own_events(site)],
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
         ),
         StreamConfig(
             name=admitted_stream(site),
-            subjects=[f"tb.in.{site}.>"],
+            subjects=[admitted_into(site)],
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
         ),
         StreamConfig(
             name=dead_letter_stream(site),
-            subjects=[f"tb.dlq.{site}.>"],
+            subjects=[dead_letters_of(site)],
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
         ),
     ]

@@ -19,6 +19,7 @@ from tongban.topology import render
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 HUB = ("hub-1", "hub-2", "hub-3")
+RENDERED = ROOT / "deploy" / "nats" / "secrets"  # made by `tongban deploy render`, not committed
 SITE_NATS = tuple(f"nats-{site}" for site in DEMO_SITES)
 INFRA = (*HUB, *SITE_NATS, "postgres")
 SITE_SERVICES = [f"{service}-{site}" for site in DEMO_SITES for service in SERVICES]
@@ -92,9 +93,16 @@ def test_everything_is_on_the_tongban_network(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SITE_SERVICES)
-def test_service_gets_its_settings_from_its_site_env_file(name: str) -> None:
-    site = name.rsplit("-", 1)[1]
-    assert env_files(name) == [ROOT / "deploy" / "sites" / f"{site}.env"]
+def test_service_gets_its_settings_from_its_site_env_file_and_its_nats_login_from_render(
+    name: str, tmp_path: Path,
+) -> None:
+    site, service = name.rsplit("-", 1)[1], name.rsplit("-", 1)[0]
+    assert env_files(name) == [ROOT / "deploy" / "sites" / f"{site}.env", RENDERED / f"{site}.env"]
+    render(tmp_path, DEMO_SITES)
+    login = read_env_file(tmp_path / "secrets" / f"{site}.env")
+    assert login[f"TB_{service.upper()}_NATS_USER"] == f"{site}-{service}"
+    assert login[f"TB_{service.upper()}_NATS_PASSWORD"] == (
+        tmp_path / "secrets" / f"{site}-{service}.password").read_text()
 
 
 @pytest.mark.parametrize("name", [*SITE_SERVICES, *INFRA])
@@ -111,11 +119,13 @@ def test_host_ports_follow_the_tongban_up_layout() -> None:
 
 
 @pytest.mark.parametrize("name", [*SITE_SERVICES, *INFRA])
-def test_every_referenced_file_exists(name: str) -> None:
+def test_every_referenced_file_exists_or_is_made_by_render(name: str) -> None:
     for path in env_files(name):
-        assert path.is_file(), path
+        assert path.is_file() or path.parent == RENDERED, path
     for volume in spec(name).get("volumes", []):
         source = volume.split(":")[0]
+        if source.startswith("./deploy/nats/secrets/"):
+            continue
         if source.startswith("."):
             assert (ROOT / source).exists(), source
         else:
@@ -210,12 +220,19 @@ def test_every_secret_file_is_under_deploy_secrets_and_never_committed() -> None
 
 
 @pytest.mark.parametrize("name", INFRA[:-1])
-def test_each_nats_server_runs_its_rendered_config_which_nats_server_accepts(name: str) -> None:
+def test_each_nats_server_runs_its_rendered_config_which_nats_server_accepts(
+    name: str, tmp_path: Path,
+) -> None:
     file = "site-" + name.split("-", 1)[1] if name.startswith("nats-") else name
     conf = ROOT / "deploy" / "nats" / f"{file}.conf"
     assert spec(name)["command"] == ["-c", f"/etc/nats/{file}.conf"]
     assert f"./deploy/nats/{file}.conf:/etc/nats/{file}.conf:ro" in spec(name)["volumes"]
-    checked = run(nats_server_binary(), "-c", str(conf), "-t")
+    include = next(line.split('"')[1] for line in conf.read_text().splitlines()
+                   if line.startswith("include "))
+    assert f"./deploy/nats/{include}:/etc/nats/{include}:ro" in spec(name)["volumes"]
+    render(tmp_path, DEMO_SITES)  # the passwords are made by render, never committed
+    (tmp_path / conf.name).write_text(conf.read_text())
+    checked = run(nats_server_binary(), "-c", str(tmp_path / conf.name), "-t")
     assert checked.returncode == 0, checked.stderr
 
 
@@ -223,19 +240,41 @@ def test_the_nats_configs_are_what_deploy_render_makes_from_the_directory(
     tmp_path: Path,
 ) -> None:
     """Rendered, not written by hand: the committed files cannot drift from the renderer."""
-    for path in render(tmp_path, DEMO_SITES, "change-me-before-use"):
+    for path in render(tmp_path, DEMO_SITES):
         assert path.read_text() == (ROOT / "deploy" / "nats" / path.name).read_text(), path.name
 
 
-def test_the_hub_is_three_clustered_nodes_and_every_site_leafs_to_all_three() -> None:
+def test_every_nats_password_is_random_per_deployment_and_kept_out_of_the_configs(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    configs = render(first, DEMO_SITES)
+    render(second, DEMO_SITES)
+    passwords = {p.name: p.read_text() for p in (first / "secrets").glob("*.password")}
+    assert {f"{site}.password" for site in DEMO_SITES} <= set(passwords)
+    assert f"{DEMO_SITES[0]}-routing.password" in passwords
+    assert len(set(passwords.values())) == len(passwords)
+    for name, password in passwords.items():
+        assert (second / "secrets" / name).read_text() != password
+        assert all(password not in c.read_text() for c in configs)
+    render(first, DEMO_SITES)  # again: the deployment keeps its passwords
+    assert {p.name: p.read_text() for p in (first / "secrets").glob("*.password")} == passwords
+    assert "secrets/" in (ROOT / "deploy" / "nats" / ".gitignore").read_text()
+
+
+def test_the_hub_is_three_clustered_nodes_and_every_site_leafs_to_all_three(
+    tmp_path: Path,
+) -> None:
     nats = ROOT / "deploy" / "nats"
     for node in HUB:
         text = (nats / f"{node}.conf").read_text()
         assert all(f"nats-route://{other}:6222" in text for other in HUB if other != node)
+    render(tmp_path, DEMO_SITES)
     for site in DEMO_SITES:
         text = (nats / f"site-{site}.conf").read_text()
-        assert f"domain: S{site}" in text
-        assert all(f"@{node}:7422" in text for node in HUB)
+        assert f"domain: S{site}" in text and "urls: $HUB_URLS" in text
+        urls = (tmp_path / "secrets" / f"site-{site}.conf").read_text()  # the site's password
+        assert all(f"@{node}:7422" in urls for node in HUB)
 
 
 def test_image_runs_tongban_as_a_non_root_user() -> None:

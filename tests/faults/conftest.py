@@ -24,7 +24,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 async def two_sites_sqlite(nats_server: LocalNatsServer, tmp_path: Path) -> AsyncIterator[Stack]:
     """The five services of Yantai and Qingdao in the test's loop, on SQLite; a scenario may
     stop them itself to read their stores."""
-    stack = Stack(settings_factory(nats_server.url, {"data_dir": tmp_path / "data"}))
+    stack = Stack(settings_factory(nats_server, {"data_dir": tmp_path / "data"}))
     await stack.start([YANTAI, QINGDAO])
     yield stack
     if not all(h.store.closed for h in stack.hosts.values()):

@@ -97,9 +97,9 @@ async def times_seen(stack: Stack, cases: list[str]) -> dict[str, Counter[str]]:
 async def stream_repeats(stack: Stack) -> int:
     """Messages that are in a stream a second time (one `Nats-Msg-Id` twice): a re-send the
     duplicate window should have dropped."""
-    js = stack.host(YANTAI, "intake").js
     repeats = 0
     for site in (YANTAI, QINGDAO):
+        js = stack.host(site, "intake").js  # each site's streams, as its own services see them
         for stream in (own_stream(site), inbox_stream(site), admitted_stream(site)):
             state = (await js.stream_info(stream)).state
             ids: Counter[str] = Counter()

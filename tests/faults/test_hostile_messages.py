@@ -53,14 +53,22 @@ async def run_cases(stack: Stack, count: int) -> list[str]:
 
 
 async def send_hostile(stack: Stack, count: int) -> dict[tuple[str, int], str]:
-    """Publishes them; returns each one's (stream, sequence) with its kind."""
-    js = stack.host(YANTAI, "intake").js
+    """Publishes them, each as a service that may publish on its subject (one gone rogue);
+    returns each one's (stream, sequence) with its kind."""
     sent: dict[tuple[str, int], str] = {}
     for hostile in stream_of(count, HandSealer()):
+        js = stack.host(*publisher(hostile.subject)).js
         ack = await js.publish(hostile.subject, hostile.data, headers=hostile.headers or None)
         sent[(ack.stream, ack.seq)] = hostile.kind
         await asyncio.sleep(0)
     return sent
+
+
+def publisher(subject: str) -> tuple[str, str]:
+    """The site and service that may publish on a subject: the owner of its own events, the
+    sending site's routing for its parties' inboxes."""
+    parts = subject.split(".")
+    return (parts[3], "routing") if parts[1] == "to" else (parts[1], parts[2])
 
 
 async def replay_a_real_message(stack: Stack) -> tuple[str, int]:

@@ -46,7 +46,7 @@ async def window(store_overrides: dict[str, Any], clock: FakeClock
 async def three_sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any],
                       clock: FakeClock) -> AsyncIterator[Stack]:
     """Yantai receives, Qingdao decides and delivers, Harbin is running and party to nothing."""
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start(["370671"], ["intake", "routing", "delivery"], clock)
     await stack.start(["370202"], ["routing", "approval", "delivery"], clock)
     await stack.start(["230102"], ["routing", "delivery"], clock)

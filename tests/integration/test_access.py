@@ -48,7 +48,7 @@ QUERY_VALUES = {"at": "2026-11-26T09:30:00+08:00", "reason": "核查投诉材料
 
 @pytest.fixture
 async def yantai(nats_server: LocalNatsServer, tmp_path: Any) -> Any:
-    stack = Stack(settings_factory(nats_server.url, {"store": "sqlite",
+    stack = Stack(settings_factory(nats_server, {"store": "sqlite",
                                                      "data_dir": tmp_path / "data"}))
     await stack.start([YANTAI])
     yield stack

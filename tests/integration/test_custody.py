@@ -32,7 +32,7 @@ REGISTRY_CLERK = staff("370202-R03", "delivery")
 @pytest.fixture
 async def sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock
                 ) -> AsyncIterator[Stack]:
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start([A], ["intake", "routing", "ledger"], clock)
     await stack.start([B], ["routing", "approval", "ledger"], clock)
     await stack.start([C], ["routing", "ledger"], clock)

@@ -231,7 +231,7 @@ async def test_a_result_without_paper_is_explained_at_the_window_and_completes_t
     chen_jing = {"kind": "person", "name": "陈静", "id_number": CHEN_JING_ID,
                  "phone": "13953561234"}
     zhifu_approver = staff("370602-A03", "approver")
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     try:
         await stack.start([A], ["intake", "routing", "delivery"], clock)
         await stack.start([D], ["routing", "approval", "delivery"], clock)

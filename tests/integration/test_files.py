@@ -46,7 +46,7 @@ SCAN = (b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"
 async def sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock
                 ) -> AsyncIterator[Stack]:
     limits = {**store_overrides, "files_max_bytes": 64 * 1024}
-    stack = Stack(settings_factory(nats_server.url, limits))
+    stack = Stack(settings_factory(nats_server, limits))
     await stack.start([A], ["intake", "routing"], clock)
     await stack.start([B], ["routing", "approval", "delivery"], clock)
     await stack.start([C], ["routing"], clock)

@@ -32,6 +32,7 @@ from tests.support.stack import (
     accept_with_every_material,
     approve,
     eventually,
+    nats_login,
     take_in_and_accept,
 )
 from tongban.topology import LocalHub
@@ -50,7 +51,8 @@ async def hub(tmp_path: Path) -> AsyncIterator[LocalHub]:
 @pytest.fixture
 async def sites(hub: LocalHub, tmp_path: Path) -> AsyncIterator[Stack]:
     def settings_for(service: str, site: str) -> ServiceSettings:
-        return for_service(service, site=site, nats_url=hub.url(site),  # type: ignore[arg-type]
+        return for_service(service, site=site,  # type: ignore[arg-type]
+                           **nats_login(hub.site_servers[site], site, service),
                            topology="hub", data_dir=tmp_path / "data",
                            retry_initial_seconds=0.01)
     stack = Stack(settings_for)

@@ -38,7 +38,7 @@ def approver(site: str) -> dict[str, str]:
 @pytest.fixture
 async def sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock
                 ) -> AsyncIterator[Stack]:
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start([A], ["intake", "routing", "approval", "ledger"], clock)
     await stack.start([B, D], ["routing", "approval"], clock)
     await stack.start([C], ["routing"], clock)
@@ -138,7 +138,7 @@ def _reported(host: Any, case_id: str, parts: int) -> bool:
 async def test_killing_the_coordinator_mid_case_resumes_with_no_step_lost_or_repeated(
     nats_server: LocalNatsServer, store_overrides: dict[str, Any],
 ) -> None:
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start([A], ["intake", "approval"])
     await stack.start([B, D], ["routing", "approval"])
     coordinator, url = await asyncio.to_thread(serve, "routing", A, nats_server.url,

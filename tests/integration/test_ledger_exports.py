@@ -28,7 +28,7 @@ BAIT = {"kind": "company", "name": FORMULA, "credit_code": "913706027654032157",
 @pytest.fixture
 async def yantai(nats_server: LocalNatsServer, store_overrides: dict[str, Any]
                  ) -> AsyncIterator[Stack]:
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start([A], ["intake", "ledger"], FakeClock())
     try:
         async with stack.client(A, "intake") as intake:

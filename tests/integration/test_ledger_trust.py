@@ -74,7 +74,7 @@ async def run_cases(stack: Stack, clock: FakeClock) -> list[str]:
 @pytest.fixture
 async def run(nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock
               ) -> AsyncIterator[tuple[Stack, list[str], dict[str, Any]]]:
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start([A, B], ["intake", "routing", "approval", "delivery", "ledger"], clock)
     try:
         yield stack, await run_cases(stack, clock), store_overrides
@@ -340,8 +340,8 @@ async def test_an_event_sealed_with_a_retired_key_is_refused_after_its_validity(
         event = sample("delivery.result_pushed_online.v1", case_id, acting_site=B)
         sealer = HandSealer()
         sealer_at = sealer.headers(event, chain=f"{B}>{A}", key_id=retired, at=signed_at)
-        await js.publish(inbox_subject(A, event), event.model_dump_json().encode(),
-                         headers=sealer_at)
+        await stack.host(B, "routing").js.publish(  # as Qingdao, which may send to Yantai
+            inbox_subject(A, event), event.model_dump_json().encode(), headers=sealer_at)
     await eventually(lambda: gateway.dead_lettered == before + 2)
     reasons = [letter.reason for letter in (await DeadLetters(js, A).read_all())[-2:]]
     assert reasons[0].startswith("seal broken: key 370202-2025 not valid at 2026-11-26")
@@ -393,7 +393,7 @@ async def test_a_case_message_sent_again_after_a_restart_is_dropped_and_verify_s
     await stack.start([A], ["ledger"], clock)
     restarted = stack.host(A, "ledger")
     headers = {k: v for k, v in (last.headers or {}).items() if k != "Nats-Msg-Id"}
-    replay = await restarted.js.publish(last.subject, last.data,
+    replay = await stack.host(A, "intake").js.publish(last.subject, last.data,
                                         headers={**headers, "Nats-Msg-Id": "replay-1"})
     assert not replay.duplicate  # the stream keeps it: the ledger is the one to drop it
     [on_site] = [c for c in restarted.consumers if c.stream == own_stream(A)]

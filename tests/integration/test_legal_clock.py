@@ -36,7 +36,7 @@ A, B = "370671", "370202"
 async def test_warning_and_overdue_fire_once_each_across_a_restart(
     nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock,
 ) -> None:
-    settings_for = settings_factory(nats_server.url, store_overrides)
+    settings_for = settings_factory(nats_server, store_overrides)
     stack = Stack(settings_for)
     await stack.start([A], ["intake", "routing", "ledger"], clock)
     await stack.start([B], ["routing", "approval"], clock)
@@ -82,7 +82,7 @@ async def test_warning_and_overdue_fire_once_each_when_the_approval_process_is_k
     nats_server: LocalNatsServer, store_overrides: dict[str, Any], tmp_path: Path,
 ) -> None:
     clock = FileClock(tmp_path / "now")  # read by the approval process and the stack alike
-    stack = Stack(settings_factory(nats_server.url, store_overrides), clock)
+    stack = Stack(settings_factory(nats_server, store_overrides), clock)
     await stack.start([A], ["intake", "routing"])
     await stack.start([B], ["routing"])
     process, url = await asyncio.to_thread(serve, "approval", B, nats_server.url,
@@ -122,7 +122,7 @@ async def _flag(approval: httpx.AsyncClient, case_id: str, flag: str) -> bool:
 async def test_a_supplement_asked_in_qingdao_is_taken_in_at_the_yantai_window_and_resumes_the_clock(
     nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock,
 ) -> None:
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start([A], ["intake", "routing"], clock)
     await stack.start([B], ["routing", "approval"], clock)
     try:

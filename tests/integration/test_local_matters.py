@@ -20,7 +20,7 @@ YANTAI_APPROVER = staff("370671-A02", "approver")
 async def test_a_local_online_matter_ends_completed_at_the_window_and_in_the_progress_query(
     nats_server: LocalNatsServer, store_overrides: dict[str, Any],
 ) -> None:
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start([YANTAI])
     try:
         async with (stack.client(YANTAI, "intake") as intake,

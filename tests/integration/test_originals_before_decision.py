@@ -33,7 +33,7 @@ DECISION = {"document_number": "370202注销〔2026〕118号", "opinion": "营�
 @pytest.fixture
 async def sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock
                 ) -> AsyncIterator[Stack]:
-    stack = Stack(settings_factory(nats_server.url, store_overrides), clock)
+    stack = Stack(settings_factory(nats_server, store_overrides), clock)
     await stack.start([A], ["intake", "routing"])
     await stack.start([B], ["routing", "approval"])
     yield stack

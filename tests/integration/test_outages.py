@@ -27,7 +27,7 @@ YANTAI, QINGDAO = "370671", "370202"
 @pytest.fixture
 async def yantai_alone(nats_server: LocalNatsServer, store_overrides: dict[str, Any]
                        ) -> AsyncIterator[Stack]:
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start([YANTAI])
     yield stack
     await stack.stop()

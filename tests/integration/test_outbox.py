@@ -98,7 +98,7 @@ async def test_events_saved_before_a_sigkill_are_published_after_restart_exactly
     total = await asyncio.to_thread(take_in_cases, settings, 300)
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
-    routing = Stack(settings_factory(nats_server.url, store_overrides))
+    routing = Stack(settings_factory(nats_server, store_overrides))
     await ensure_site_streams(js, QINGDAO)
     await routing.start([YANTAI], ["routing"])
 

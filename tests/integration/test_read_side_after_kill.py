@@ -96,7 +96,7 @@ async def test_ledger_killed_mid_batch_keeps_tables_equal_to_their_rebuild_and_e
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     clock = RunningClock()
-    window = Stack(settings_factory(nats_server.url, store_overrides), clock)
+    window = Stack(settings_factory(nats_server, store_overrides), clock)
     try:
         await ensure_site_streams(js, QINGDAO)  # routed there; no service of Qingdao runs
         await window.start([YANTAI], ["intake", "routing"])  # the burst leaves the window

@@ -20,7 +20,7 @@ A, B = "370671", "370202"
 @pytest.fixture
 async def sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any], clock: FakeClock
                 ) -> AsyncIterator[Stack]:
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start([A], ["intake", "routing"], clock)
     await stack.start([B], ["routing"], clock)
     yield stack

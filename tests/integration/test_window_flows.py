@@ -14,7 +14,6 @@ import pytest
 from services.directory import load_directory
 from services.intake.domain.visit import Visit
 from services.runtime.nats_server import LocalNatsServer
-from services.runtime.streams import ensure_site_streams
 from tests.integration.test_window_http import HAIAN, open_case
 from tests.support.applicant import query_code_of
 from tests.support.clock import FakeClock
@@ -166,10 +165,9 @@ async def test_the_clock_terminates_a_tolerant_acceptance_whose_promise_lapsed(
 async def exchange(nats_server: LocalNatsServer, store_overrides: dict[str, Any]
                    ) -> AsyncIterator[Stack]:
     """Yantai's window and exchange; the exchanges of Qingdao and Haidian to admit cases."""
-    stack = Stack(settings_factory(nats_server.url, store_overrides))
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start(["370671"], ["intake", "routing"])
     await stack.start(["370202", "110108"], ["routing"])
-    await ensure_site_streams(stack.host("370671", "routing").js, "110108")
     yield stack
     await stack.stop()
 

@@ -14,9 +14,11 @@ from typing import Any
 import httpx
 
 from services.runtime.host import ServiceHost
+from services.runtime.nats_server import LocalNatsServer
 from services.runtime.settings import ServiceSettings, for_service
 from tests.support.clock import RunningClock
 from tests.support.staff import on_duty, staff
+from tongban.nats_permissions import service_user
 from tongban.registry import BUILDERS
 
 WINDOW_CLERK = staff("370671-W01", "window")
@@ -65,12 +67,23 @@ def read_side_drift(host: ServiceHost) -> list[str]:
             if len(set(host.store.rows_digests(t))) > 1]
 
 
-def settings_factory(nats_url: str, store_overrides: dict[str, Any]) -> Callable[
+def settings_factory(server: LocalNatsServer, store_overrides: dict[str, Any]) -> Callable[
         [str, str], ServiceSettings]:
+    """Each service on the server as its own user, when the server has users."""
     def settings_for(service: str, site: str) -> ServiceSettings:
-        return for_service(service, site=site, nats_url=nats_url,  # type: ignore[arg-type]
+        return for_service(service, site=site,  # type: ignore[arg-type]
+                           **nats_login(server, site, service),
                            retry_initial_seconds=0.01, **store_overrides)
     return settings_for
+
+
+def nats_login(server: LocalNatsServer, site: str, service: str) -> dict[str, Any]:
+    """The settings that connect a service to `server` as its own user."""
+    user = service_user(site, service)
+    if user not in server.passwords:
+        return {"nats_url": server.url}
+    return {"nats_url": server.address, "nats_user": user,
+            "nats_password": server.passwords[user]}
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:

@@ -11,9 +11,8 @@ import pytest
 from services.directory import load_directory
 from services.runtime.secrets import SecretsRefused, run_mode
 from services.runtime.settings import for_service
-from tongban.preflight import check_before_start
+from tongban.preflight import EXAMPLE_HUB_SECRET, check_before_start, site_password
 from tongban.site_keys import new_seed, read_sites, site_entry, write_directory
-from tongban.topology import EXAMPLE_HUB_SECRET, site_password
 
 QINGDAO = "370202"
 PASSWORD = "Hs4-bN7q-Zt2w-Pc6m"
