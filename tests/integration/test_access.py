@@ -166,6 +166,7 @@ async def test_a_refusal_names_the_rule_in_chinese_and_is_logged_with_who_and_wh
 async def test_a_clerk_signs_in_at_the_issuer_and_works_with_the_token_it_gives(
         yantai: Stack) -> None:
     SUITE_ISSUER.accounts.add("370671-W07", "韩雪", YANTAI, ("window",), "窗口七号-正确的密码-2026")
+    SUITE_ISSUER.clock = yantai.clock  # the tokens' times are those of the services
     async with httpx.AsyncClient(base_url=SUITE_ISSUER.url) as issuer:
         wrong = await issuer.post("/token", data={"grant_type": "password",
                                                   "username": "370671-W07", "password": "x"})
@@ -173,6 +174,7 @@ async def test_a_clerk_signs_in_at_the_issuer_and_works_with_the_token_it_gives(
             "grant_type": "password", "username": "370671-W07", "password": "窗口七号-正确的密码-2026"})
         renewed = await issuer.post("/token", data={
             "grant_type": "refresh_token", "refresh_token": signed_in.json()["refresh_token"]})
+    SUITE_ISSUER.clock = RunningClock()
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
     assert signed_in.status_code == 200 and signed_in.json()["expires_in"] == 15 * 60
     async with yantai.client(YANTAI, "intake") as intake:

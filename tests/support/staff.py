@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,6 +39,7 @@ class SuiteIssuer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.home = Path(tempfile.mkdtemp(prefix="tb-issuer-"))
         self.accounts = Accounts(self.home / "staff.json")
+        self.clock: Callable[[], datetime] = RunningClock()  # a test signing in sets its own
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -46,7 +48,7 @@ class SuiteIssuer:
         return access_token(key or self.key, self.url, claims, issued_at, lifetime)
 
     def start(self) -> None:
-        api = issuer_api(self.url, self.key, self.accounts, RunningClock())
+        api = issuer_api(self.url, self.key, self.accounts, lambda: self.clock())
         self._server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=self.port,
                                                      log_level="warning", lifespan="off"))
         self._thread = threading.Thread(target=self._server.run, name="suite-issuer",
