@@ -68,32 +68,36 @@ class MissLimits:
 
 
 class MissLimiter:
-    """Misses per case number and per address within a sliding window. Used from the event
-    loop only: a check and the count of the attempt it lets through happen without an await
-    between them, so requests sent at once cannot all pass one check."""
+    """Misses per subject (a case number; a staff account at sign-in) and per address within
+    a sliding window. Used from the event loop only: a check and the count of the attempt it
+    lets through happen without an await between them, so requests sent at once cannot all
+    pass one check. `miss`: what a wrong answer raises; `refusal`: what is raised past a limit,
+    given the seconds to wait."""
 
-    def __init__(self, clock: Callable[[], datetime], limits: MissLimits) -> None:
-        self.clock, self.limits = clock, limits
+    def __init__(self, clock: Callable[[], datetime], limits: MissLimits,
+                 miss: type[Exception] = CaseNumberUnknown,
+                 refusal: Callable[[int], Exception] = TooManyMisses) -> None:
+        self.clock, self.limits, self.miss, self.refusal = clock, limits, miss, refusal
         self._misses: OrderedDict[Key, deque[datetime]] = OrderedDict()  # by last miss
 
     def __len__(self) -> int:
         return len(self._misses)
 
-    async def attempt(self, case_number: str, address: str,
+    async def attempt(self, subject: str, address: str,
                       answer: Callable[[], Awaitable[T]]) -> T:
         """Run `answer` unless a limit is reached. It counts as a miss from its start, so that
         attempts sent together are counted together; a right answer is then forgiven."""
         now = self.clock()
-        keys = self._keys(case_number, address)
+        keys = self._keys(subject, address)
         wait = max(self._wait(key, limit, now) for key, limit in keys)
         if wait > 0:
-            raise TooManyMisses(math.ceil(wait))
+            raise self.refusal(math.ceil(wait))
         for key, limit in keys:
             self._count(key, limit, now)
         self._expire(now)
         try:
             found = await answer()
-        except CaseNumberUnknown:
+        except self.miss:
             raise
         except BaseException:
             self._forgive(keys, now)  # not an answer at all: nothing to count
@@ -101,8 +105,8 @@ class MissLimiter:
         self._forgive(keys, now)
         return found
 
-    def _keys(self, case_number: str, address: str) -> list[tuple[Key, int]]:
-        return [(("case", case_number), self.limits.per_case),
+    def _keys(self, subject: str, address: str) -> list[tuple[Key, int]]:
+        return [(("subject", subject), self.limits.per_case),
                 (("address", address), self.limits.per_address)]
 
     def _wait(self, key: Key, limit: int, now: datetime) -> float:
