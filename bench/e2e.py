@@ -1,5 +1,6 @@
 """End to end on the embedded stack: two sites, five service processes each (as `tongban up`
-runs them), one nats-server; cases of 王强's licence change driven at offered rates through
+runs them, each its own NATS user, its staff signed in at the local issuer), one
+nats-server; cases of 王强's licence change driven at offered rates through
 intake → routing → approval → delivery → ledger, and the time of every hand-off read off the
 bus itself (a core NATS subscription to `tb.>` timestamps each event as it is published).
 
@@ -24,7 +25,9 @@ from typing import Any
 import httpx
 import nats
 
-from services.runtime.nats_server import LocalNatsServer, free_port
+from services.runtime.nats_server import free_port
+from tongban.nats_auth import Secrets
+from tongban.single import start_single
 from tongban.stack import (
     ServiceProcessSpec,
     plan,
@@ -265,11 +268,14 @@ async def run(rates: list[float], seconds: float, out: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         (data / "logs").mkdir()
-        server = LocalNatsServer(data / "nats").start()
+        # Each service as its own NATS user, as deployed; the bench watches as the tests' user.
+        server = start_single(data / "nats", (A, B), Secrets(data / "nats-secrets"),
+                              tests_user=True)
         specs: list[ServiceProcessSpec] = plan((A, B), 0)
         demo_accounts(data / "issuer", (A, B))
         issuer, issuer_process = spawn_issuer(free_port(), data)
-        children = [spawn(spec, server.url, data, issuer) for spec in specs]
+        children = [spawn(spec, server.address, data, issuer, "single", server.passwords)
+                    for spec in specs]
         signed_in = signing_in(issuer, data)
         try:
             await asyncio.to_thread(wait_ready, specs)
