@@ -93,16 +93,19 @@ def test_everything_is_on_the_tongban_network(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SITE_SERVICES)
-def test_service_gets_its_settings_from_its_site_env_file_and_its_nats_login_from_render(
+def test_service_signs_in_to_nats_as_its_own_user_with_the_password_render_made(
     name: str, tmp_path: Path,
 ) -> None:
     site, service = name.rsplit("-", 1)[1], name.rsplit("-", 1)[0]
-    assert env_files(name) == [ROOT / "deploy" / "sites" / f"{site}.env", RENDERED / f"{site}.env"]
-    render(tmp_path, DEMO_SITES)
-    login = read_env_file(tmp_path / "secrets" / f"{site}.env")
-    assert login[f"TB_{service.upper()}_NATS_USER"] == f"{site}-{service}"
-    assert login[f"TB_{service.upper()}_NATS_PASSWORD"] == (
-        tmp_path / "secrets" / f"{site}-{service}.password").read_text()
+    assert env_files(name) == [ROOT / "deploy" / "sites" / f"{site}.env"]
+    env, secret = site_env(site), f"nats-{site}-{service}-password"
+    assert env[f"TB_{service.upper()}_NATS_USER"] == f"{site}-{service}"
+    assert env[f"TB_{service.upper()}_NATS_PASSWORD_FILE"] == f"{RUN_SECRETS}/{secret}"
+    assert secret in spec(name)["secrets"]
+    password_file = COMPOSE["secrets"][secret]["file"]
+    assert password_file == f"./deploy/nats/secrets/{site}-{service}.password"
+    render(tmp_path, DEMO_SITES)  # what `tongban deploy render` makes there
+    assert (tmp_path / "secrets" / f"{site}-{service}.password").read_text()
 
 
 @pytest.mark.parametrize("name", [*SITE_SERVICES, *INFRA])
@@ -166,6 +169,8 @@ def test_env_file_points_the_service_at_the_compose_postgres(
 ) -> None:
     mounted = mounted_secrets(tmp_path, f"{service}-{site}")
     for key, value in site_env(site).items():
+        if not key.startswith(f"TB_{service.upper()}_"):
+            continue  # another service's, with its own secrets
         monkeypatch.setenv(key, str(mounted[value]) if key.endswith("_FILE") else value)
     settings = for_service(service, site=site)
     postgres = spec("postgres")["environment"]
@@ -185,10 +190,10 @@ def test_every_service_runs_in_production_mode_with_its_own_sites_secrets(name: 
     """Production: a development key or default password stops it (tongban/preflight.py)."""
     site = name.rsplit("-", 1)[1]
     assert spec(name)["environment"]["TB_ENV"] == "production"
-    assert sorted(spec(name)["secrets"]) == sorted(
-        ["postgres-password", f"{site}-signing-key-seed", f"nats-{site}-password"])
-    mounted = {f"{RUN_SECRETS}/{secret}" for secret in spec(name)["secrets"]}
     service = name.rsplit("-", 1)[0].upper()
+    assert sorted(spec(name)["secrets"]) == sorted([
+        "postgres-password", f"{site}-signing-key-seed", f"nats-{site}-{service.lower()}-password"])
+    mounted = {f"{RUN_SECRETS}/{secret}" for secret in spec(name)["secrets"]}
     env = site_env(site)
     for field in ("SIGNING_KEY_SEED", "NATS_PASSWORD", "POSTGRES_PASSWORD"):
         assert env[f"TB_{service}_{field}_FILE"] in mounted
@@ -209,12 +214,14 @@ def test_no_secret_value_is_written_in_the_compose_file_or_the_env_files() -> No
     assert written == []
 
 
-def test_every_secret_file_is_under_deploy_secrets_and_never_committed() -> None:
+def test_every_secret_file_is_made_for_the_deployment_and_never_committed() -> None:
+    """The operator's (deploy/secrets) and those `tongban deploy render` makes (NATS)."""
     files = [secret["file"] for secret in COMPOSE["secrets"].values()]
-    assert files and all(f.startswith("./deploy/secrets/") for f in files)
+    assert files and all(f.startswith(("./deploy/secrets/", "./deploy/nats/secrets/"))
+                         for f in files)
     ignored = run("git", "check-ignore", *files, "deploy/directory/sites.json")
     assert ignored.stdout.split() == [*files, "deploy/directory/sites.json"]
-    tracked = run("git", "ls-files", "deploy/secrets", "deploy/directory")
+    tracked = run("git", "ls-files", "deploy/secrets", "deploy/nats/secrets", "deploy/directory")
     assert tracked.stdout == ""
     assert (ROOT / COMPOSE["configs"]["matters"]["file"]).is_file()  # the packaged catalogue
 

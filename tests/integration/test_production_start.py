@@ -79,7 +79,7 @@ def test_a_secret_file_that_is_not_there_is_named(tmp_path: Path) -> None:
 
 def generated_key(tmp_path: Path) -> tuple[str, Path, Path]:
     """`tongban keys generate` as the operator runs it: the key id, seed file, directory."""
-    seed_file, directory = tmp_path / "secrets" / "370671-signing-key-seed", tmp_path / "dir"
+    seed_file, directory = tmp_path / "deployment" / "370671-signing-key-seed", tmp_path / "dir"
     seed_file.parent.mkdir()
     made = tongban("keys", "generate", "--site", YANTAI, "--key-id", "370671-2026a",
                    "--valid-from", "2026-01-01T00:00:00+08:00", "--seed-file", str(seed_file),
@@ -96,14 +96,15 @@ def test_with_a_generated_key_and_secrets_in_files_it_starts_and_seals_with_that
     tmp_path: Path, nats_server: LocalNatsServer,
 ) -> None:
     key_id, seed_file, directory = generated_key(tmp_path)
-    password_file = tmp_path / "secrets" / "nats-370671-password"
-    password_file.write_text(NATS_PASSWORD + "\n")
+    password_file = tmp_path / "deployment" / "nats-370671-intake-password"
+    password_file.write_text(nats_server.passwords["370671-intake"] + "\n")
     port, log = free_port(), tmp_path / "intake.log"
     with log.open("wb") as out:
         service = subprocess.Popen(
             [sys.executable, "-m", "tongban",
-             *serve_args(tmp_path / "data", nats_server.url, port)],
+             *serve_args(tmp_path / "data", nats_server.address, port)],
             env={**os.environ, **production(signing_key_seed_file=str(seed_file),
+                                            nats_user="370671-intake",
                                             nats_password_file=str(password_file),
                                             catalogue_dir=str(directory))},
             stdout=out, stderr=subprocess.STDOUT)
