@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,10 +55,11 @@ class SuiteIssuer:
         self._thread = threading.Thread(target=self._server.run, name="suite-issuer",
                                         daemon=True)
         self._thread.start()
-        while not self._server.started:
-            if not self._thread.is_alive():
+        deadline = time.monotonic() + 30
+        while not self._server.started:  # time.sleep, not a timed wait: libfaketime hangs those
+            if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the suite's issuer did not start")
-            threading.Event().wait(0.02)
+            time.sleep(0.02)
         for service in SERVICES:
             os.environ[f"TB_{service.upper()}_AUTH_ISSUER"] = self.url
 
@@ -66,7 +68,7 @@ class SuiteIssuer:
             os.environ.pop(f"TB_{service.upper()}_AUTH_ISSUER", None)
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
-            self._thread.join(timeout=10)
+            self._thread.join()  # it stops within its 0.1 s tick; no timed wait (libfaketime)
         shutil.rmtree(self.home, ignore_errors=True)
 
 
