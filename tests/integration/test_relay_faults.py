@@ -8,6 +8,7 @@ import asyncio
 import base64
 import json
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -254,7 +255,8 @@ async def test_a_store_closed_on_the_loop_does_not_wait_for_a_call_still_waiting
         assert await asyncio.to_thread(busy.wait, 10)  # another thread: the limiter is the loop's
         waiting = asyncio.create_task(store.threads.run(lambda: None))
         await asyncio.sleep(0.1)  # the read now waits for a thread
-        threading.Timer(0.3, go_on.set).start()
+        # Not threading.Timer: under libfaketime a timed wait that nobody ends never ends.
+        threading.Thread(target=lambda: (time.sleep(0.3), go_on.set())).start()
         store.close()  # on the loop: returns once the running call has
         await holding
         with pytest.raises(StoreClosed):
