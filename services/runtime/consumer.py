@@ -310,7 +310,9 @@ class TrackedConsumer:
             check_envelope(envelope, event, self.site)
             seal = Seal.from_headers(msg.headers)
             self.verifier.check(seal, msg.data, event)
-        except (BadSubject, UnknownEventType, ValidationError) as error:
+        except ValidationError as error:
+            return Refusal(f"unreadable: {without_values(error)}")
+        except (BadSubject, UnknownEventType) as error:
             return Refusal(f"unreadable: {error}")
         except Rejected as error:
             return Refusal(f"refused: {error}")
@@ -409,3 +411,13 @@ def check_envelope(envelope: Envelope, event: DomainEvent, my_site: str) -> None
         )
     if envelope.to_site is not None and envelope.to_site != my_site:
         raise Rejected(f"addressed to {envelope.to_site}, not to this site {my_site}")
+
+
+def without_values(error: ValidationError) -> str:
+    """What is wrong with a message and where, never the values: a dead letter's reason is
+    read by operators and kept, and the field at fault may be an ID number or a name. The
+    rule's own message stays (pydantic's and ours name the rule, not the input)."""
+    faults = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']} "
+                       f"({e['type']})"
+                       for e in error.errors(include_url=False, include_input=False))
+    return f"{error.error_count()} invalid in {error.title}: {faults}"

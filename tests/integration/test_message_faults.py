@@ -4,6 +4,7 @@ goes to the dead letters with its reason, and the consumer goes on with the next
 from __future__ import annotations
 
 import asyncio
+import json
 from uuid import uuid4
 
 from nats.js import JetStreamContext
@@ -62,3 +63,35 @@ async def test_messages_whose_seal_headers_cannot_be_read_are_dead_lettered_and_
     assert "unreadable proof" in letters[3].reason
     assert ledger.host.store.load(CaseFile, good.case_id) is not None
     assert ledger.host.store.position(own_stream(YANTAI)) == 5
+
+
+async def test_a_dead_letter_says_which_field_is_wrong_and_never_its_value(
+    js: JetStreamContext, ledger: Ledger,
+) -> None:
+    """An opening whose legal representative's ID number fails its check digit: the reason
+    names the field and the rule, and holds neither the number nor the representative's name."""
+    event = sample("intake.case_opened.v1", uuid4())
+    body = json.loads(event.model_dump_json())
+    applicant = body["applicant"]
+    wrong = applicant["representative_id_number"][:-1] + "0"  # 3706…1233 → …1230
+    applicant["representative_id_number"] = wrong
+    await js.publish(own_subject(event), json.dumps(body, ensure_ascii=False).encode(),
+                     headers={**SEALS.headers(event), "Nats-Msg-Id": str(event.event_id)})
+    consumer = TrackedConsumer(
+        name="ledger-on-site-event", site=YANTAI, store=ledger.host.store, js=js,
+        stream=own_stream(YANTAI), subject=f"tb.{YANTAI}.>", handler=ledger.on_event,
+        dead_letters=DeadLetters(js, YANTAI), lock=asyncio.Lock(),
+        retry=RetryPolicy(initial_seconds=0.01, max_seconds=0.05, attempts=4),
+        verifier=verifier(), clock=FakeClock(THURSDAY_MORNING),
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+        letters = await eventually(lambda: DeadLetters(js, YANTAI).read_all(), timeout=10)
+    finally:
+        consumer.stop()
+        task.cancel()
+    (letter,) = letters
+    assert letter.reason.startswith("unreadable: 1 invalid in CaseOpened: applicant.")
+    assert "representative_id_number" in letter.reason
+    assert wrong not in letter.reason and wrong[:17] not in letter.reason
+    assert applicant["legal_representative"] not in letter.reason
