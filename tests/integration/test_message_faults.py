@@ -32,6 +32,17 @@ async def publish_with(js: JetStreamContext, changed: dict[str, str]) -> DomainE
     return event
 
 
+def ledger_consumer(js: JetStreamContext, ledger: Ledger) -> TrackedConsumer:
+    """Yantai's ledger reading its site's stream, retrying quickly."""
+    return TrackedConsumer(
+        name="ledger-on-site-event", site=YANTAI, store=ledger.host.store, js=js,
+        stream=own_stream(YANTAI), subject=f"tb.{YANTAI}.>", handler=ledger.on_event,
+        dead_letters=DeadLetters(js, YANTAI), lock=asyncio.Lock(),
+        retry=RetryPolicy(initial_seconds=0.01, max_seconds=0.05, attempts=4),
+        verifier=verifier(), clock=FakeClock(THURSDAY_MORNING),
+    )
+
+
 async def test_messages_whose_seal_headers_cannot_be_read_are_dead_lettered_and_the_rest_go_on(
     js: JetStreamContext, ledger: Ledger,
 ) -> None:
@@ -41,13 +52,7 @@ async def test_messages_whose_seal_headers_cannot_be_read_are_dead_lettered_and_
     await publish_with(js, {"Tb-Proof": "X" + "ab" * 32})  # neither left nor right
     good = await publish_with(js, {})
 
-    consumer = TrackedConsumer(
-        name="ledger-on-site-event", site=YANTAI, store=ledger.host.store, js=js,
-        stream=own_stream(YANTAI), subject=f"tb.{YANTAI}.>", handler=ledger.on_event,
-        dead_letters=DeadLetters(js, YANTAI), lock=asyncio.Lock(),
-        retry=RetryPolicy(initial_seconds=0.01, max_seconds=0.05, attempts=4),
-        verifier=verifier(), clock=FakeClock(THURSDAY_MORNING),
-    )
+    consumer = ledger_consumer(js, ledger)
     task = asyncio.create_task(consumer.run())
     try:
         await eventually(lambda: consumer.processed == 1, timeout=10)
@@ -77,13 +82,7 @@ async def test_a_dead_letter_says_which_field_is_wrong_and_never_its_value(
     applicant["representative_id_number"] = wrong
     await js.publish(own_subject(event), json.dumps(body, ensure_ascii=False).encode(),
                      headers={**SEALS.headers(event), "Nats-Msg-Id": str(event.event_id)})
-    consumer = TrackedConsumer(
-        name="ledger-on-site-event", site=YANTAI, store=ledger.host.store, js=js,
-        stream=own_stream(YANTAI), subject=f"tb.{YANTAI}.>", handler=ledger.on_event,
-        dead_letters=DeadLetters(js, YANTAI), lock=asyncio.Lock(),
-        retry=RetryPolicy(initial_seconds=0.01, max_seconds=0.05, attempts=4),
-        verifier=verifier(), clock=FakeClock(THURSDAY_MORNING),
-    )
+    consumer = ledger_consumer(js, ledger)
     task = asyncio.create_task(consumer.run())
     try:
         letters = await eventually(lambda: DeadLetters(js, YANTAI).read_all(), timeout=10)
