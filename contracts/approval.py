@@ -10,6 +10,7 @@ from pydantic import Field
 from contracts.base import DivisionCode, DomainEvent
 from contracts.delivery import ResultType
 from contracts.identity import Applicant
+from contracts.personal import Withheld
 from contracts.intake import DeliveryChannel
 
 
@@ -26,9 +27,10 @@ class CaseReceived(DomainEvent):
     max_days: int = 0  # the most the norms allow with extensions
     due_date: date | None = None
     due_provisional: bool = False
-    applicant: Applicant
+    applicant: Applicant | Withheld
     receiving_site: DivisionCode
     delivery_channel: DeliveryChannel
+    personal = ("applicant",)
 
 
 class CaseApproved(DomainEvent):

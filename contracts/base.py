@@ -42,6 +42,7 @@ class DomainEvent(BaseModel):
     service: ClassVar[str]
     name: ClassVar[str]
     published: ClassVar[bool] = True  # False for a service's private bookkeeping
+    personal: ClassVar[tuple[str, ...]] = ()  # fields sealed at rest and on the wire
 
     event_id: UUID
     case_id: UUID

@@ -8,12 +8,13 @@ identity check, and explains a result that is neither licence nor document.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from contracts.base import DivisionCode, DomainEvent, UtcDatetime
 from contracts.intake import DeliveryChannel
+from contracts.personal import Withheld
 
 ResultType = Literal["licence", "document", "none"]
 Recipient = Literal["applicant", "window"]
@@ -47,8 +48,9 @@ class DeliveryChoiceChanged(DomainEvent):
 
     service = "delivery"
     channel: DeliveryChannel
-    address: str | None = None  # for mail to the applicant
+    address: str | Withheld | None = None  # for mail to the applicant
     business_site: DivisionCode
+    personal = ("address",)
 
 
 class DeliveryChoiceTooLate(DomainEvent):
@@ -68,8 +70,9 @@ class ResultMailed(DomainEvent):
     to_site: DivisionCode  # the receiving site: its window, or the site of the applicant
     carrier: str = Field(min_length=1, max_length=40)
     tracking_number: str = Field(min_length=4, max_length=40)
-    address: str = Field(min_length=4, max_length=200)
-    addressee: str = Field(min_length=1, max_length=100)
+    address: Annotated[str, Field(min_length=4, max_length=200)] | Withheld
+    addressee: Annotated[str, Field(min_length=1, max_length=100)] | Withheld
+    personal = ("address", "addressee")
 
 
 class MailDelivered(DomainEvent):
@@ -77,9 +80,10 @@ class MailDelivered(DomainEvent):
 
     service = "delivery"
     tracking_number: str
-    signed_by: str
+    signed_by: str | Withheld
     signed_at: UtcDatetime
     receiving_site: DivisionCode
+    personal = ("signed_by",)
 
 
 class MailReturned(DomainEvent):
@@ -106,10 +110,11 @@ class ResultHandedToApplicant(DomainEvent):
 
     service = "delivery"
     collected_by: Collector
-    collector_name: str
+    collector_name: str | Withheld
     identity_method: str
-    document_number: str
+    document_number: str | Withheld
     from_site: DivisionCode
+    personal = ("collector_name", "document_number")
 
 
 class ResultFormExplained(DomainEvent):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import DivisionCode, DomainEvent
 from contracts.identity import Phone
+from contracts.personal import Withheld
 
 Scope = Literal["visit", "matter"]  # 一次一评 / 一事一评
 RatedUnit = Literal["window", "department"]
@@ -42,7 +43,8 @@ class ServiceRated(DomainEvent):
     served_by: str | None  # the window clerk of the visit; the department resolves its own
     level: int = Field(ge=1, le=5)
     comment: str = ""
-    evaluator: Evaluator
+    evaluator: Evaluator | Withheld
+    personal = ("evaluator",)
 
 
 class ReviewOpened(DomainEvent):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.base import DivisionCode, DomainEvent
 from contracts.files import FileRef
 from contracts.identity import Applicant
+from contracts.personal import Withheld
 
 DeliveryChannel = Literal["online", "mail_to_applicant", "pickup_at_window"]
 HandlingMode = Literal["online", "remote_proxy", "joint"]  # 全程网办 / 异地代收代办 / 多地联办
@@ -78,9 +79,10 @@ class _ApplicationFacts(DomainEvent):
     matter_code: str
     matter_name: str
     handling_mode: HandlingMode
-    applicant: Applicant
+    applicant: Applicant | Withheld
     receiving_site: DivisionCode
     delivery_channel: DeliveryChannel
+    personal = ("applicant",)
 
 
 class CaseOpened(_ApplicationFacts):
@@ -95,7 +97,8 @@ class ProxyServiceAuthorized(DomainEvent):
 
     service = "intake"
     kind: Literal["assisted", "proxy"]
-    mandate_number: str | None
+    mandate_number: str | Withheld | None
+    personal = ("mandate_number",)
     staff_id: str
 
 
@@ -112,7 +115,8 @@ class IdentityVerified(DomainEvent):
 
     service = "intake"
     subject: Literal["applicant", "legal_representative", "agent"]
-    person_name: str
+    person_name: str | Withheld
+    personal = ("person_name",)
     method: Literal["id_card_reader", "face_match", "document_check"]
 
 
@@ -130,8 +134,9 @@ class CommitmentSigned(DomainEvent):
 
     service = "intake"
     material_codes: list[str] = Field(min_length=1)
-    signed_by: str
+    signed_by: str | Withheld
     statement: str
+    personal = ("signed_by",)
 
 
 class FeeGuidanceGiven(DomainEvent):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.base import DivisionCode, DomainEvent, UtcDatetime
 from contracts.files import FileRef
 from contracts.identity import Applicant
+from contracts.personal import Withheld
 from contracts.intake import DeliveryChannel, HandlingMode, SubmittedItem
 
 
@@ -47,7 +48,8 @@ class _RouteFacts(DomainEvent):
     matter_code: str
     matter_name: str
     handling_mode: HandlingMode
-    applicant: Applicant
+    applicant: Applicant | Withheld
+    personal = ("applicant",)
     receiving_site: DivisionCode
     business_sites: list[DivisionCode] = Field(min_length=1)
     department: str

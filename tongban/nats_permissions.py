@@ -10,12 +10,18 @@ Everything not granted here is refused (the server denies by default once a user
   consumer on that site's outbox for the subjects addressed to it, and copy files into and
   out of that site's file bucket: never read, purge or delete anything else.
 
+Personal-data keys go by request and reply, never a stream: any service of a site may ask
+another site for a key (`tb.keys.<owner>.<site>`, so the owner knows who asks), routing alone
+answers for its own site, and only to the inbox that asked (`allow_responses`).
+
 Files are the one wide grant: a site's bucket holds the files of all its cases, named by their
 hash, and routing copies to and from its parties' buckets, so it may read any file of a party's
 bucket (never purge or delete one). Narrowing that needs a bucket per pair of sites.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from contracts.subjects import (
     admitted_into,
@@ -30,9 +36,10 @@ from contracts.subjects import (
 )
 from services.runtime.files import bucket
 from services.runtime.nats_client import inbox_prefix
+from services.runtime.personal.desk import key_subject
 from services.runtime.streams import domain, outbox_stream, sync_prefix
 
-Permissions = dict[str, dict[str, list[str]]]
+Permissions = dict[str, Any]
 FILE_USERS = ("intake", "routing")  # who stores, copies and serves scans
 SERVER_REPLIES = "$JSC.R.>"
 """Where one server's JetStream answers another's requests (creating a source's consumer):
@@ -74,7 +81,8 @@ def site_streams(site: str, topology: str) -> list[str]:
 
 def service_permissions(site: str, service: str, topology: str = "single",
                         sites: tuple[str, ...] = ()) -> Permissions:
-    publish = [own_events(site, service), dead_letters_of(site), api("INFO")]
+    publish = [own_events(site, service), dead_letters_of(site), api("INFO"),
+               key_subject("*", site)]
     if service == "routing":
         publish += [carried_from(site), admitted_into(site)]
     for stream in site_streams(site, topology):
@@ -84,8 +92,12 @@ def service_permissions(site: str, service: str, topology: str = "single",
     if service == "routing":  # copies files to and from its parties
         publish += [s for other in sites if other != site
                     for s in file_bucket_use(other, domain(other) if topology == "hub" else None)]
-    return {"publish": {"allow": publish},
-            "subscribe": {"allow": [f"{inbox_prefix(site, service)}.>"]}}
+    subscribe = [f"{inbox_prefix(site, service)}.>"]
+    if service == "routing":  # the key desk
+        subscribe.append(key_subject(site, "*"))
+        return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe},
+                "allow_responses": True}
+    return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
 
 
 def site_permissions(site: str, sites: tuple[str, ...]) -> Permissions:
@@ -97,9 +109,11 @@ def site_permissions(site: str, sites: tuple[str, ...]) -> Permissions:
     files = [s for o in others for s in file_bucket_use(o, domain(o))]
     return {
         "publish": {"allow": [*own, "_INBOX.>", SERVER_REPLIES, *sourcing, *files,
+                              key_subject("*", site),
                               *(f"$JS.FC.{outbox_stream(o)}.>" for o in others),
                               *sync_subjects(site, others)]},
         "subscribe": {"allow": [*own, carried_to(site), f"_INBOX.{site}.>", SERVER_REPLIES,
+                                key_subject(site, "*"),
                                 api(">", domain(site)), f"$O.{bucket(site)}.>",
                                 *(f"$JS.FC.{s}.>" for s in (outbox_stream(site),
                                                             f"OBJ_{bucket(site)}")),

@@ -61,7 +61,7 @@ class CaseFile(Aggregate):
         self._trigger(
             EventObserved, ctx, case_number=event.case_number, stream=stream, stream_seq=seq,
             subject=subject, observed_type=event.type_key(), observed_json=raw.decode(),
-            seal=seal,
+            seal=seal, observed=event,
         )
         if archiving and isinstance(event, CaseCompleted) and event.acting_site == ctx.site:
             self.archive(ctx)

@@ -22,6 +22,7 @@ def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     site = settings.site
     host.subscribe("routing-exchange", own_stream(site), f"tb.{site}.>", routing.on_site_event)
     host.subscribe("routing-gateway", inbox_stream(site), f"tb.to.{site}.>", routing.on_inbound)
+    host.grant_keys(routing.parties_of)
     host.every(settings.clock_tick_seconds, "routing-supervision", exchange.sweep)
     host.every(settings.clock_tick_seconds, "routing-file-retention", routing.remove_expired_files)
     return host

@@ -27,6 +27,11 @@ class Routing:
     def __init__(self, host: ServiceHost, directory: Directory) -> None:
         self.host, self.directory = host, directory
 
+    def parties_of(self, case_id: UUID) -> list[str] | None:
+        """Who may have this site's keys to the case: its parties, as routed here."""
+        case = self.host.store.load(RoutedCase, case_id)
+        return None if case is None else case.parties
+
     def _ctx(self, delivery: Delivery) -> Context:
         return Context(self.host.site, system_actor("routing"), self.host.clock(),
                        delivery.event.correlation_id)

@@ -74,10 +74,13 @@ class Aggregate:
             self._apply(event)
             self._remember(event)
 
-    def _trigger(self, event_type: type[DomainEvent], ctx: Context, **fields: Any) -> DomainEvent:
+    def _trigger(self, event_type: type[DomainEvent], ctx: Context, *,
+                 observed: DomainEvent | None = None, **fields: Any) -> DomainEvent:
         """Record a new event. Staff's request sent again with the same correlation id (a clerk
         pressing again when the first answer never came, the service killed after storing) is
-        done once: an event of this type stored for that request is returned, not made again."""
+        done once: an event of this type stored for that request is returned, not made again.
+        `observed`: for a note of another service's event, that event as read (its personal
+        fields open), so the note's `observed` need not be decoded without the site's keys."""
         if ctx.actor.role != SYSTEM_ROLE:
             done = self._requested.get((event_type.name, ctx.correlation_id))
             if done is not None:
@@ -93,6 +96,8 @@ class Aggregate:
             correlation_id=ctx.correlation_id,
             **fields,
         )
+        if observed is not None:
+            event.__dict__["observed"] = observed
         self._apply(event)
         self._pending.append(event)
         return event

@@ -35,6 +35,8 @@ from contracts.subjects import BadSubject, Envelope, parse_subject
 from services.runtime.dead_letters import DeadLetter, DeadLetters
 from services.runtime.keys import SealBroken, Verifier
 from services.runtime.outages import Stall, is_outage
+from services.runtime.personal.desk import KeyClient, KeyDestroyed, KeyRefused, KeyUnavailable
+from services.runtime.personal.fields import open_event, sealed_by
 from services.runtime.store import AlreadyProcessed, CaseStore
 
 log = structlog.get_logger()
@@ -110,7 +112,7 @@ class TrackedConsumer:
         lock: asyncio.Lock, verifier: Verifier, clock: Callable[[], datetime],
         retry: RetryPolicy = RetryPolicy(),
         on_recorded: Callable[[], None] = lambda: None, batch_size: int = 100,
-        check_links: bool = True,
+        check_links: bool = True, keys: KeyClient | None = None,
     ) -> None:
         self.name, self.site, self.store, self.js = name, site, store, js
         self.stream, self.handler = stream, handler
@@ -120,6 +122,7 @@ class TrackedConsumer:
         self.verifier, self.heads = verifier, ChainHeads()
         self.check_links = check_links  # False when it is sent only some events of each chain
         self.batch_size = batch_size
+        self.keys = keys  # fetches what other sites sealed; without it, read as withheld
         self.processed = self.duplicates = self.dead_lettered = self.decoded = 0
         self.clock = clock
         self.stall: Stall | None = None
@@ -175,7 +178,9 @@ class TrackedConsumer:
         in the batch — a message to dead-letter, a failing handler — and it is undone and the
         messages go one by one the careful way. Either way each message is decoded and its
         seal checked once."""
-        read = [self._read(msg) for msg in batch]
+        refused = await self._fetch_keys(batch)
+        read = await self.store.threads.run(
+            lambda: [refused.get(i) or self._read(msg) for i, msg in enumerate(batch)])
         deliveries = [r for r in read if isinstance(r, Delivery)]
         if len(batch) > 1 and len(deliveries) == len(batch):
             try:
@@ -258,7 +263,10 @@ class TrackedConsumer:
         seq = msg.metadata.sequence.stream
         tracking = Tracking(application_name=self.stream, notification_id=seq)
         structlog.contextvars.bind_contextvars(consumer=self.name, stream=self.stream, seq=seq)
-        delivery = self._read(msg) if read is None else read
+        if read is None:
+            refused = await self._fetch_keys([msg])
+            read = refused.get(0) or await self.store.threads.run(self._read, msg)
+        delivery = read
         if isinstance(delivery, Refusal):
             return await self._dead_letter(msg, seq, tracking, delivery.reason)
         try:
@@ -300,13 +308,44 @@ class TrackedConsumer:
                                                    f"kept failing: {error!r}")
                 await asyncio.sleep(self.retry.delay(failures))
 
+    async def _fetch_keys(self, batch: list[Msg]) -> dict[int, Refusal]:
+        """Before reading: the keys other sites sealed these messages' personal fields with,
+        asked of them once and kept. A site that refuses makes its message a dead letter; no
+        answer is an outage, waited out."""
+        refusals: dict[int, Refusal] = {}
+        if self.keys is None:
+            return refusals
+        vault, run = self.store.vault, self.store.threads.run
+        for i, msg in enumerate(batch):
+            try:
+                personal = parse_subject(msg.subject).event_type.personal
+            except (BadSubject, UnknownEventType):
+                continue  # reading it says why
+            for case_id, owner in sorted(sealed_by(msg.data, personal)):
+                attempt = 0
+                while owner != self.site and not await run(vault.holds, case_id, owner):
+                    try:
+                        key = await self.keys.fetch(case_id, owner)
+                        await run(vault.grant, case_id, owner, key)
+                    except KeyRefused as error:
+                        refusals[i] = Refusal(f"refused: personal-data key: {error}")
+                        break
+                    except KeyDestroyed:
+                        await run(vault.destroy, case_id, f"destroyed at {owner}", self.clock())
+                    except KeyUnavailable as error:
+                        attempt += 1
+                        await self._wait_out(error, attempt)
+                if attempt:
+                    self.stall = None
+        return refusals
+
     def _read(self, msg: Msg) -> Delivery | Refusal:
         """The message decoded, addressed to us and its seal checked; or why it cannot be.
         Pure (no I/O), so anything that goes wrong is the message's fault."""
         self.decoded += 1
         try:
             envelope = parse_subject(msg.subject)
-            event = envelope.event_type.model_validate_json(msg.data)
+            event = open_event(envelope.event_type, msg.data, self.store.vault)
             check_envelope(envelope, event, self.site)
             seal = Seal.from_headers(msg.headers)
             self.verifier.check(seal, msg.data, event)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from uuid import UUID
 
 import nats.errors
 import structlog
@@ -31,6 +32,7 @@ from services.runtime.dead_letters import DeadLetters
 from services.runtime.http import service_api
 from services.runtime.keys import KeyRing, Verifier, site_sealer
 from services.runtime.nats_client import connect
+from services.runtime.personal.desk import KeyClient, KeyDesk
 from services.runtime.projections import Projection
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings
@@ -79,6 +81,8 @@ class ServiceHost:
         self.sealer = site_sealer(settings.site, ring, settings.signing_key_id,
                                   base64.b64decode(seed.get_secret_value()) if seed else None)
         self.verifier = Verifier(ring)
+        self.key_client = KeyClient(settings.site, ring)
+        self.key_desk: KeyDesk | None = None
         keys = IssuerKeys(settings.auth_issuer) if settings.auth_issuer else None
         self.api = service_api(f"tongban {service} {settings.site}", self.readiness,
                                settings.body_max_bytes,
@@ -118,6 +122,12 @@ class ServiceHost:
         if any(s.stream == subscription.stream for s in self.subscriptions):
             raise ValueError(f"{self.service} already consumes {subscription.stream}")
         self.subscriptions.append(subscription)
+
+    def grant_keys(self, parties: Callable[[UUID], list[str] | None]) -> None:
+        """Answer the case's parties when they ask for this site's personal-data keys;
+        `parties`: a case's sites, or None for a case not known here (yet)."""
+        self.key_desk = KeyDesk(self.site, self.store.vault, self.sealer, parties, self.clock,
+                                self.store.threads.run)
 
     def every(self, seconds: float, name: str, job: Callable[[], object]) -> None:
         """Run a store command periodically (deadline checks); it takes the writers' lock."""
@@ -160,6 +170,9 @@ class ServiceHost:
         self.nc = await connect(self.settings, self.service, f"{self.service}-{self.site}",
                                 max_reconnect_attempts=-1)
         await ensure_site_streams(self.js, self.site, self.settings.topology, self.sites)
+        self.key_client.nc = self.nc
+        if self.key_desk is not None:
+            await self.key_desk.serve(self.nc)
         self.relay = OutboxRelay(self.store, self.js, self.site, self.service, self.sealer,
                                  self.clock, verifier=self.verifier,
                                  poll_seconds=self.settings.relay_poll_seconds)
@@ -171,7 +184,8 @@ class ServiceHost:
                             stream=s.stream, subject=s.subject, handler=s.handler,
                             dead_letters=dead_letters, lock=self._lock, retry=retry,
                             verifier=self.verifier, clock=self.clock,
-                            on_recorded=self.relay.wake, check_links=s.whole_chains)
+                            on_recorded=self.relay.wake, check_links=s.whole_chains,
+                            keys=self.key_client)
             for s in self.subscriptions
         ]
         self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.service}-relay")]

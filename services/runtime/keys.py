@@ -137,6 +137,11 @@ class SiteSealer:
             return []
         return self._sealers[self.key_at(at)].seal(items, at)
 
+    def sign(self, message: bytes, at: datetime) -> tuple[str, str]:
+        """Sign something other than events (a key grant): (key id, base64 signature)."""
+        key_id = self.key_at(at)
+        return key_id, base64.b64encode(self._sealers[key_id].private.sign(message)).decode()
+
 
 def site_sealer(site: str, ring: KeyRing, key_id: str | None = None,
                 seed: bytes | None = None) -> SiteSealer:

@@ -3,6 +3,8 @@
 The stored topic is `intake.case_opened.v1`, not a Python import path, so that moving a module
 never orphans stored events, and what is stored is byte for byte what is published: an event to
 publish that NATS could not carry is refused here, before anything of its command is stored.
+Personal fields are sealed here on the way in and opened on the way out (services/runtime/
+personal): nothing personal is stored, or published, in the clear.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 
 from contracts.base import DomainEvent, event_class
 from services.runtime.aggregate import DomainError
+from services.runtime.personal.fields import open_event, seal
+from services.runtime.personal.vault import Vault
 
 
 class EventTooLarge(DomainError):
@@ -26,13 +30,13 @@ class EventTooLarge(DomainError):
 
 
 class ContractMapper(Mapper[UUID]):
-    def __init__(self, event_max_bytes: int | None = None) -> None:
+    def __init__(self, event_max_bytes: int | None = None, vault: Vault | None = None) -> None:
         super().__init__(transcoder=JSONTranscoder())
-        self.event_max_bytes = event_max_bytes
+        self.event_max_bytes, self.vault = event_max_bytes, vault
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         event: DomainEvent = domain_event
-        state = event.model_dump_json().encode()
+        state = seal(event, self.vault)
         limit = self.event_max_bytes
         if limit is not None and event.published and len(state) > limit:
             raise EventTooLarge(event.type_key(), len(state), limit)
@@ -44,8 +48,14 @@ class ContractMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        return decode_event(stored_event.topic, stored_event.state)
+        return decode_event(stored_event.topic, stored_event.state, self.vault)
 
 
-def decode_event(type_key: str, data: bytes) -> DomainEvent:
-    return event_class(type_key).model_validate_json(data)
+def decode_event(type_key: str, data: bytes, vault: Vault | None = None) -> DomainEvent:
+    """The event, its personal fields opened with the vault's keys (without one, or without
+    the key: `Withheld`)."""
+    event = open_event(event_class(type_key), bytes(data), vault)
+    observed = getattr(event, "observed_json", None)
+    if vault is not None and observed is not None:  # a noted event of another service's
+        event.__dict__["observed"] = decode_event(event.observed_type, observed.encode(), vault)  # type: ignore[attr-defined]
+    return event

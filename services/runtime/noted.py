@@ -37,7 +37,7 @@ class Learning(Aggregate):
 
     def note(self, event: DomainEvent, raw: bytes, ctx: Context) -> None:
         self._trigger(EventNoted, ctx, case_number=event.case_number,
-                      observed_type=event.type_key(), observed_json=raw.decode())
+                      observed_type=event.type_key(), observed_json=raw.decode(), observed=event)
 
     def apply_event_noted(self, event: EventNoted) -> None:
         getattr(self, f"learn_{event.observed.name}")(event.observed)

@@ -91,6 +91,12 @@ class ServiceSettings(BaseSettings):
                                        "production")
     rating_window_days: int = Field(default=5, ge=1, description="working days after a service "
                                     "in which it may be rated (Shandong: 5)")
+    personal_data_key: SecretStr | None = Field(default=None, description="the site's master "
+                                                "key for personal data (32 bytes, base64), the "
+                                                "same for all its services: it wraps the data "
+                                                "keys that seal applicants' fields and derives "
+                                                "the blind index of ID numbers; without it a "
+                                                "development key, which anyone can derive")
     query_code_seed: SecretStr | None = Field(default=None, description="the Ed25519 seed "
                                               "(base64) query codes are derived from; by "
                                               "default the signing key's. Keep the old seed "

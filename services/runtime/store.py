@@ -21,6 +21,7 @@ from contracts.base import DomainEvent
 from services.runtime.aggregate import Aggregate, CaseNotFound
 from services.runtime.loaded import LoadedCases
 from services.runtime.mapper import ContractMapper
+from services.runtime.personal.vault import vault_for
 from services.runtime.projections import (
     Projection,
     Query,
@@ -77,6 +78,7 @@ class CaseStore(Application[UUID]):
         self.closed = False
         self.event_max_bytes = settings.event_max_bytes
         self.loaded = LoadedCases(settings.loaded_cases_max_events)
+        self.vault = vault_for(settings)
         super().__init__(env=store_env(settings, service))
         tables = {t: t.fingerprint(p.depends_on for p in self.projections if p.table is t)
                   for t in dict.fromkeys(p.table for p in self.projections)}
@@ -85,7 +87,7 @@ class CaseStore(Application[UUID]):
         self.read_side.mark_filled({t: tables[t] for t in created})
 
     def construct_mapper(self) -> ContractMapper:
-        return ContractMapper(self.event_max_bytes)
+        return ContractMapper(self.event_max_bytes, self.vault)
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -115,6 +117,8 @@ class CaseStore(Application[UUID]):
         """The case as kept in memory with the events stored after it (one indexed read, which
         also brings up to date a case another process changed), or folded from its first."""
         aggregate = self.loaded.get(cls, case_id)
+        if aggregate is not None and self.vault.tombstone(case_id) is not None:
+            aggregate = None  # kept with its personal fields open, which are destroyed now
         events: list[DomainEvent] = list(self.events.get(  # type: ignore[arg-type]
             case_id, gt=aggregate.version if aggregate else None))
         if events:
@@ -236,6 +240,7 @@ class CaseStore(Application[UUID]):
         self.closed = True
         self.threads.finish()  # no thread may still be reading when the connection goes
         super().close()
+        self.vault.close()
 
     def position(self, upstream: str) -> int:
         return self.process_recorder.max_tracking_id(upstream) or 0

@@ -1,0 +1,58 @@
+"""Personal data in events: which fields hold it, and what a field reads as once it cannot be
+read any more.
+
+An event class names its personal fields in `personal` (the applicant, an addressee, who
+signed). Stored and on the wire each such field is an envelope instead of its value:
+
+    {"sealed": "tb-pd1", "site": "<the site whose key sealed it>", "ct": "<base64>"}
+
+`ct` is the field's JSON, encrypted with AES-256-GCM under that site's data key for the case
+(12-byte nonce first; associated data `tb-pd1|<case_id>|<site>|<field>`). The event's hash and
+seal cover the envelope, so destroying the key later (crypto-shredding) leaves every chain and
+signature intact. A party site asks the sealing site for its key; nobody else gets it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+ENVELOPE = "tb-pd1"
+DESTROYED_ZH = "已销毁"
+UNREADABLE_ZH = "（无权查看）"
+
+
+class Withheld(BaseModel):
+    """A personal field as read without its value: its key was destroyed (`destroyed`, shown
+    已销毁), or this reader holds no key for it (`sealed`). Answers the questions views ask of
+    an applicant (name, ID number, masked form) with the same words, never a value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["withheld"] = "withheld"
+    why: Literal["destroyed", "sealed"] = "destroyed"
+
+    def __str__(self) -> str:
+        return DESTROYED_ZH if self.why == "destroyed" else UNREADABLE_ZH
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+    id_number = phone = credit_code = legal_representative = name
+    representative_id_number = mandate_number = name
+
+    @property
+    def agent(self) -> None:
+        return None
+
+    def masked(self) -> str:
+        return str(self)
+
+    def identifies(self, number: str) -> bool:
+        return False
+
+
+DESTROYED = Withheld(why="destroyed")
+SEALED = Withheld(why="sealed")
