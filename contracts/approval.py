@@ -10,8 +10,8 @@ from pydantic import Field
 from contracts.base import DivisionCode, DomainEvent
 from contracts.delivery import ResultType
 from contracts.identity import Applicant
-from contracts.personal import Withheld
 from contracts.intake import DeliveryChannel
+from contracts.personal import Kept
 
 
 class CaseReceived(DomainEvent):
@@ -27,7 +27,7 @@ class CaseReceived(DomainEvent):
     max_days: int = 0  # the most the norms allow with extensions
     due_date: date | None = None
     due_provisional: bool = False
-    applicant: Applicant | Withheld
+    applicant: Kept[Applicant]
     receiving_site: DivisionCode
     delivery_channel: DeliveryChannel
     personal = ("applicant",)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from contracts.base import DivisionCode, DomainEvent, UtcDatetime
 from contracts.intake import DeliveryChannel
-from contracts.personal import Withheld
+from contracts.personal import Kept
 
 ResultType = Literal["licence", "document", "none"]
 Recipient = Literal["applicant", "window"]
@@ -48,7 +48,7 @@ class DeliveryChoiceChanged(DomainEvent):
 
     service = "delivery"
     channel: DeliveryChannel
-    address: str | Withheld | None = None  # for mail to the applicant
+    address: Kept[str] | None = None  # for mail to the applicant
     business_site: DivisionCode
     personal = ("address",)
 
@@ -70,8 +70,8 @@ class ResultMailed(DomainEvent):
     to_site: DivisionCode  # the receiving site: its window, or the site of the applicant
     carrier: str = Field(min_length=1, max_length=40)
     tracking_number: str = Field(min_length=4, max_length=40)
-    address: Annotated[str, Field(min_length=4, max_length=200)] | Withheld
-    addressee: Annotated[str, Field(min_length=1, max_length=100)] | Withheld
+    address: Kept[Annotated[str, StringConstraints(min_length=4, max_length=200)]]
+    addressee: Kept[Annotated[str, StringConstraints(min_length=1, max_length=100)]]
     personal = ("address", "addressee")
 
 
@@ -80,7 +80,7 @@ class MailDelivered(DomainEvent):
 
     service = "delivery"
     tracking_number: str
-    signed_by: str | Withheld
+    signed_by: Kept[str]
     signed_at: UtcDatetime
     receiving_site: DivisionCode
     personal = ("signed_by",)
@@ -110,9 +110,9 @@ class ResultHandedToApplicant(DomainEvent):
 
     service = "delivery"
     collected_by: Collector
-    collector_name: str | Withheld
+    collector_name: Kept[str]
     identity_method: str
-    document_number: str | Withheld
+    document_number: Kept[str]
     from_site: DivisionCode
     personal = ("collector_name", "document_number")
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import DivisionCode, DomainEvent
 from contracts.identity import Phone
-from contracts.personal import Withheld
+from contracts.personal import Kept
 
 Scope = Literal["visit", "matter"]  # 一次一评 / 一事一评
 RatedUnit = Literal["window", "department"]
@@ -43,7 +43,7 @@ class ServiceRated(DomainEvent):
     served_by: str | None  # the window clerk of the visit; the department resolves its own
     level: int = Field(ge=1, le=5)
     comment: str = ""
-    evaluator: Evaluator | Withheld
+    evaluator: Kept[Evaluator]
     personal = ("evaluator",)
 
 

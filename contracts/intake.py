@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.base import DivisionCode, DomainEvent
 from contracts.files import FileRef
 from contracts.identity import Applicant
-from contracts.personal import Withheld
+from contracts.personal import Kept
 
 DeliveryChannel = Literal["online", "mail_to_applicant", "pickup_at_window"]
 HandlingMode = Literal["online", "remote_proxy", "joint"]  # 全程网办 / 异地代收代办 / 多地联办
@@ -79,7 +79,7 @@ class _ApplicationFacts(DomainEvent):
     matter_code: str
     matter_name: str
     handling_mode: HandlingMode
-    applicant: Applicant | Withheld
+    applicant: Kept[Applicant]
     receiving_site: DivisionCode
     delivery_channel: DeliveryChannel
     personal = ("applicant",)
@@ -97,7 +97,7 @@ class ProxyServiceAuthorized(DomainEvent):
 
     service = "intake"
     kind: Literal["assisted", "proxy"]
-    mandate_number: str | Withheld | None
+    mandate_number: Kept[str] | None
     personal = ("mandate_number",)
     staff_id: str
 
@@ -115,7 +115,7 @@ class IdentityVerified(DomainEvent):
 
     service = "intake"
     subject: Literal["applicant", "legal_representative", "agent"]
-    person_name: str | Withheld
+    person_name: Kept[str]
     personal = ("person_name",)
     method: Literal["id_card_reader", "face_match", "document_check"]
 
@@ -134,7 +134,7 @@ class CommitmentSigned(DomainEvent):
 
     service = "intake"
     material_codes: list[str] = Field(min_length=1)
-    signed_by: str | Withheld
+    signed_by: Kept[str]
     statement: str
     personal = ("signed_by",)
 

@@ -14,9 +14,9 @@ signature intact. A party site asks the sealing site for its key; nobody else ge
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Discriminator, Tag
 
 ENVELOPE = "tb-pd1"
 DESTROYED_ZH = "已销毁"
@@ -56,3 +56,16 @@ class Withheld(BaseModel):
 
 DESTROYED = Withheld(why="destroyed")
 SEALED = Withheld(why="sealed")
+
+
+def _kept_as(value: Any) -> str:
+    if isinstance(value, Withheld) or (isinstance(value, dict) and value.get("kind") == "withheld"):
+        return "withheld"
+    return "value"
+
+
+T = TypeVar("T")
+Kept = Annotated[Annotated[T, Tag("value")] | Annotated[Withheld, Tag("withheld")],
+                 Discriminator(_kept_as)]
+"""A personal field's type as events hold it: its value, or `Withheld` — told apart by `kind`,
+so a bad value is reported against the value's own rules only."""

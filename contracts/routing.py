@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.base import DivisionCode, DomainEvent, UtcDatetime
 from contracts.files import FileRef
 from contracts.identity import Applicant
-from contracts.personal import Withheld
 from contracts.intake import DeliveryChannel, HandlingMode, SubmittedItem
+from contracts.personal import Kept
 
 
 class _Part(BaseModel):
@@ -48,7 +48,7 @@ class _RouteFacts(DomainEvent):
     matter_code: str
     matter_name: str
     handling_mode: HandlingMode
-    applicant: Applicant | Withheld
+    applicant: Kept[Applicant]
     personal = ("applicant",)
     receiving_site: DivisionCode
     business_sites: list[DivisionCode] = Field(min_length=1)

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.directory import Directory, Site
 from services.runtime.keys import dev_seed
+from services.runtime.personal.vault import dev_master_key
 from services.runtime.secrets import Mode, SecretsRefused
 from services.runtime.settings import ServiceSettings
 
@@ -43,11 +44,30 @@ def check_before_start(service: str, settings: ServiceSettings, directory: Direc
     site = directory.sites.get(settings.site)
     problems = [*signing_key(prefix, settings, site), *nats(prefix, settings),
                 *database(prefix, settings), *directory_keys(settings, site),
-                *issuer(prefix, settings)]
+                *issuer(prefix, settings), *personal_data_key(prefix, settings)]
     if problems:
         raise SecretsRefused("refusing to start in production mode (TB_ENV=production; "
                              "TB_ENV=development for a local run):\n"
                              + "\n".join(f"  - {p}" for p in problems))
+
+
+def personal_data_key(prefix: str, settings: ServiceSettings) -> list[str]:
+    """The master key of the site's personal data: 32 random bytes, never the development one."""
+    variable = f"{prefix}PERSONAL_DATA_KEY"
+    hint = ("make one with `(umask 077; openssl rand -base64 32 > <file>)`, the same for all "
+            "the site's services, and keep it as safe as the data: losing it loses every key")
+    if settings.personal_data_key is None:
+        return [(f"{variable} is not set: personal data would be sealed under a development "
+                 f"key anyone can derive; {hint}")]
+    try:
+        key = base64.b64decode(settings.personal_data_key.get_secret_value(), validate=True)
+    except ValueError:
+        return [f"{variable} is not base64; {hint}"]
+    if len(key) != 32:
+        return [f"{variable} is {len(key)} bytes, not 32; {hint}"]
+    if key == dev_master_key(settings.site):
+        return [f"{variable} is the development key of site {settings.site}; {hint}"]
+    return []
 
 
 def public_of(seed: bytes) -> str:

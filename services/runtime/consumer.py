@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from services.runtime.dead_letters import DeadLetter, DeadLetters
 from services.runtime.keys import SealBroken, Verifier
 from services.runtime.outages import Stall, is_outage
 from services.runtime.personal.desk import KeyClient, KeyDestroyed, KeyRefused, KeyUnavailable
-from services.runtime.personal.fields import open_event, sealed_by
+from services.runtime.personal.fields import FieldUnreadable, open_event, sealed_by
 from services.runtime.store import AlreadyProcessed, CaseStore
 
 log = structlog.get_logger()
@@ -178,9 +179,7 @@ class TrackedConsumer:
         in the batch — a message to dead-letter, a failing handler — and it is undone and the
         messages go one by one the careful way. Either way each message is decoded and its
         seal checked once."""
-        refused = await self._fetch_keys(batch)
-        read = await self.store.threads.run(
-            lambda: [refused.get(i) or self._read(msg) for i, msg in enumerate(batch)])
+        read = await self._read_all(batch)
         deliveries = [r for r in read if isinstance(r, Delivery)]
         if len(batch) > 1 and len(deliveries) == len(batch):
             try:
@@ -263,10 +262,7 @@ class TrackedConsumer:
         seq = msg.metadata.sequence.stream
         tracking = Tracking(application_name=self.stream, notification_id=seq)
         structlog.contextvars.bind_contextvars(consumer=self.name, stream=self.stream, seq=seq)
-        if read is None:
-            refused = await self._fetch_keys([msg])
-            read = refused.get(0) or await self.store.threads.run(self._read, msg)
-        delivery = read
+        delivery = (await self._read_all([msg]))[0] if read is None else read
         if isinstance(delivery, Refusal):
             return await self._dead_letter(msg, seq, tracking, delivery.reason)
         try:
@@ -308,45 +304,62 @@ class TrackedConsumer:
                                                    f"kept failing: {error!r}")
                 await asyncio.sleep(self.retry.delay(failures))
 
-    async def _fetch_keys(self, batch: list[Msg]) -> dict[int, Refusal]:
-        """Before reading: the keys other sites sealed these messages' personal fields with,
-        asked of them once and kept. A site that refuses makes its message a dead letter; no
-        answer is an outage, waited out."""
-        refusals: dict[int, Refusal] = {}
+    async def _read_all(self, batch: list[Msg]) -> list[Delivery | Refusal]:
+        """Each message checked (subject, body, seal), then its personal fields opened: with
+        the keys other sites sealed them with, asked of those sites first if not held."""
+        read = [self._read(msg) for msg in batch]
+        for i, delivery in enumerate(read):
+            if isinstance(delivery, Delivery):
+                read[i] = await self._fetch_keys(delivery) or delivery
+        return await self.store.threads.run(lambda: [self._open(d) for d in read])
+
+    async def _fetch_keys(self, delivery: Delivery) -> Refusal | None:
+        """The keys the message's sealed fields need, asked of the sites that sealed them once
+        and kept. A site that refuses makes the message a dead letter; no answer is an
+        outage, waited out. Asked only for a message whose seal held, so a forged one cannot
+        make the consumer wait."""
         if self.keys is None:
-            return refusals
+            return None
         vault, run = self.store.vault, self.store.threads.run
-        for i, msg in enumerate(batch):
-            try:
-                personal = parse_subject(msg.subject).event_type.personal
-            except (BadSubject, UnknownEventType):
-                continue  # reading it says why
-            for case_id, owner in sorted(sealed_by(msg.data, personal)):
-                attempt = 0
-                while owner != self.site and not await run(vault.holds, case_id, owner):
-                    try:
-                        key = await self.keys.fetch(case_id, owner)
-                        await run(vault.grant, case_id, owner, key)
-                    except KeyRefused as error:
-                        refusals[i] = Refusal(f"refused: personal-data key: {error}")
-                        break
-                    except KeyDestroyed:
-                        await run(vault.destroy, case_id, f"destroyed at {owner}", self.clock())
-                    except KeyUnavailable as error:
-                        attempt += 1
-                        await self._wait_out(error, attempt)
-                if attempt:
-                    self.stall = None
-        return refusals
+        for case_id, owner in sorted(sealed_by(delivery.data, type(delivery.event).personal)):
+            attempt = 0
+            while owner != self.site and not await run(vault.holds, case_id, owner):
+                try:
+                    key = await self.keys.fetch(case_id, owner)
+                    await run(vault.grant, case_id, owner, key)
+                except KeyRefused as error:
+                    return Refusal(f"refused: personal-data key: {error}")
+                except KeyDestroyed:
+                    await run(vault.destroy, case_id, f"destroyed at {owner}", self.clock())
+                except KeyUnavailable as error:
+                    attempt += 1
+                    await self._wait_out(error, attempt)
+            if attempt:
+                self.stall = None
+        return None
+
+    def _open(self, read: Delivery | Refusal) -> Delivery | Refusal:
+        """The event with its personal fields opened with this site's vault."""
+        if isinstance(read, Refusal) or not type(read.event).personal:
+            return read
+        try:
+            event = open_event(type(read.event), read.data, self.store.vault)
+        except ValidationError as error:
+            return Refusal(f"unreadable: {without_values(error)}")
+        except FieldUnreadable as error:
+            return Refusal(f"unreadable: {error}")
+        return dataclasses.replace(read, event=event)
 
     def _read(self, msg: Msg) -> Delivery | Refusal:
-        """The message decoded, addressed to us and its seal checked; or why it cannot be.
-        Pure (no I/O), so anything that goes wrong is the message's fault."""
+        """The message decoded (its personal fields still sealed), addressed to us and its
+        seal checked; or why it cannot be. Pure (no I/O), so anything that goes wrong is the
+        message's fault."""
         self.decoded += 1
         try:
             envelope = parse_subject(msg.subject)
-            event = open_event(envelope.event_type, msg.data, self.store.vault)
+            event = open_event(envelope.event_type, msg.data, None)
             check_envelope(envelope, event, self.site)
+            check_sealed_by(msg.data, event)
             seal = Seal.from_headers(msg.headers)
             self.verifier.check(seal, msg.data, event)
         except ValidationError as error:
@@ -450,6 +463,15 @@ def check_envelope(envelope: Envelope, event: DomainEvent, my_site: str) -> None
         )
     if envelope.to_site is not None and envelope.to_site != my_site:
         raise Rejected(f"addressed to {envelope.to_site}, not to this site {my_site}")
+
+
+def check_sealed_by(data: bytes, event: DomainEvent) -> None:
+    """A site seals personal fields with its own keys only: a field said to be sealed by
+    another would send us asking a site that never saw the case."""
+    others = {site for _, site in sealed_by(data, type(event).personal)} - {event.acting_site}
+    if others:
+        raise Rejected(f"fields sealed by {', '.join(sorted(others))} in an event of "
+                       f"{event.acting_site}")
 
 
 def without_values(error: ValidationError) -> str:

@@ -192,7 +192,8 @@ def test_every_service_runs_in_production_mode_with_its_own_sites_secrets(name: 
     assert spec(name)["environment"]["TB_ENV"] == "production"
     service = name.rsplit("-", 1)[0].upper()
     assert sorted(spec(name)["secrets"]) == sorted([
-        "postgres-password", f"{site}-signing-key-seed", f"nats-{site}-{service.lower()}-password"])
+        "postgres-password", f"{site}-signing-key-seed", f"{site}-personal-data-key",
+        f"nats-{site}-{service.lower()}-password"])
     mounted = {f"{RUN_SECRETS}/{secret}" for secret in spec(name)["secrets"]}
     env = site_env(site)
     for field in ("SIGNING_KEY_SEED", "NATS_PASSWORD", "POSTGRES_PASSWORD"):

@@ -98,6 +98,8 @@ def test_with_a_generated_key_and_secrets_in_files_it_starts_and_seals_with_that
     key_id, seed_file, directory = generated_key(tmp_path)
     password_file = tmp_path / "deployment" / "nats-370671-intake-password"
     password_file.write_text(nats_server.passwords["370671-intake"] + "\n")
+    master_file = tmp_path / "deployment" / "370671-personal-data-key"
+    master_file.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
     port, log = free_port(), tmp_path / "intake.log"
     with log.open("wb") as out:
         service = subprocess.Popen(
@@ -106,6 +108,7 @@ def test_with_a_generated_key_and_secrets_in_files_it_starts_and_seals_with_that
             env={**os.environ, **production(signing_key_seed_file=str(seed_file),
                                             nats_user="370671-intake",
                                             nats_password_file=str(password_file),
+                                            personal_data_key_file=str(master_file),
                                             catalogue_dir=str(directory))},
             stdout=out, stderr=subprocess.STDOUT)
     try:

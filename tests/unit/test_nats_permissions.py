@@ -10,6 +10,7 @@ import pytest
 from contracts import all_event_classes
 from contracts.base import DomainEvent
 from contracts.subjects import admitted_subject, inbox_subject, own_subject
+from services.runtime.personal.desk import key_subject
 from services.runtime.settings import SERVICES
 from services.runtime.streams import domain, outbox_stream, site_stream_configs
 from tests.support.events import sample
@@ -91,3 +92,18 @@ def test_across_the_hub_a_site_may_only_source_what_another_addresses_to_it() ->
     assert not granted(allowed, f"$JS.{domain(A)}.API.CONSUMER.CREATE.{outbox_stream(A)}")
     for verb in ("STREAM.PURGE", "STREAM.DELETE", "STREAM.INFO", "STREAM.MSG.GET"):
         assert not granted(allowed, f"$JS.{domain(A)}.API.{verb}.{outbox_stream(A)}")
+
+
+@pytest.mark.parametrize("topology", ["single", "hub"])
+def test_a_site_asks_for_personal_data_keys_only_in_its_own_name_and_only_routing_answers(
+    topology: str,
+) -> None:
+    for service in SERVICES:
+        assert may_publish(B, service, key_subject(A, B), topology)
+        assert not may_publish(C, service, key_subject(A, B), topology)  # posing as Qingdao
+        rules = service_permissions(A, service, topology, SITES)
+        answers = granted(rules["subscribe"]["allow"], key_subject(A, B))
+        assert answers == (service == "routing") == rules.get("allow_responses", False)
+        assert not granted(rules["subscribe"]["allow"], key_subject(B, A))
+    assert granted(site_permissions(B, SITES)["publish"]["allow"], key_subject(A, B))
+    assert not granted(site_permissions(C, SITES)["publish"]["allow"], key_subject(A, B))

@@ -4,11 +4,13 @@ held to production rules unless TB_ENV says development."""
 from __future__ import annotations
 
 import base64
+import os
 from pathlib import Path
 
 import pytest
 
 from services.directory import load_directory
+from services.runtime.personal.vault import dev_master_key
 from services.runtime.secrets import SecretsRefused, run_mode
 from services.runtime.settings import for_service
 from tongban.preflight import EXAMPLE_HUB_SECRET, check_before_start, site_password
@@ -70,6 +72,7 @@ def qingdao_in_production(tmp_path: Path, **secrets: str) -> str:
     seed = new_seed()
     sites = read_sites(None)
     write_directory(tmp_path, sites, site_entry(sites, QINGDAO, seed, None, None))
+    secrets = {"personal_data_key": base64.b64encode(os.urandom(32)).decode(), **secrets}
     settings = for_service("approval", site=QINGDAO, catalogue_dir=tmp_path,
                            signing_key_seed=base64.b64encode(seed).decode(), **secrets)
     try:
@@ -95,6 +98,17 @@ def test_a_database_password_equal_to_its_user_is_refused(tmp_path: Path) -> Non
                                  postgres_user="qingdao_approval",
                                  postgres_password="qingdao_approval")
     assert "TB_APPROVAL_POSTGRES_PASSWORD is the user name" in said
+
+
+def test_the_development_personal_data_key_or_none_is_refused_naming_the_variable(
+        tmp_path: Path) -> None:
+    development = base64.b64encode(dev_master_key(QINGDAO)).decode()
+    assert "TB_APPROVAL_PERSONAL_DATA_KEY is the development key of site 370202" in (
+        qingdao_in_production(tmp_path / "1", nats_password=PASSWORD,
+                              personal_data_key=development))
+    assert "TB_APPROVAL_PERSONAL_DATA_KEY is 16 bytes, not 32" in qingdao_in_production(
+        tmp_path / "2", nats_password=PASSWORD,
+        personal_data_key=base64.b64encode(os.urandom(16)).decode())
 
 
 def test_without_an_identity_provider_or_with_one_reached_in_clear_it_is_refused(
