@@ -1,5 +1,6 @@
 """`make bench`: the end-to-end run at several offered loads, then the ledger's verify and
-rebuild rates over many events, the cost of taking a case number as a year fills up, and the
+rebuild rates over many events, the cost of taking a case number as a year fills up, what
+sealing personal data costs (events stored and read per second, sealed beside clear), and the
 cost of each request and job against 0, 10k and 100k cases of history on SQLite and PostgreSQL;
 JSON reports, plots and profiles under bench/results/<time>/. Each part prints as it goes; the
 end-to-end table and both history tables are printed again together at the end.
@@ -44,6 +45,7 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "bench.ledger_rates", "--events",
                     str(args.ledger_events), "--out", str(out)], check=True)
     subprocess.run([sys.executable, "-m", "bench.numbers", "--out", str(out)], check=True)
+    subprocess.run([sys.executable, "-m", "bench.personal", "--out", str(out)], check=True)
     for store in STORES:
         subprocess.run([sys.executable, "-m", "bench.history", "--store", store,
                         "--out", str(out)], check=True)
@@ -60,6 +62,10 @@ def summary(report: dict[str, Any], out: Path) -> None:
     for store in STORES:
         print()
         print(table(store, json.loads((out / f"history-{store}.json").read_text()), TITLES))
+    personal = json.loads((out / "personal.json").read_text())
+    print(f"\npersonal data sealed / in the clear (events per second, same run): stored "
+          f"{personal['store_sealed_over_clear']}, read {personal['read_sealed_over_clear']} "
+          f"({personal['sealed_stored_per_s']:,} and {personal['sealed_read_per_s']:,} sealed)")
     plots = ["latency.png", *(f"history-{store}.png" for store in STORES)]
     print(f"\nplots: {', '.join(plots)}; reports and profiles: all in {out}")
 

@@ -55,7 +55,8 @@ def decode_event(type_key: str, data: bytes, vault: Vault | None = None) -> Doma
     """The event, its personal fields opened with the vault's keys (without one, or without
     the key: `Withheld`)."""
     event = open_event(event_class(type_key), bytes(data), vault)
-    observed = getattr(event, "observed_json", None)
-    if vault is not None and observed is not None:  # a noted event of another service's
-        event.__dict__["observed"] = decode_event(event.observed_type, observed.encode(), vault)  # type: ignore[attr-defined]
+    if vault is not None and "observed_json" in type(event).model_fields:  # a note of another
+        observed: Any = event  # service's event: read it now, while the vault is at hand
+        event.__dict__["observed"] = decode_event(observed.observed_type,
+                                                  observed.observed_json.encode(), vault)
     return event

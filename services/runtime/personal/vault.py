@@ -5,9 +5,10 @@ destroyed here (crypto-shredding) and a tombstone says when and why, so a key on
 is never fetched or made again.
 
 SQLite: `personal_keys.sqlite3` in the site's folder, shared by the site's services, with
-`secure_delete` so a destroyed key's bytes are overwritten, not left in a free page, and a
-rollback journal (not a WAL that would keep old pages). PostgreSQL: two tables in the site's
-database; a deleted row stays in the heap until vacuumed and reused (see the README).
+`secure_delete` so a destroyed key's bytes are overwritten, not left in a free page, and the
+write-ahead log checkpointed and truncated after a destruction, so no old page keeps them.
+PostgreSQL: two tables in the site's database; a deleted row stays in the heap until vacuumed
+and reused (see the README).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import structlog
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -34,6 +36,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from contracts.identity import canonical_number
 from services.runtime.settings import ServiceSettings
 
+log = structlog.get_logger()
 CACHE_SECONDS = 5.0
 """How long a process trusts a key it read: another process's shredding shows within this."""
 
@@ -76,7 +79,8 @@ class _Database:
             self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
                                         timeout=10)
             self.conn.execute("PRAGMA secure_delete = ON")
-            self.conn.execute("PRAGMA journal_mode = DELETE")
+            self.conn.execute("PRAGMA journal_mode = WAL")  # one sync per key made
+            self.conn.execute("PRAGMA synchronous = FULL")  # a key as durable as its events
         self.execute(f"CREATE TABLE IF NOT EXISTS {self.keys} (case_id TEXT NOT NULL, "
                      f"owner TEXT NOT NULL, wrapped {blob} NOT NULL, "
                      "PRIMARY KEY (case_id, owner))")
@@ -102,6 +106,16 @@ class _Database:
     def run(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         """Inside `transaction()`: the lock is held already."""
         self.conn.execute(sql.replace("?", self.mark), params)
+
+    def forget_old_pages(self) -> bool:
+        """SQLite: copy the log into the file and empty it, so the pages a deletion replaced
+        are gone from the log too; False if a reader kept it from emptying (tried again at
+        the next destruction)."""
+        if self.mark != "?":
+            return True
+        with self.lock:
+            busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
 
     def close(self) -> None:
         with self.lock:
@@ -184,6 +198,12 @@ class Vault:
                          (str(case_id), at.isoformat(), reason))
         for held in [k for k in self._cache if k[0] == case_id]:
             del self._cache[held]
+        for _ in range(50):
+            if self._db.forget_old_pages():
+                break
+            time.sleep(0.02)
+        else:
+            log.warning("vault_log_not_emptied", case_id=str(case_id))
         return owners
 
     def blind(self, number: str) -> str:
