@@ -105,7 +105,7 @@ def test_the_ledgers_rows_are_in_its_store_and_no_file_is_made_beside_it(
     if store_overrides["store"] == "postgres":
         assert kept_files == []
     else:
-        assert kept_files == ["ledger.sqlite3"]
+        assert kept_files == ["ledger.sqlite3", "personal_keys.sqlite3"]  # the site's vault
 
 
 async def test_a_restarted_ledger_answers_a_page_of_its_work_ledger_from_the_table(

@@ -16,7 +16,6 @@ from services.ledger.projections.base import Projection, Row
 from services.ledger.projections.case_views import Custody, Legs, Timeline
 from services.ledger.projections.evaluation import PersonalDataReads, Ratings
 from services.ledger.projections.work_ledger import WorkLedger
-from services.runtime.mapper import decode_event
 
 if TYPE_CHECKING:
     from services.ledger.domain import CaseFile
@@ -76,7 +75,7 @@ class Projector:
         position = seen = 0
         while notifications := store.recorder.select_notifications(position + 1, batch):
             for n in notifications:
-                event: Any = decode_event(n.topic, n.state)
+                event: Any = store.mapper.to_domain_event(n)  # opened with the site's keys
                 file = self.files.setdefault(event.case_id, FileSummary(event.case_id))
                 file.fold(event)
                 self.observed += isinstance(event, EventObserved)
