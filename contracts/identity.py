@@ -86,7 +86,7 @@ def mask_id_number(value: str) -> str:
     return f"{value[:1]}{'*' * (len(value) - 2)}{value[-1:]}"
 
 
-def _mask_name(name: str) -> str:
+def mask_name(name: str) -> str:
     return f"{name[0]}{'*' * (len(name) - 1)}"
 
 
@@ -103,10 +103,14 @@ class Person(_Frozen):
     phone: Phone
 
     def masked(self) -> str:
-        return f"{_mask_name(self.name)} {mask_id_number(self.id_number)}"
+        return f"{mask_name(self.name)} {mask_id_number(self.id_number)}"
+
+    def numbers(self) -> tuple[str, ...]:
+        """The numbers that name this applicant (what a lookup's blind index is made of)."""
+        return (self.id_number,)
 
     def identifies(self, number: str) -> bool:
-        return canonical_number(number) == self.id_number
+        return canonical_number(number) in self.numbers()
 
 
 class Agent(_Frozen):
@@ -132,8 +136,12 @@ class Company(_Frozen):
     def masked(self) -> str:
         return f"{self.name} {self.credit_code}"  # the company itself is not personal data
 
+    def numbers(self) -> tuple[str, ...]:
+        """The company's code and its legal representative's ID number: either finds it."""
+        return (self.credit_code, self.representative_id_number)
+
     def identifies(self, number: str) -> bool:
-        return canonical_number(number) in (self.credit_code, self.representative_id_number)
+        return canonical_number(number) in self.numbers()
 
 
 def _kind(value: object) -> str:

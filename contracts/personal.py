@@ -50,6 +50,9 @@ class Withheld(BaseModel):
     def masked(self) -> str:
         return str(self)
 
+    def numbers(self) -> tuple[str, ...]:
+        return ()
+
     def identifies(self, number: str) -> bool:
         return False
 

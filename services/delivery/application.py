@@ -16,8 +16,10 @@ from services.delivery import read_side
 from services.delivery.domain.case import DeliveryCase
 from services.delivery.domain.errors import CaseNumberUnknown
 from services.delivery.domain.rating import RatingRules, Units
+from services.delivery.views import shown_to
 from services.directory import Directory
 from services.runtime.aggregate import Context, system_actor
+from services.runtime.blind_index import holds
 from services.runtime.consumer import Delivery, Effect
 from services.runtime.host import ServiceHost
 from services.runtime.misses import MissLimiter, MissLimits
@@ -107,11 +109,15 @@ class ResultDelivery:
     def find(self, case_number: str, id_number: str, query_code: str) -> DeliveryCase:
         """The applicant's case by its number, the ID and the query code of its receipt. Only
         the receiving site holds the key of that code, so a case received elsewhere is a miss
-        like a wrong number: every miss gets one answer (`CaseNumberUnknown`)."""
+        like a wrong number: every miss gets one answer (`CaseNumberUnknown`). The ID number
+        is matched by its blind index in the case's row: no case is opened to compare."""
+        given = self.host.store.vault.blind(id_number)
         for row in self.host.store.read(read_side.by_number(case_number)):
+            if not (holds(row["applicant_blinds"], given)
+                    and self.query_codes.matches(UUID(row["id"]), query_code)):
+                continue
             case = self.get(UUID(row["id"]))
-            if (case.receiving_site == self.host.site and case.who_is(id_number) is not None
-                    and self.query_codes.matches(case.id, query_code)):
+            if case.receiving_site == self.host.site:
                 return case
         raise CaseNumberUnknown()
 
@@ -161,11 +167,12 @@ class ResultDelivery:
         rows = self.host.store.read(read_side.listed("rated_since", limit, offset))
         return read_side.expanded(rows, "rating_views")
 
-    def reviewed(self, limit: int, offset: int) -> list[dict[str, Any]]:
-        """The open follow-ups on a page of cases, the longest open first, with their
-        evaluators (`views.shown_to` masks them)."""
+    def reviewed(self, viewer: Actor, limit: int, offset: int) -> list[dict[str, Any]]:
+        """The open follow-ups on a page of cases, the longest open first, from their rows:
+        the evaluator masked for the follow-up's owner and supervisors (its case shows them
+        whole, `GET /cases/{id}/reviews/{rating}`), withheld from everyone else."""
         rows = self.host.store.read(read_side.listed("reviews_since", limit, offset))
-        return read_side.expanded(rows, "review_records")
+        return [shown_to(r, viewer) for r in read_side.expanded(rows, "review_records")]
 
     def ratings_by_level(self) -> dict[int, int]:
         """This site's ratings by level, voided ones left out, counted in the read table."""

@@ -22,7 +22,6 @@ from services.delivery.views import (
     rating_view,
     ratings_summary,
     review_view,
-    shown_to,
 )
 from services.runtime.access import allowed, applicant_route, staff_in
 from services.runtime.http import CorrelationId
@@ -249,8 +248,7 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
     @api.get("/reviews", tags=["evaluation"],
              summary="差评处理: open follow-ups, a page of cases, the longest open first")
     async def reviews(actor: Reviewing, page: PageQuery) -> list[dict[str, Any]]:
-        records = await host.query(lambda: delivery.reviewed(page.limit, page.offset))
-        return [shown_to(r, actor) for r in records]
+        return await host.query(lambda: delivery.reviewed(actor, page.limit, page.offset))
 
     @api.get("/cases/{case_id}/reviews/{rating_id}", tags=["evaluation"],
              summary="a bad rating's follow-up; the evaluator only for its owner and supervisors")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from contracts.base import DomainEvent, all_event_classes
 from contracts.intake import CaseCompleted
 from contracts.subjects import admitted_stream, own_stream
@@ -16,7 +18,7 @@ from services.runtime.workdays import calendar_for
 
 
 def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
-    host = ServiceHost("delivery", settings, clock, read_side.projections(settings.site))
+    host = ServiceHost("delivery", settings, clock, partial(read_side.projections, settings.site))
     delivery = ResultDelivery(host, host.directory, calendar_for(settings))
     add_routes(host.api, delivery)
     answer_too_many(host.api)

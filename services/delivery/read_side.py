@@ -2,7 +2,8 @@
 site's lists and its watch job look up — the case by its number (ratings), the results to
 dispatch and those awaiting pickup, the result waiting at the window by its day of arrival,
 the next deadline of any open bad-rating follow-up, and the case's ratings of this site by
-level. A list pages over cases, and each row also holds what the lists show of its case (as
+level, and the blind indexes of the ID numbers of those who may act for the applicant (the
+rating finds its case by them, never by a number kept). A list pages over cases, and each row also holds what the lists show of its case (as
 JSON, computed by `views`): the case while it is on the dispatch or pickup list, its ratings
 of this site, its open follow-ups. So a page is its rows, whatever the history, and never
 loads a case from its events."""
@@ -15,6 +16,7 @@ from typing import Any
 
 from services.delivery.domain.case import DeliveryCase
 from services.delivery.views import case_view, rating_view, result_status, review_record
+from services.runtime.blind_index import Blind, blinds, key_of
 from services.runtime.noted import EventNoted
 from services.runtime.projections import Projection, Query, Table, Totals, Value
 from services.runtime.workdays import WorkCalendar, china_date
@@ -25,6 +27,7 @@ OPEN_REVIEW = ("awaiting_callback", "awaiting_resolution", "appealed", "rectifyi
 RATINGS = Totals("ratings", ("status",), sums=LEVELS)  # this site's ratings over all history
 DELIVERY_CASES = Table("delivery_cases", {
     "case_number": "TEXT", "status": "TEXT",
+    "applicant_blinds": "TEXT",  # blind indexes of the applicant's (or agent's) ID numbers
     "dispatch_since": "TEXT",  # result issued here, still to send (or sent again): issued at
     "pickup_since": "TEXT",  # result signed for at this window, waiting for the applicant
     "remind_pending": "TEXT",  # waiting at this window, not reminded yet: the day it arrived
@@ -35,7 +38,7 @@ DELIVERY_CASES = Table("delivery_cases", {
     **dict.fromkeys(LEVELS, "INTEGER"),  # ratings of this site by level, voided left out
     "listed_view": "TEXT",  # on the dispatch or pickup list: the case as the list shows it
     "rating_views": "TEXT",  # its ratings of this site as the ratings page shows them
-    "review_records": "TEXT",  # its open follow-ups, evaluator included (masked when read)
+    "review_records": "TEXT",  # its open follow-ups, the evaluator masked
 }, indexes=(("case_number",), ("dispatch_since",), ("pickup_since",),
             ("remind_pending",), ("supervise_pending",), ("review_due",), ("reviews_since",),
             ("rated_since",)), totals=(RATINGS,))
@@ -45,7 +48,7 @@ def _at(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def delivery_case_row(case: DeliveryCase, site: str) -> dict[str, Value]:
+def delivery_case_row(case: DeliveryCase, site: str, blind: Blind) -> dict[str, Value]:
     status = result_status(case)
     issued_here = case.result is not None and case.result.acting_site == site
     arrived = (china_date(case.arrived.occurred_at).isoformat()
@@ -53,6 +56,7 @@ def delivery_case_row(case: DeliveryCase, site: str) -> dict[str, Value]:
                else None)
     row: dict[str, Value] = {
         "case_number": case.case_number, "status": status,
+        "applicant_blinds": blinds(case.acting_numbers(), blind),
         "dispatch_since": _at(case.result.occurred_at) if case.result and issued_here
         and status in ("awaiting_dispatch", "returned") else None,
         "pickup_since": _at(case.arrived.occurred_at) if case.arrived and arrived
@@ -62,7 +66,7 @@ def delivery_case_row(case: DeliveryCase, site: str) -> dict[str, Value]:
         **_reviews(case), **_ratings(case, site),
     }
     listed = row["dispatch_since"] is not None or row["pickup_since"] is not None
-    return {**row, "listed_view": _json(case_view(case)) if listed else None}
+    return {**row, "listed_view": _json(case_view(case, masked=True)) if listed else None}
 
 
 def _reviews(case: DeliveryCase) -> dict[str, Value]:
@@ -101,10 +105,12 @@ def expanded(rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
     return [view for row in rows for view in json.loads(str(row[column]))]
 
 
-def projections(site: str) -> tuple[Projection, ...]:
-    """The rows are what this site's lists hold, so the projection knows its site."""
+def projections(site: str, blind: Blind) -> tuple[Projection, ...]:
+    """The rows are what this site's lists hold, so the projection knows its site; and the
+    blind indexes it keeps, its site's key."""
     return (Projection(DELIVERY_CASES, DeliveryCase, EventNoted,
-                       lambda case: delivery_case_row(case, site)),)
+                       lambda case: delivery_case_row(case, site, blind),
+                       depends_on=key_of(blind)),)
 
 
 def by_number(case_number: str) -> Query:

@@ -7,10 +7,13 @@ from typing import Any
 from uuid import UUID
 
 from contracts.base import Actor, DomainEvent
-from contracts.evaluation import LEVELS_ZH, ServiceRated
+from contracts.evaluation import LEVELS_ZH, Evaluator, ServiceRated
+from contracts.identity import Company, mask_name
+from contracts.personal import Withheld
 from services.delivery.domain.case import DeliveryCase
 from services.delivery.domain.errors import CHANNEL_ZH
 from services.delivery.domain.review import REVIEWER_ROLE, STATUS_ZH, BadReview
+from services.runtime.printing import mask_phone
 
 STATUS_OF_RESULT_ZH = {
     "awaiting_result": "待出具结果", "awaiting_dispatch": "待寄出", "returned": "邮件已退回，待重新寄出",
@@ -37,8 +40,12 @@ def result_status(case: DeliveryCase) -> str:
     return "returned" if case.returned else "awaiting_dispatch"
 
 
-def custody(case: DeliveryCase) -> list[dict[str, Any]]:
-    """Every step of the result's way, in the order it happened, at whichever site."""
+def custody(case: DeliveryCase, masked: bool = False) -> list[dict[str, Any]]:
+    """Every step of the result's way, in the order it happened, at whichever site; with
+    `masked`, who signed or collected by surname only (as a read table keeps it)."""
+    def person(name: object) -> str:
+        return mask_name(str(name)) if masked and isinstance(name, str) else str(name)
+
     steps: list[tuple[DomainEvent, str, str]] = []
     if case.result is not None:
         steps.append((case.result, "出具结果", case.result.document_number))
@@ -47,17 +54,17 @@ def custody(case: DeliveryCase) -> list[dict[str, Any]]:
     for parcel in case.mailings.values():
         to = "申请人" if parcel.recipient == "applicant" else "受理地窗口"
         steps.append((parcel, f"寄往{to}", (f"{parcel.carrier} {parcel.tracking_number}，"
-                                          f"收件人 {parcel.addressee}")))
+                                          f"收件人 {person(parcel.addressee)}")))
     for returned in case.returned.values():
         steps.append((returned, "邮件退回", f"{returned.tracking_number}：{returned.reason}"))
     if case.delivered is not None:
-        steps.append((case.delivered, "妥投签收", f"签收人 {case.delivered.signed_by}"))
+        steps.append((case.delivered, "妥投签收", f"签收人 {person(case.delivered.signed_by)}"))
     if case.arrived is not None:
         state = "完好" if case.arrived.intact else "有破损"
         steps.append((case.arrived, "窗口签收", (f"{case.arrived.tracking_number} {state}"
                                              f"{'，' + case.arrived.note if case.arrived.note else ''}")))
     if case.handed is not None:
-        steps.append((case.handed, "申请人领取", (f"{case.handed.collector_name} 核验身份"
+        steps.append((case.handed, "申请人领取", (f"{person(case.handed.collector_name)} 核验身份"
                                                f"（{case.handed.identity_method}）后签收")))
     if case.explained is not None:
         steps.append((case.explained, "告知结果形式", (f"{case.explained.form}；"
@@ -67,8 +74,13 @@ def custody(case: DeliveryCase) -> list[dict[str, Any]]:
              "at": e.occurred_at.isoformat(), "detail": detail} for e, name, detail in steps]
 
 
-def case_view(case: DeliveryCase) -> dict[str, Any]:
+def case_view(case: DeliveryCase, masked: bool = False) -> dict[str, Any]:
+    """The case at this site; `masked` for a list kept in a read table: the holder (a person)
+    and whoever signed by surname only."""
     result = case.result
+    holder = result.holder_name if result else ""
+    if masked and not isinstance(case.applicant, Company):
+        holder = mask_name(holder)
     status = result_status(case)
     return {
         "case_id": str(case.id), "case_number": case.case_number, "matter_name": case.matter_name,
@@ -76,11 +88,11 @@ def case_view(case: DeliveryCase) -> dict[str, Any]:
         "channel": case.choice, "channel_zh": CHANNEL_ZH[case.choice],
         "result": None if result is None else {
             "result_type": result.result_type, "document_number": result.document_number,
-            "holder_name": result.holder_name,
+            "holder_name": holder,
             "valid_until": result.valid_until.isoformat() if result.valid_until else None},
         "status": status, "status_zh": STATUS_OF_RESULT_ZH[status],
         "ended_on": case.ended_on.isoformat() if case.ended_on else None,  # rate the matter from
-        "custody": custody(case),
+        "custody": custody(case, masked),
         "late_changes": [{"channel": c.channel, "reason": f"变更未生效：{c.dispatched}"}
                          for c in case.late_changes],
     }
@@ -100,29 +112,44 @@ def rating_view(rating: ServiceRated, case: DeliveryCase) -> dict[str, Any]:
 
 
 def review_view(case: DeliveryCase, rating_id: UUID, viewer: Actor) -> dict[str, Any]:
-    return shown_to(review_record(case, rating_id), viewer)
+    return shown_to(review_record(case, rating_id), viewer, case.ratings[rating_id].evaluator)
 
 
 def review_record(case: DeliveryCase, rating_id: UUID) -> dict[str, Any]:
-    """A bad rating's follow-up with its evaluator, as the read table keeps it: staff see it
-    through `shown_to`."""
+    """A bad rating's follow-up with its evaluator masked, as the read table keeps it: staff
+    see it through `shown_to`."""
     review = case.review(rating_id)
     rating = case.ratings[rating_id]
     return {
         **rating_view(rating, case), "case_id": str(case.id),
         "owner": review.opened.owner, "status": review.status,
         "status_zh": STATUS_ZH[review.status],
-        "evaluator": rating.evaluator.model_dump(mode="json"),
+        "evaluator": masked_evaluator(rating.evaluator),
         "deadlines": deadlines(review), "overdue": sorted(review.overdue),
         "steps": steps(review),
     }
 
 
-def shown_to(record: dict[str, Any], viewer: Actor) -> dict[str, Any]:
-    """The evaluator only for the follow-up's owner and supervisors."""
-    if viewer.staff_id == record["owner"] or viewer.role == REVIEWER_ROLE:
+def masked_evaluator(evaluator: Evaluator | Withheld) -> dict[str, str] | str:
+    """The evaluator as a read table keeps it: surname and the phone's ends."""
+    if isinstance(evaluator, Withheld):
+        return str(evaluator)
+    return {"name": mask_name(evaluator.name), "phone": mask_phone(evaluator.phone)}
+
+
+def may_see_evaluator(record: dict[str, Any], viewer: Actor) -> bool:
+    return viewer.staff_id == record["owner"] or viewer.role == REVIEWER_ROLE
+
+
+def shown_to(record: dict[str, Any], viewer: Actor,
+             evaluator: Evaluator | Withheld | None = None) -> dict[str, Any]:
+    """The evaluator (`evaluator`, from the case) only for the follow-up's owner and
+    supervisors; the record itself keeps it masked."""
+    if not may_see_evaluator(record, viewer):
+        return {**record, "evaluator": "（评价人信息保密）"}
+    if evaluator is None or isinstance(evaluator, Withheld):
         return record
-    return {**record, "evaluator": "（评价人信息保密）"}
+    return {**record, "evaluator": evaluator.model_dump(mode="json")}
 
 
 def deadlines(review: BadReview) -> dict[str, str | None]:

@@ -29,6 +29,7 @@ from services.intake.domain.counters import Sequence
 from services.intake.guide_desk import UnknownMatter
 from services.runtime import files
 from services.runtime.aggregate import Context, system_actor
+from services.runtime.blind_index import holds
 from services.runtime.consumer import Delivery, Effect, Rejected
 from services.runtime.files import FileRefused, check_upload
 from services.runtime.host import ServiceHost
@@ -156,13 +157,14 @@ class Intake:
             lambda: self.find(case_number, id_number, query_code)))
 
     def find(self, case_number: str, id_number: str, query_code: str) -> WindowCase:
-        """The applicant's case: the number, the ID and the receipt's query code must all
-        match; any miss is CaseNumberUnknown."""
+        """The applicant's case: the number, the ID (by its blind index in the case's row,
+        so no case is opened to compare) and the receipt's query code must all match; any miss
+        is CaseNumberUnknown."""
+        given = self.host.store.vault.blind(id_number)
         for row in self.host.store.read(read_side.by_number(case_number)):
-            case = self.get(UUID(row["id"]))
-            if (case.opened.applicant.identifies(id_number)
-                    and self.query_codes.matches(case.id, query_code)):
-                return case
+            if holds(row["applicant_blinds"], given) and self.query_codes.matches(
+                    UUID(row["id"]), query_code):
+                return self.get(UUID(row["id"]))
         raise CaseNumberUnknown()
 
     def terminate_overdue(self, batch: int = 200) -> int:

@@ -18,7 +18,7 @@ from services.runtime.workdays import calendar_for
 
 
 def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
-    host = ServiceHost("intake", settings, clock, read_side.PROJECTIONS)
+    host = ServiceHost("intake", settings, clock, read_side.projections)
     directory = host.directory
     intake = Intake(host, directory, calendar_for(settings))
     add_guide_routes(host.api, GuideDesk(host, directory))

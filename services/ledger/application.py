@@ -14,6 +14,7 @@ from contracts.identity import Company, Person
 from services.ledger import read_side as tables
 from services.ledger.domain import CaseFile, EventObserved, timeline
 from services.ledger.legs_by_unit import BY_UNIT, legs_by_unit
+from services.ledger.person_record import holders_of, person_record
 from services.ledger.projections import Row
 from services.ledger.projections.work_ledger import STATUS_ZH, WorkLedger, timeliness
 from services.ledger.work_ledger_query import CaseFilter, Key, key_of, work_ledger_page
@@ -55,7 +56,8 @@ class Ledger:
         ctx = Context(self.host.site, system_actor("ledger"), self.host.clock(),
                       event.correlation_id)
         case.observe(event, delivery.stream, delivery.seq, delivery.subject, delivery.data,
-                     delivery.seal.headers() if delivery.seal else {}, ctx, self.archiving)
+                     delivery.seal.headers() if delivery.seal else {}, ctx, self.archiving,
+                     holders_of(event, self.store.vault.blind))
         return Effect(aggregates=[case])
 
     def _open(self, case_id: UUID) -> CaseFile:
@@ -181,6 +183,12 @@ class Ledger:
             shown.pop("agent", None)
         return {"case_id": str(case_id), "case_number": file.case_number, "applicant": shown,
                 "fields": fields}
+
+    def person_record(self, id_number: str, actor: Actor, page: Page) -> dict[str, Any]:
+        """A person's record (PIPL Art. 45), for an auditor: found by the number's blind index."""
+        if actor.role != AUDITOR_ROLE:
+            raise AuditorOnly()
+        return person_record(self.store, id_number, self.host.site, page.limit, page.offset)
 
     def entries(self, case_id: UUID) -> list[EventObserved]:
         """What the file holds, in the order the ledger recorded it."""

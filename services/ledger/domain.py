@@ -33,6 +33,7 @@ class EventObserved(DomainEvent):
     observed_type: str
     observed_json: str
     seal: dict[str, str] = Field(default_factory=dict)  # as it arrived: see contracts.seal
+    holders: dict[str, str] = Field(default_factory=dict)  # role → blind index of a number
 
     @cached_property
     def observed(self) -> DomainEvent:
@@ -57,11 +58,14 @@ class CaseFile(Aggregate):
         return file
 
     def observe(self, event: DomainEvent, stream: str, seq: int, subject: str, raw: bytes,
-                seal: dict[str, str], ctx: Context, archiving: bool = True) -> None:
+                seal: dict[str, str], ctx: Context, archiving: bool = True,
+                holders: dict[str, str] | None = None) -> None:
+        """`holders`: the blind indexes of the numbers the event names, by role, worked out
+        by the ledger while it can open the event (kept, so a replay needs no key)."""
         self._trigger(
             EventObserved, ctx, case_number=event.case_number, stream=stream, stream_seq=seq,
             subject=subject, observed_type=event.type_key(), observed_json=raw.decode(),
-            seal=seal, observed=event,
+            seal=seal, observed=event, holders=holders or {},
         )
         if archiving and isinstance(event, CaseCompleted) and event.acting_site == ctx.site:
             self.archive(ctx)
@@ -80,7 +84,7 @@ class CaseFile(Aggregate):
     def apply_event_observed(self, event: EventObserved) -> None:
         self.entries.append(event)
         self.observed += 1
-        self.views.apply(event.observed)
+        self.views.apply(event.observed, event.holders)
 
     def apply_case_archived(self, event: CaseArchived) -> None:
         self.archived = True
@@ -94,7 +98,7 @@ class FileSummary(CaseFile):
 
     def apply_event_observed(self, event: EventObserved) -> None:
         self.observed += 1
-        self.views.apply(event.observed)
+        self.views.apply(event.observed, event.holders)
 
 
 def timeline(entries: list[EventObserved]) -> list[DomainEvent]:

@@ -7,12 +7,15 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from uuid import UUID
 
+import structlog
 from fastapi import FastAPI, Query
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.identity import ResidentIdNumber
 from services.ledger.application import Ledger
 from services.ledger.exports import XLSX_MAX_ROWS, csv_header, csv_rows, work_ledger_xlsx
+from services.ledger.person_record_page import person_record_page
 from services.ledger.work_ledger_query import CaseFilter
 from services.runtime.access import allowed, staff_in
 from services.runtime.http import ChinaDateTime, CorrelationId, IsoDate
@@ -33,6 +36,12 @@ class CaseSelection(BaseModel):
     overdue: bool | None = Field(default=None, description="只看超期（true）或未超期（false）")
 
 
+class PersonAsked(Page):
+    """Whose record: in the body, never in a URL that proxies and access logs keep."""
+
+    id_number: ResidentIdNumber = Field(description="居民身份证号码")
+
+
 class CasesPage(Page, CaseSelection):
     """A page of the 工作台账, filtered."""
 
@@ -42,6 +51,7 @@ SelectionQuery = Annotated[CaseSelection, Query()]
 AUDIT = [allowed("auditor", "supervisor")]  # what the ledger shows masked
 Auditor = staff_in("auditor")  # who may read personal data, on the record
 CSV = "text/csv; charset=utf-8"
+log = structlog.get_logger()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -137,6 +147,22 @@ def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
              summary="a digest of each read table (the sum of its rows' hashes, kept as they change)")
     async def digests() -> dict[str, Any]:
         return await host.query(ledger.digests)
+
+    @api.post("/audit/person-record", tags=["auditor"],
+              summary="个人信息处理情况: a person's cases here, the kinds of personal data each "
+                      "holds, its unmasked reads (who, when, why) and what was destroyed; "
+                      "auditors only, the ID number in the body")
+    async def person_record(body: PersonAsked, actor: Auditor) -> dict[str, Any]:
+        record = await host.query(lambda: ledger.person_record(body.id_number, actor, body))
+        log.info("person_record_read", reader=actor.staff_id, cases=len(record["cases"]))
+        return record
+
+    @api.post("/audit/person-record/print", tags=["auditor"], response_class=HTMLResponse,
+              summary="个人信息处理情况记录, printable (the same record as a page)")
+    async def person_record_printed(body: PersonAsked, actor: Auditor) -> HTMLResponse:
+        record = await host.query(lambda: ledger.person_record(body.id_number, actor, body))
+        log.info("person_record_printed", reader=actor.staff_id, cases=len(record["cases"]))
+        return HTMLResponse(person_record_page(record, site_name, actor.staff_id, host.clock()))
 
     @api.post("/audit/cases/{case_id}/applicant", tags=["auditor"],
               summary="the applicant unmasked: auditors only, recorded with who and why")

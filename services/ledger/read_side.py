@@ -57,7 +57,10 @@ RATINGS = Table("ratings", {**VIEW, "first_rated_at": "TEXT"},
                 indexes=(("first_rated_at", "id"),), totals=(DIGEST,))
 PERSONAL_DATA_READS = Table("personal_data_reads", {**VIEW, "first_read_at": "TEXT"},
                             indexes=(("first_read_at", "id"),), totals=(DIGEST,))
-VIEWS = (TIMELINE, WORK_LEDGER, CUSTODY, LEGS, RATINGS, PERSONAL_DATA_READS)
+HOLDERS = tuple(f"holder_{i}" for i in range(1, 5))  # company, representative, agent, …
+PERSONAL_RECORD = Table("personal_record", {**VIEW, **dict.fromkeys(HOLDERS, "TEXT")},
+                        indexes=tuple((h,) for h in HOLDERS), totals=(DIGEST,))
+VIEWS = (TIMELINE, WORK_LEDGER, CUSTODY, LEGS, RATINGS, PERSONAL_DATA_READS, PERSONAL_RECORD)
 TABLES = (CASE_FILES, *VIEWS)
 
 
@@ -90,6 +93,17 @@ def _legs(file: CaseFile) -> dict[str, Value]:
             "department": case["department"]}
 
 
+def _holders(row: Row) -> dict[str, Value]:
+    """The blind indexes of the case's numbers, one a column (each indexed), in one order."""
+    held = sorted(set(row["holders"].values()))[:len(HOLDERS)]
+    return dict(zip(HOLDERS, [*held, *[None] * len(HOLDERS)], strict=False))
+
+
+def held_by(blind: str, limit: int) -> list[Query]:
+    """The cases holding a number, by its blind index: one indexed read per column."""
+    return [Query(PERSONAL_RECORD).filter(h, "=", blind).page(limit) for h in HOLDERS]
+
+
 def _first(field: str, column: str) -> Callable[[Row, CaseFile], dict[str, Value]]:
     return lambda row, _: {column: min(e[field] for e in row["entries"].values())}
 
@@ -117,6 +131,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     _view(LEGS, lambda _, file: _legs(file)),
     _view(RATINGS, _first("rated_at", "first_rated_at")),
     _view(PERSONAL_DATA_READS, _first("at", "first_read_at")),
+    _view(PERSONAL_RECORD, lambda row, _: _holders(row)),
 )
 
 

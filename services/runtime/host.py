@@ -27,13 +27,13 @@ from contracts.subjects import admitted_stream, admitted_subjects, own_stream, o
 from services.directory import load_directory
 from services.runtime.access import Gate
 from services.runtime.bearer import IssuerKeys
+from services.runtime.blind_index import Projections
 from services.runtime.consumer import Handler, RetryPolicy, TrackedConsumer
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.http import service_api
 from services.runtime.keys import KeyRing, Verifier, site_sealer
 from services.runtime.nats_client import connect
 from services.runtime.personal.desk import KeyClient, KeyDesk
-from services.runtime.projections import Projection
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings
 from services.runtime.store import CaseStore
@@ -71,7 +71,7 @@ class Subscription:
 
 class ServiceHost:
     def __init__(self, service: str, settings: ServiceSettings, clock: Clock,
-                 projections: Sequence[Projection] = ()) -> None:
+                 projections: Projections = ()) -> None:
         self.service, self.settings, self.site, self.clock = service, settings, settings.site, clock
         self.store = CaseStore(service, settings, projections)
         self.directory = load_directory(settings.catalogue_dir)  # sites, keys and matters

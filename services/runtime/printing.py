@@ -32,9 +32,10 @@ p { margin: 2mm 0; text-indent: 2em; }
 """.strip()
 
 
-def page(title: str, case_number: str, body: Iterable[str], unit: str, day: date) -> str:
-    """A complete printable page: the title, the case number at the top, the unit and date at
-    the foot. No external resources."""
+def page(title: str, case_number: str, body: Iterable[str], unit: str, day: date,
+         number_label: str = "办件编号") -> str:
+    """A complete printable page: the title, the case number (or what `number_label` names)
+    at the top, the unit and date at the foot. No external resources."""
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="zh-CN">',
@@ -45,7 +46,7 @@ def page(title: str, case_number: str, body: Iterable[str], unit: str, day: date
         "</head>",
         "<body>",
         f"<h1>{escape(title)}</h1>",
-        f'<p class="number">办件编号：{escape(case_number)}</p>',
+        f'<p class="number">{escape(number_label)}：{escape(case_number)}</p>',
         *body,
         '<div class="sign">',
         f"<p>{escape(unit)}（盖章）</p>",

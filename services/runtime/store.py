@@ -19,6 +19,7 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
 from contracts.base import DomainEvent
 from services.runtime.aggregate import Aggregate, CaseNotFound
+from services.runtime.blind_index import Projections, made_with
 from services.runtime.loaded import LoadedCases
 from services.runtime.mapper import ContractMapper
 from services.runtime.personal.vault import vault_for
@@ -70,15 +71,15 @@ class CaseStore(Application[UUID]):
     records, so that effects and the upstream position commit in one transaction."""
 
     def __init__(self, service: str, settings: ServiceSettings,
-                 projections: Sequence[Projection] = ()) -> None:
+                 projections: Projections = ()) -> None:
         self.name = f"{service}_{settings.site}"
         self._work = threading.local()
         self.threads = StoreThreads()
-        self.projections = tuple(projections)
         self.closed = False
         self.event_max_bytes = settings.event_max_bytes
         self.loaded = LoadedCases(settings.loaded_cases_max_events)
         self.vault = vault_for(settings)
+        self.projections = made_with(projections, self.vault.blind)
         super().__init__(env=store_env(settings, service))
         tables = {t: t.fingerprint(p.depends_on for p in self.projections if p.table is t)
                   for t in dict.fromkeys(p.table for p in self.projections)}

@@ -24,7 +24,7 @@ from contracts.subjects import (
 )
 from services.delivery.domain.case import DeliveryCase
 from services.delivery.main import build
-from services.delivery.views import case_view, rating_view, review_view
+from services.delivery.views import case_view, rating_view, review_record, shown_to
 from services.runtime.consumer import Delivery
 from services.runtime.host import ServiceHost
 from services.runtime.settings import for_service
@@ -158,12 +158,14 @@ async def test_results_to_dispatch_are_listed_a_page_at_a_time_longest_waiting_f
             every = await http.get("/dispatch")
             first = await http.get("/dispatch", params={"limit": 2})
             rest = await http.get("/dispatch", params={"limit": 2, "offset": 2})
-        as_cases_show = [case_view(as_loaded(qingdao, case_id)) for case_id in issued]
+        as_cases_show = [case_view(as_loaded(qingdao, case_id), masked=True)
+                         for case_id in issued]
         mailed = await http.post(f"/cases/{issued[0]}/mailings", headers=MAILROOM, json={
             "recipient": "window", "carrier": "中国邮政EMS", "tracking_number": "1187654329931"})
         after = await http.get("/dispatch")
         too_many = await http.get("/dispatch", params={"limit": 501})
     assert every.json() == as_cases_show
+    assert {c["result"]["holder_name"] for c in every.json()} == {"王*"}  # the table: no name
     assert [c["case_id"] for c in first.json()] == issued[:2]
     assert [c["case_id"] for c in rest.json()] == issued[2:]
     assert mailed.status_code == 200, mailed.text
@@ -259,12 +261,15 @@ async def test_open_follow_ups_are_listed_from_the_table_the_evaluator_only_to_t
         with no_case_loaded(yantai, monkeypatch):
             seen = {actor.staff_id: (await http.get("/reviews", headers=staff(actor.staff_id, actor.role))).json()
                 for actor in (owner, colleague)}
+        one = await http.get(f"/cases/{cases[0]}/reviews/{bad[0]['rating_id']}",
+                             headers=staff(owner.staff_id, owner.role))
     for actor in (owner, colleague):
         assert seen[actor.staff_id] == [
-            review_view(as_loaded(yantai, case_id), UUID(rating["rating_id"]), actor)
+            shown_to(review_record(as_loaded(yantai, case_id), UUID(rating["rating_id"])), actor)
             for case_id, rating in zip(cases, bad, strict=True)]
-    assert seen[owner.staff_id][0]["evaluator"]["name"] == WANG_QIANG["name"]
+    assert seen[owner.staff_id][0]["evaluator"] == {"name": "王*", "phone": "138****1234"}
     assert seen[colleague.staff_id][0]["evaluator"] == "（评价人信息保密）"
+    assert one.json()["evaluator"]["name"] == WANG_QIANG["name"]  # the case: whole, to its owner
 
 
 async def test_the_watch_reminds_supervises_and_flags_a_late_call_back_reading_only_what_is_due(
@@ -283,7 +288,7 @@ async def test_the_watch_reminds_supervises_and_flags_a_late_call_back_reading_o
         assert bad.status_code == 201, bad.text
         with no_case_loaded(yantai, monkeypatch):
             at_window = (await http.get("/window/awaiting-pickup")).json()
-    assert at_window == [case_view(as_loaded(yantai, waiting))]
+    assert at_window == [case_view(as_loaded(yantai, waiting), masked=True)]
     never_read_the_log(yantai, monkeypatch)
     watch = periodic_job(yantai, "delivery-watch")
     thursday, raised = clock.now, []

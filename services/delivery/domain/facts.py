@@ -78,6 +78,14 @@ class DeliveryFacts(Learning):
     def reached_applicant(self) -> DomainEvent | None:
         return self.pushed or self.delivered or self.handed or self.explained
 
+    def acting_numbers(self) -> tuple[str, ...]:
+        """The ID numbers of whoever `who_is` knows: what the read table keeps blind."""
+        applicant = self.applicant
+        if isinstance(applicant, Company):
+            agent = applicant.agent
+            return (applicant.representative_id_number, *((agent.id_number,) if agent else ()))
+        return applicant.numbers() if applicant is not None else ()
+
     def who_is(self, id_number: str) -> tuple[Collector, str] | None:
         """The applicant, or who may act for them, by ID number: their part and name."""
         applicant, number = self.applicant, id_number.upper()

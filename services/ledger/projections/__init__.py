@@ -1,5 +1,6 @@
 """The auditor's views of the ledger, folded per case: the timeline, the work ledger (工作台账),
-the custody of its paper, time per leg, its ratings and the reads of its personal data.
+the custody of its paper, time per leg, its ratings, the reads of its personal data and what
+personal data it holds (a person's record).
 
 `CaseViews` folds one case; a case file keeps it and the read side (`services.ledger.read_side`)
 stores its rows with the file's events. `Projector` folds the whole log again from nothing, in
@@ -15,6 +16,7 @@ from contracts.base import DomainEvent
 from services.ledger.projections.base import Projection, Row
 from services.ledger.projections.case_views import Custody, Legs, Timeline
 from services.ledger.projections.evaluation import PersonalDataReads, Ratings
+from services.ledger.projections.personal_record import PersonalRecord
 from services.ledger.projections.work_ledger import WorkLedger
 
 if TYPE_CHECKING:
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CaseViews", "Projector", "Row"]
 
-PER_CASE = ("timeline", "work_ledger", "custody", "legs")  # one row per case, keyed by its id
+PER_CASE = ("timeline", "work_ledger", "custody", "legs", "personal_record")  # one row per case, keyed by its id
 PER_ENTRY = ("ratings", "personal_data_reads")  # several per case, keyed by their event
 
 
@@ -33,7 +35,8 @@ class CaseViews:
     def __init__(self, case_id: UUID) -> None:
         self.key = str(case_id)
         self.folds: dict[str, Projection] = {p.name: p for p in (
-            Timeline(), WorkLedger(), Custody(), Legs(), Ratings(), PersonalDataReads())}
+            Timeline(), WorkLedger(), Custody(), Legs(), Ratings(), PersonalDataReads(),
+            PersonalRecord())}
 
     @classmethod
     def of(cls, case_id: UUID, kept: dict[str, Row | None]) -> CaseViews:
@@ -46,9 +49,13 @@ class CaseViews:
                 views.folds[name].rows.update(row["entries"])
         return views
 
-    def apply(self, event: DomainEvent) -> None:
+    def apply(self, event: DomainEvent, holders: dict[str, str] | None = None) -> None:
+        """Fold one event; `holders`: the blind indexes of the numbers it names, by role."""
         for fold in self.folds.values():
             fold.apply(event, 0)
+        record = self.folds["personal_record"]
+        assert isinstance(record, PersonalRecord)
+        record.hold(event, holders or {})
 
     def row(self, name: str) -> Row | None:
         """The view's row of this case, or None while the case has none."""
