@@ -10,8 +10,8 @@ from pydantic import Field
 from contracts.base import DivisionCode, DomainEvent
 from contracts.delivery import ResultType
 from contracts.identity import Applicant
-from contracts.personal import Withheld
 from contracts.intake import DeliveryChannel
+from contracts.personal import Withheld
 
 
 class CaseReceived(DomainEvent):
@@ -41,9 +41,10 @@ class CaseApproved(DomainEvent):
     document_number: str
     valid_until: date | None = None
     opinion: str
-    holder_name: str
+    holder_name: str | Withheld
     receiving_site: DivisionCode
     delivery_channel: DeliveryChannel
+    personal = ("holder_name",)  # the applicant's name, for a person
 
 
 class JointPartDecided(DomainEvent):

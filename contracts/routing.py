@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.base import DivisionCode, DomainEvent, UtcDatetime
 from contracts.files import FileRef
 from contracts.identity import Applicant
-from contracts.personal import Withheld
 from contracts.intake import DeliveryChannel, HandlingMode, SubmittedItem
+from contracts.personal import Withheld
 
 
 class _Part(BaseModel):
