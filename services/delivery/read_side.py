@@ -3,7 +3,7 @@ site's lists and its watch job look up — the case by its number (ratings), the
 dispatch and those awaiting pickup, the result waiting at the window by its day of arrival,
 the next deadline of any open bad-rating follow-up, and the case's ratings of this site by
 level. A list pages over cases, and each row also holds what the lists show of its case (as
-JSON, computed by `views`): the case while it is on the dispatch or pickup list, its ratings
+JSON, computed by `views`, names masked): the case while it is on the dispatch or pickup list, its ratings
 of this site, its open follow-ups. So a page is its rows, whatever the history, and never
 loads a case from its events."""
 
@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.delivery.domain.case import DeliveryCase
-from services.delivery.views import case_view, rating_view, result_status, review_record
+from services.delivery.views import case_view, kept_record, rating_view, result_status
 from services.runtime.noted import EventNoted
 from services.runtime.projections import Projection, Query, Table, Totals, Value
 from services.runtime.workdays import WorkCalendar, china_date
@@ -35,7 +35,7 @@ DELIVERY_CASES = Table("delivery_cases", {
     **dict.fromkeys(LEVELS, "INTEGER"),  # ratings of this site by level, voided left out
     "listed_view": "TEXT",  # on the dispatch or pickup list: the case as the list shows it
     "rating_views": "TEXT",  # its ratings of this site as the ratings page shows them
-    "review_records": "TEXT",  # its open follow-ups, evaluator included (masked when read)
+    "review_records": "TEXT",  # its open follow-ups, the evaluator masked
 }, indexes=(("case_number",), ("dispatch_since",), ("pickup_since",),
             ("remind_pending",), ("supervise_pending",), ("review_due",), ("reviews_since",),
             ("rated_since",)), totals=(RATINGS,))
@@ -62,7 +62,7 @@ def delivery_case_row(case: DeliveryCase, site: str) -> dict[str, Value]:
         **_reviews(case), **_ratings(case, site),
     }
     listed = row["dispatch_since"] is not None or row["pickup_since"] is not None
-    return {**row, "listed_view": _json(case_view(case)) if listed else None}
+    return {**row, "listed_view": _json(case_view(case, masked=True)) if listed else None}
 
 
 def _reviews(case: DeliveryCase) -> dict[str, Value]:
@@ -72,7 +72,7 @@ def _reviews(case: DeliveryCase) -> dict[str, Value]:
     return {"review_due": min(unflagged).isoformat() if unflagged else None,
             "reviews_since": _at(min(r.opened.occurred_at for _, r in opened)) if opened
             else None,
-            "review_records": _json([review_record(case, rating_id) for rating_id, _ in opened])
+            "review_records": _json([kept_record(case, rating_id) for rating_id, _ in opened])
             if opened else None}
 
 

@@ -37,8 +37,18 @@ def result_status(case: DeliveryCase) -> str:
     return "returned" if case.returned else "awaiting_dispatch"
 
 
-def custody(case: DeliveryCase) -> list[dict[str, Any]]:
-    """Every step of the result's way, in the order it happened, at whichever site."""
+def masked_name(name: object) -> str:
+    """A person's name as a read table keeps it: the surname, then stars (a Withheld name
+    reads as what it is)."""
+    text = str(name)
+    return text if not text or text.startswith("（") or text == "已销毁" else (
+        text[0] + "*" * (len(text) - 1))
+
+
+def custody(case: DeliveryCase, masked: bool = False) -> list[dict[str, Any]]:
+    """Every step of the result's way, in the order it happened, at whichever site; `masked`:
+    names as a read table keeps them."""
+    name = masked_name if masked else str
     steps: list[tuple[DomainEvent, str, str]] = []
     if case.result is not None:
         steps.append((case.result, "出具结果", case.result.document_number))
@@ -47,17 +57,17 @@ def custody(case: DeliveryCase) -> list[dict[str, Any]]:
     for parcel in case.mailings.values():
         to = "申请人" if parcel.recipient == "applicant" else "受理地窗口"
         steps.append((parcel, f"寄往{to}", (f"{parcel.carrier} {parcel.tracking_number}，"
-                                          f"收件人 {parcel.addressee}")))
+                                          f"收件人 {name(parcel.addressee)}")))
     for returned in case.returned.values():
         steps.append((returned, "邮件退回", f"{returned.tracking_number}：{returned.reason}"))
     if case.delivered is not None:
-        steps.append((case.delivered, "妥投签收", f"签收人 {case.delivered.signed_by}"))
+        steps.append((case.delivered, "妥投签收", f"签收人 {name(case.delivered.signed_by)}"))
     if case.arrived is not None:
         state = "完好" if case.arrived.intact else "有破损"
         steps.append((case.arrived, "窗口签收", (f"{case.arrived.tracking_number} {state}"
                                              f"{'，' + case.arrived.note if case.arrived.note else ''}")))
     if case.handed is not None:
-        steps.append((case.handed, "申请人领取", (f"{case.handed.collector_name} 核验身份"
+        steps.append((case.handed, "申请人领取", (f"{name(case.handed.collector_name)} 核验身份"
                                                f"（{case.handed.identity_method}）后签收")))
     if case.explained is not None:
         steps.append((case.explained, "告知结果形式", (f"{case.explained.form}；"
@@ -67,7 +77,7 @@ def custody(case: DeliveryCase) -> list[dict[str, Any]]:
              "at": e.occurred_at.isoformat(), "detail": detail} for e, name, detail in steps]
 
 
-def case_view(case: DeliveryCase) -> dict[str, Any]:
+def case_view(case: DeliveryCase, masked: bool = False) -> dict[str, Any]:
     result = case.result
     status = result_status(case)
     return {
@@ -76,11 +86,12 @@ def case_view(case: DeliveryCase) -> dict[str, Any]:
         "channel": case.choice, "channel_zh": CHANNEL_ZH[case.choice],
         "result": None if result is None else {
             "result_type": result.result_type, "document_number": result.document_number,
-            "holder_name": result.holder_name,
+            "holder_name": masked_name(result.holder_name) if masked
+            else str(result.holder_name),
             "valid_until": result.valid_until.isoformat() if result.valid_until else None},
         "status": status, "status_zh": STATUS_OF_RESULT_ZH[status],
         "ended_on": case.ended_on.isoformat() if case.ended_on else None,  # rate the matter from
-        "custody": custody(case),
+        "custody": custody(case, masked),
         "late_changes": [{"channel": c.channel, "reason": f"变更未生效：{c.dispatched}"}
                          for c in case.late_changes],
     }
@@ -118,9 +129,23 @@ def review_record(case: DeliveryCase, rating_id: UUID) -> dict[str, Any]:
     }
 
 
+def kept_record(case: DeliveryCase, rating_id: UUID) -> dict[str, Any]:
+    """A follow-up as the read table keeps it: the evaluator masked (whoever may see them
+    reads them from the case, `sees_evaluator`)."""
+    record = review_record(case, rating_id)
+    evaluator = record["evaluator"]
+    phone = str(evaluator.get("phone", ""))
+    return {**record, "evaluator": {"name": masked_name(evaluator.get("name", "")),
+                                    "phone": f"{phone[:3]}****{phone[-4:]}" if phone else ""}}
+
+
+def sees_evaluator(record: dict[str, Any], viewer: Actor) -> bool:
+    return viewer.staff_id == record["owner"] or viewer.role == REVIEWER_ROLE
+
+
 def shown_to(record: dict[str, Any], viewer: Actor) -> dict[str, Any]:
     """The evaluator only for the follow-up's owner and supervisors."""
-    if viewer.staff_id == record["owner"] or viewer.role == REVIEWER_ROLE:
+    if sees_evaluator(record, viewer):
         return record
     return {**record, "evaluator": "（评价人信息保密）"}
 

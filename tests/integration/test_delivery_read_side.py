@@ -158,7 +158,8 @@ async def test_results_to_dispatch_are_listed_a_page_at_a_time_longest_waiting_f
             every = await http.get("/dispatch")
             first = await http.get("/dispatch", params={"limit": 2})
             rest = await http.get("/dispatch", params={"limit": 2, "offset": 2})
-        as_cases_show = [case_view(as_loaded(qingdao, case_id)) for case_id in issued]
+        as_cases_show = [case_view(as_loaded(qingdao, case_id), masked=True)  # names masked
+                         for case_id in issued]
         mailed = await http.post(f"/cases/{issued[0]}/mailings", headers=MAILROOM, json={
             "recipient": "window", "carrier": "中国邮政EMS", "tracking_number": "1187654329931"})
         after = await http.get("/dispatch")
