@@ -16,7 +16,6 @@ from services.delivery import read_side
 from services.delivery.domain.case import DeliveryCase
 from services.delivery.domain.errors import CaseNumberUnknown
 from services.delivery.domain.rating import RatingRules, Units
-from services.delivery.views import review_record, sees_evaluator
 from services.directory import Directory
 from services.runtime.aggregate import Context, system_actor
 from services.runtime.consumer import Delivery, Effect
@@ -162,14 +161,12 @@ class ResultDelivery:
         rows = self.host.store.read(read_side.listed("rated_since", limit, offset))
         return read_side.expanded(rows, "rating_views")
 
-    def reviewed(self, limit: int, offset: int, viewer: Actor) -> list[dict[str, Any]]:
-        """The open follow-ups on a page of cases, the longest open first; the evaluator,
-        masked in the read table, read from its case for whoever must call them back
-        (`views.shown_to` hides it from the rest)."""
+    def reviewed(self, limit: int, offset: int) -> list[dict[str, Any]]:
+        """The open follow-ups on a page of cases, the longest open first, their evaluators
+        masked as the read table keeps them: the owner reads them in full on the follow-up
+        itself (`views.review_view`)."""
         rows = self.host.store.read(read_side.listed("reviews_since", limit, offset))
-        return [review_record(self.get(UUID(r["case_id"])), UUID(r["rating_id"]))
-                if sees_evaluator(r, viewer) else r
-                for r in read_side.expanded(rows, "review_records")]
+        return read_side.expanded(rows, "review_records")
 
     def ratings_by_level(self) -> dict[int, int]:
         """This site's ratings by level, voided ones left out, counted in the read table."""

@@ -130,8 +130,8 @@ def review_record(case: DeliveryCase, rating_id: UUID) -> dict[str, Any]:
 
 
 def kept_record(case: DeliveryCase, rating_id: UUID) -> dict[str, Any]:
-    """A follow-up as the read table keeps it: the evaluator masked (whoever may see them
-    reads them from the case, `sees_evaluator`)."""
+    """A follow-up as the read table keeps it: the evaluator masked (their owner reads them
+    in full on the follow-up, from the case)."""
     record = review_record(case, rating_id)
     evaluator = record["evaluator"]
     phone = str(evaluator.get("phone", ""))

@@ -24,7 +24,7 @@ from contracts.subjects import (
 )
 from services.delivery.domain.case import DeliveryCase
 from services.delivery.main import build
-from services.delivery.views import case_view, rating_view, review_view
+from services.delivery.views import case_view, kept_record, rating_view, review_view, shown_to
 from services.runtime.consumer import Delivery
 from services.runtime.host import ServiceHost
 from services.runtime.settings import for_service
@@ -262,9 +262,11 @@ async def test_open_follow_ups_are_listed_from_the_table_the_evaluator_only_to_t
                 for actor in (owner, colleague)}
     for actor in (owner, colleague):
         assert seen[actor.staff_id] == [
-            review_view(as_loaded(yantai, case_id), UUID(rating["rating_id"]), actor)
+            shown_to(kept_record(as_loaded(yantai, case_id), UUID(rating["rating_id"])), actor)
             for case_id, rating in zip(cases, bad, strict=True)]
-    assert seen[owner.staff_id][0]["evaluator"]["name"] == WANG_QIANG["name"]
+    assert seen[owner.staff_id][0]["evaluator"] == {"name": "王*", "phone": "138****1234"}
+    full = review_view(as_loaded(yantai, cases[0]), UUID(bad[0]["rating_id"]), owner)
+    assert full["evaluator"]["name"] == WANG_QIANG["name"]  # on the follow-up itself
     assert seen[colleague.staff_id][0]["evaluator"] == "（评价人信息保密）"
 
 
@@ -284,7 +286,7 @@ async def test_the_watch_reminds_supervises_and_flags_a_late_call_back_reading_o
         assert bad.status_code == 201, bad.text
         with no_case_loaded(yantai, monkeypatch):
             at_window = (await http.get("/window/awaiting-pickup")).json()
-    assert at_window == [case_view(as_loaded(yantai, waiting))]
+    assert at_window == [case_view(as_loaded(yantai, waiting), masked=True)]  # names masked
     never_read_the_log(yantai, monkeypatch)
     watch = periodic_job(yantai, "delivery-watch")
     thursday, raised = clock.now, []
