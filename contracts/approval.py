@@ -41,9 +41,10 @@ class CaseApproved(DomainEvent):
     document_number: str
     valid_until: date | None = None
     opinion: str
-    holder_name: str
+    holder_name: Kept[str]
     receiving_site: DivisionCode
     delivery_channel: DeliveryChannel
+    personal = ("holder_name",)  # the applicant's name, for a person
 
 
 class JointPartDecided(DomainEvent):

@@ -27,9 +27,10 @@ class ResultIssued(DomainEvent):
     service = "delivery"
     result_type: ResultType
     document_number: str
-    holder_name: str
+    holder_name: Kept[str]
     valid_until: date | None = None
     receiving_site: DivisionCode
+    personal = ("holder_name",)  # the applicant's name, for a person
 
 
 class ResultPushedOnline(DomainEvent):

@@ -138,13 +138,14 @@ class Intake:
             check_upload, upload, file_name, declared, s.files_allowed_types, s.files_max_bytes)
         ref = file_ref(sha256=sha, size=size, media_type=media_type, file_name=file_name,
                        material_code=material_code, pages=pages)
-        stored = await files.put(self.host.js, self.host.site, sha, upload)
+        stored = await files.put(self.host.js, self.host.site, case_id, sha, upload,
+                                self.host.store.vault)
         try:
             return await self.host.command(lambda: self.change(
                 case_id, actor, correlation_id, lambda c, m, x: c.attach_file(ref, m, x)))
         except BaseException:
             if stored:
-                await files.remove(self.host.js, self.host.site, sha)
+                await files.remove(self.host.js, self.host.site, case_id, sha)
             raise
 
     def get(self, case_id: UUID) -> WindowCase:

@@ -16,6 +16,7 @@ from services.runtime import files
 from services.runtime.access import allowed, staff_in
 from services.runtime.aggregate import DomainError
 from services.runtime.http import CorrelationId
+from services.runtime.sealed_files import FileKeyMissing, FileShredded
 
 Reader = staff_in("window", "approver", "head", "delivery", "auditor")  # on the record
 
@@ -28,6 +29,22 @@ class FileGone(DomainError):
         super().__init__("本地已无此文件（已过保存期限或尚未送达）")
 
 
+class FileShreddedHere(DomainError):
+    status = 410
+    field = "sha256"
+
+    def __init__(self) -> None:
+        super().__init__("此办件的个人信息已销毁，文件不能再读取")
+
+
+class FileKeyNotHeld(DomainError):
+    status = 409
+    field = "sha256"
+
+    def __init__(self) -> None:
+        super().__init__("本站尚未取得此办件的数据密钥，暂不能读取文件")
+
+
 def add_file_routes(api: FastAPI, exchange: Exchange, routing: Routing) -> None:
     host = exchange.host
 
@@ -38,7 +55,12 @@ def add_file_routes(api: FastAPI, exchange: Exchange, routing: Routing) -> None:
         case = await host.command(lambda: exchange.change(
             case_id, actor, cid, lambda c, x: c.record_file_read(sha256, x)))
         ref = case.files[sha256]
-        path = await files.fetch(host.js, host.site, sha256)
+        try:
+            path = await files.fetch(host.js, host.site, case_id, sha256, host.store.vault)
+        except FileShredded:
+            raise FileShreddedHere() from None
+        except FileKeyMissing:
+            raise FileKeyNotHeld() from None
         if path is None:
             raise FileGone()
         return FileResponse(path, media_type=ref.media_type, filename=ref.file_name,

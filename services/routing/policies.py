@@ -74,7 +74,8 @@ class Routing:
             case.start_retention(event, self.host.settings.files_retention_days, ctx)
         parties = case.recipients(event)
         if isinstance(event, CaseRouted) and event.files:  # the files go before the case
-            anyio.from_thread.run(self._replicate, [f.sha256 for f in event.files], parties)
+            anyio.from_thread.run(self._replicate, event.case_id, [f.sha256 for f in event.files],
+                                  parties)
         seals = self.host.sealer.seal([
             Sealable(f"{self.host.site}>{party}", event.case_id, case.carried_head(party),
                      delivery.data) for party in parties], self.host.clock())
@@ -85,22 +86,23 @@ class Routing:
             for party, seal in zip(parties, seals, strict=True)
         ])
 
-    async def _replicate(self, hashes: list[str], parties: list[str]) -> None:
+    async def _replicate(self, case_id: UUID, hashes: list[str], parties: list[str]) -> None:
         for party in parties:
             for sha in hashes:
                 await files.copy(self.host.js, self.host.site, self.host.js_for(party), party,
-                                 sha)
+                                 case_id, sha)
 
     def check_files(self, case: RoutedCase, ctx: Context) -> int:
         """Every file of a case sent here, checked against its hash before anyone sees the
         case; a missing or changed copy is recorded and fetched again from the sender."""
         repaired = 0
         for sha in case.files:
-            problem = anyio.from_thread.run(files.intact, self.host.js, self.host.site, sha)
+            problem = anyio.from_thread.run(files.intact, self.host.js, self.host.site, case.id,
+                                            sha, self.host.store.vault)
             if problem is not None:
                 anyio.from_thread.run(lambda sha=sha: files.copy(
                     self.host.js_for(case.receiving_site), case.receiving_site, self.host.js,
-                    self.host.site, sha, replace=True))
+                    self.host.site, case.id, sha, replace=True))
                 case.repaired(sha, case.receiving_site, problem, ctx)
                 repaired += 1
         return repaired
@@ -129,7 +131,7 @@ class Routing:
             hashes = sorted(sha for sha in case.files
                             if not self._kept_elsewhere(sha, case, today))
             for sha in hashes:
-                anyio.from_thread.run(files.remove, self.host.js, self.host.site, sha)
+                anyio.from_thread.run(files.remove, self.host.js, self.host.site, case.id, sha)
             case.record_removed(hashes, ctx)
             self.host.store.record(case)
             cleared += 1

@@ -15,10 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +36,7 @@ from pydantic import ValidationError
 from contracts.base import DomainEvent, UnknownEventType
 from contracts.seal import Seal
 from contracts.subjects import BadSubject, Envelope, parse_subject
+from services.runtime.aggregate import DomainError
 from services.runtime.dead_letters import DeadLetter, DeadLetters
 from services.runtime.keys import SealBroken, Verifier
 from services.runtime.outages import Stall, is_outage
@@ -188,7 +192,7 @@ class TrackedConsumer:
                 return
             except Exception as error:  # noqa: BLE001 - the careful path decides what it was
                 log.info("batch_fell_back", consumer=self.name, size=len(batch),
-                         error=repr(error))
+                         error=described(error))
         for msg, done in zip(batch, read, strict=True):
             await self._process_until_done(msg, done)
 
@@ -252,7 +256,8 @@ class TrackedConsumer:
         """An outage: say so (once in the log, always in /readyz) and wait before trying again."""
         if self.stall is None:
             self.stall = Stall.of(self.name, error, self.clock())
-        log.warning("consumer_stalled", consumer=self.name, attempt=attempt, error=repr(error),
+        log.warning("consumer_stalled", consumer=self.name, attempt=attempt,
+                    error=described(error),
                     since=self.stall.since.isoformat())
         await asyncio.sleep(self.retry.delay(min(attempt, 16)))
 
@@ -298,10 +303,10 @@ class TrackedConsumer:
                     continue
                 failures += 1
                 log.warning("handler_failed", consumer=self.name, seq=seq, attempt=failures,
-                            error=repr(error))
+                            error=described(error))
                 if failures >= self.retry.attempts:
                     return await self._dead_letter(msg, seq, tracking,
-                                                   f"kept failing: {error!r}")
+                                                   f"kept failing: {described(error)}")
                 await asyncio.sleep(self.retry.delay(failures))
 
     async def _read_all(self, batch: list[Msg]) -> list[Delivery | Refusal]:
@@ -371,7 +376,7 @@ class TrackedConsumer:
         except SealBroken as error:
             return Refusal(f"seal broken: {error}")
         except Exception as error:  # noqa: BLE001 - whatever else it is, the message is at fault
-            return Refusal(f"unreadable: {error!r}")
+            return Refusal(f"unreadable: {described(error)}")
         seq = msg.metadata.sequence.stream
         return Delivery(event, envelope, msg.subject, self.stream, seq, msg.data, seal)
 
@@ -482,3 +487,18 @@ def without_values(error: ValidationError) -> str:
                        f"({e['type']})"
                        for e in error.errors(include_url=False, include_input=False))
     return f"{error.error_count()} invalid in {error.title}: {faults}"
+
+
+def described(error: BaseException) -> str:
+    """An error as a log line or a dead letter may say it: a handler's error may quote the
+    values it was given (a name, an ID number), so only what our own code wrote for people to
+    read is kept in full — refusals and domain errors, whose messages name rules and fields —
+    and anything else is its type and where it was raised. Pydantic's errors lose their input."""
+    if isinstance(error, ValidationError):
+        return without_values(error)
+    if isinstance(error, Rejected | DomainError | SealBroken | FieldUnreadable | BadSubject
+                  | UnknownEventType | json.JSONDecodeError) or is_outage(error):
+        return f"{type(error).__name__}: {error}"
+    frame = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
+    where = f" at {Path(frame[0].filename).name}:{frame[0].lineno}" if frame else ""
+    return f"{type(error).__name__}{where} (its message may hold personal data: not kept)"

@@ -1,7 +1,7 @@
 """Files in a site's object store (JetStream Object Store, bucket `TB_FILES_<site>`), named by
-their SHA-256: stored once, copied to exactly the parties that need them, checked against
-their name wherever they are. Bytes move in chunks through temporary files, never whole in
-memory."""
+their case and SHA-256 and sealed with the case's data key (`sealed_files`): stored once per
+case, copied sealed to exactly the parties that need them, opened and checked against their
+name wherever they are. Bytes move in chunks through temporary files, never whole in memory."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from uuid import UUID
 
+import anyio
 from nats.js import JetStreamContext
 from nats.js.errors import BucketNotFoundError, NotFoundError, ObjectNotFoundError
 from nats.js.object_store import ObjectStore
@@ -21,6 +23,8 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from services.runtime.aggregate import DomainError
+from services.runtime.personal.vault import Vault
+from services.runtime.sealed_files import FileUnreadable, open_file, seal_file
 
 CHUNK = 256 * 1024
 FIELD_BYTES = 1024
@@ -199,69 +203,113 @@ async def store_of(js: JetStreamContext, site: str) -> ObjectStore:
         return await js.create_object_store(bucket(site))
 
 
-async def put(js: JetStreamContext, site: str, sha: str, file: IO[bytes]) -> bool:
-    """Stored once: a file already there under its hash is not written again. True when this
-    call wrote it."""
+def object_name(case_id: UUID, sha: str) -> str:
+    """A file is kept once per case, not once per site: each copy is sealed with its case's
+    key, so the same scan in two cases is two objects, and shredding one case leaves the
+    other's readable. The name keeps the plaintext SHA-256 the events name the file by: the
+    hash of a scan tells nothing of what it shows, though whoever holds the same file could
+    confirm it is here (the bucket is readable by the site's own services only)."""
+    return f"{case_id}.{sha}"
+
+
+async def put(js: JetStreamContext, site: str, case_id: UUID, sha: str, file: IO[bytes],
+              vault: Vault) -> bool:
+    """Stored once per case, sealed with this site's key for the case: a file already there
+    under its name is not written again. True when this call wrote it."""
     store = await store_of(js, site)
-    if await has(store, sha):
+    name = object_name(case_id, sha)
+    if await has(store, name):
         return False
-    file.seek(0)
-    await store.put(sha, file)  # type: ignore[arg-type]
+    with tempfile.TemporaryFile(prefix="tb-file-") as sealed:
+        await anyio.to_thread.run_sync(seal_file, file, sealed, vault, case_id, sha)
+        sealed.seek(0)
+        await store.put(name, sealed)  # type: ignore[arg-type]
     return True
 
 
-async def has(store: ObjectStore, sha: str) -> bool:
+async def has(store: ObjectStore, name: str) -> bool:
     try:
-        await store.get_info(sha)
+        await store.get_info(name)
     except (ObjectNotFoundError, NotFoundError):
         return False
     return True
 
 
-async def fetch(js: JetStreamContext, site: str, sha: str) -> Path | None:
-    """The file copied to a temporary path (the caller removes it), or None when missing."""
+async def _fetch_sealed(js: JetStreamContext, site: str, name: str) -> Path | None:
     store = await store_of(js, site)
-    if not await has(store, sha):
+    if not await has(store, name):
         return None
-    handle, name = tempfile.mkstemp(prefix="tb-file-")
+    handle, path = tempfile.mkstemp(prefix="tb-file-")
     with os.fdopen(handle, "wb") as out:
-        await store.get(sha, writeinto=out)  # type: ignore[arg-type]
+        await store.get(name, writeinto=out)  # type: ignore[arg-type]
+    return Path(path)
+
+
+def _opened(sealed: Path, vault: Vault, case_id: UUID, sha: str) -> Path:
+    handle, name = tempfile.mkstemp(prefix="tb-file-")
+    try:
+        with sealed.open("rb") as source, os.fdopen(handle, "wb") as out:
+            open_file(source, out, vault, case_id, sha)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    finally:
+        sealed.unlink(missing_ok=True)
     return Path(name)
 
 
-async def intact(js: JetStreamContext, site: str, sha: str) -> str | None:
-    """None when the site's copy is there and its bytes hash to its name; else what is wrong."""
-    path = await fetch(js, site, sha)
+async def fetch(js: JetStreamContext, site: str, case_id: UUID, sha: str,
+                vault: Vault) -> Path | None:
+    """The case's file opened with the key this site holds for it, in a temporary file (the
+    caller removes it), or None when missing. FileKeyMissing when this site holds no key
+    for the case, FileShredded once its keys were destroyed."""
+    sealed = await _fetch_sealed(js, site, object_name(case_id, sha))
+    if sealed is None:
+        return None
+    return await anyio.to_thread.run_sync(_opened, sealed, vault, case_id, sha)
+
+
+async def intact(js: JetStreamContext, site: str, case_id: UUID, sha: str,
+                 vault: Vault) -> str | None:
+    """None when the site's copy is there, opens with the case's key and its content hashes
+    to its name; else what is wrong with the copy. A key not held here is not the copy's
+    fault: FileKeyMissing."""
+    try:
+        path = await fetch(js, site, case_id, sha, vault)
+    except FileUnreadable as error:
+        return f"unreadable: {error}"
     if path is None:
         return "missing"
     try:
         with path.open("rb") as file:
             actual, _ = digest(file)
-    except Exception as error:  # noqa: BLE001 - a copy that cannot be read is not intact
-        return f"unreadable: {error}"
     finally:
         path.unlink(missing_ok=True)
     return None if actual == sha else f"hash mismatch: holds {actual[:16]}…"
 
 
 async def copy(source: JetStreamContext, from_site: str, target: JetStreamContext,
-               to_site: str, sha: str, replace: bool = False) -> None:
-    """From one site's store to another's, through a temporary file. Each side is reached
-    through its own JetStream (its domain, across servers)."""
-    path = await fetch(source, from_site, sha)
+               to_site: str, case_id: UUID, sha: str, replace: bool = False) -> None:
+    """From one site's store to another's, sealed as it is (no key is needed to carry it),
+    through a temporary file. Each side is reached through its own JetStream (its domain,
+    across servers)."""
+    name = object_name(case_id, sha)
+    path = await _fetch_sealed(source, from_site, name)
     if path is None:
-        raise FileNotFoundError(f"{bucket(from_site)} has no {sha}")
+        raise FileNotFoundError(f"{bucket(from_site)} has no {name}")
     try:
         store = await store_of(target, to_site)
-        if replace and await has(store, sha):
-            await store.delete(sha)
-        with path.open("rb") as file:
-            await put(target, to_site, sha, file)
+        if replace and await has(store, name):
+            await store.delete(name)
+        if not await has(store, name):
+            with path.open("rb") as file:
+                await store.put(name, file)  # type: ignore[arg-type]
     finally:
         path.unlink(missing_ok=True)
 
 
-async def remove(js: JetStreamContext, site: str, sha: str) -> None:
+async def remove(js: JetStreamContext, site: str, case_id: UUID, sha: str) -> None:
     store = await store_of(js, site)
-    if await has(store, sha):
-        await store.delete(sha)
+    name = object_name(case_id, sha)
+    if await has(store, name):
+        await store.delete(name)

@@ -177,7 +177,8 @@ async def test_a_message_that_keeps_failing_goes_to_dead_letters_after_its_retri
 
     [letter] = await DeadLetters(js, YANTAI).read_all()
     assert (letter.seq, letter.consumer) == (1, "ledger-on-site-event")
-    assert letter.reason.startswith("kept failing") and "a bug in this handler" in letter.reason
+    assert letter.reason.startswith("kept failing: RuntimeError at test_consumer.py:")
+    assert "a bug in this handler" not in letter.reason  # its message might quote a name
     assert ledger.host.store.load(CaseFile, broken.case_id) is None
     assert ledger.host.store.load(CaseFile, fine.case_id) is not None
 

@@ -21,6 +21,7 @@ from contracts.files import FileReplicaRepaired, FilesRemoved, MaterialFileRead
 from services.routing.domain import RoutedCase
 from services.runtime import files
 from services.runtime.nats_server import LocalNatsServer
+from services.runtime.sealed_files import FileKeyMissing, FileShredded
 from tests.support.clock import FakeClock, FileClock
 from tests.support.processes import serve
 from tests.support.stack import (
@@ -68,14 +69,22 @@ async def upload(intake: httpx.AsyncClient, case_id: str, name: str, data: bytes
 
 
 async def held(stack: Stack, site: str) -> dict[str, bytes]:
-    """Every file in the site's object store, by name."""
-    js = stack.host(site, "routing").js
+    """Every file in the site's object store, by its hash, opened with the site's vault (each
+    is kept sealed, once per case)."""
+    host = stack.host(site, "routing")
     try:
-        store = await js.object_store(files.bucket(site))
+        store = await host.js.object_store(files.bucket(site))
         infos = await store.list(ignore_deletes=True)
     except (BucketNotFoundError, NotFoundError):  # no bucket, or an empty one
         return {}
-    return {info.name: (await store.get(info.name)).data for info in infos}
+    found = {}
+    for info in infos:
+        case_id, sha = info.name.split(".")
+        path = await files.fetch(host.js, site, UUID(case_id), sha, host.store.vault)
+        assert path is not None
+        found[sha] = path.read_bytes()
+        path.unlink()
+    return found
 
 
 async def test_a_scan_travels_to_the_business_site_only_and_a_changed_copy_is_repaired(
@@ -97,8 +106,12 @@ async def test_a_scan_travels_to_the_business_site_only_and_a_changed_copy_is_re
 
     js = sites.host(B, "routing").js
     store = await js.object_store(files.bucket(B))
-    await store.delete(sha)
-    await store.put(sha, SCAN.replace(b"Catalog", b"Catalag"))  # one changed byte at Qingdao
+    name = files.object_name(UUID(case_id), sha)
+    sealed = bytearray((await store.get(name)).data or b"")
+    assert SCAN[:64] not in sealed  # kept sealed with the case's key
+    sealed[-40] ^= 1  # one changed byte at Qingdao
+    await store.delete(name)
+    await store.put(name, bytes(sealed))
     async with sites.client(B, "routing") as qingdao:
         assert (await qingdao.post("/files/verify")).json() == {"repaired": 1}
         assert (await qingdao.post("/files/verify")).json() == {"repaired": 0}
@@ -112,7 +125,7 @@ async def test_a_scan_travels_to_the_business_site_only_and_a_changed_copy_is_re
     assert guest.status_code == 403
     events = list(sites.host(B, "routing").store.events.get(UUID(case_id)))
     repaired = [e for e in events if isinstance(e, FileReplicaRepaired)]
-    assert len(repaired) == 1 and repaired[0].reason.startswith("hash mismatch")
+    assert len(repaired) == 1 and repaired[0].reason.startswith("unreadable: chunk 0 does not open")
     reads = [e for e in events if isinstance(e, MaterialFileRead)]
     assert [r.actor.staff_id for r in reads] == ["370202-A07", "370202-A07"]
 
@@ -306,3 +319,35 @@ async def test_a_file_named_wrongly_is_refused_before_anything_is_stored(
     assert refused.status_code == 422, refused.text
     assert [e["field"] for e in refused.json()["errors"]] == [field]
     assert case["files"] == [] and await held(sites, A) == {}
+
+
+async def test_a_scan_is_kept_sealed_and_no_longer_opens_once_its_case_keys_are_destroyed(
+    sites: Stack, clock: FakeClock,
+) -> None:
+    """Each copy is sealed with the Yantai window's key for the case: Qingdao reads it with
+    the key it was granted, Harbin (no party) cannot read a copy it somehow got, and once
+    Qingdao destroys the case's keys its copy is gone for good (410), bytes or not."""
+    sha = hashlib.sha256(SCAN).hexdigest()
+    async with sites.client(A, "intake") as intake:
+        case_id = await opened(intake)
+        await upload(intake, case_id, "营业执照.pdf", SCAN, "application/pdf")
+        await accept_with_every_material(intake, case_id)
+    async with sites.client(B, "routing") as qingdao:
+        async def admitted() -> bool:
+            return (await qingdao.get(f"/cases/{case_id}")).status_code == 200
+        await eventually(admitted)
+        before = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers=APPROVER)
+        qingdao_routing = sites.host(B, "routing")
+        await qingdao_routing.command(lambda: qingdao_routing.store.vault.destroy(
+            UUID(case_id), "保存期限届满", clock()))
+        after = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers=APPROVER)
+    assert before.content == SCAN
+    assert after.status_code == 410 and after.json()["errors"][0]["field"] == "sha256"
+    await files.copy(sites.host(A, "routing").js, A, sites.host(C, "routing").js, C,
+                     UUID(case_id), sha)
+    with pytest.raises(FileKeyMissing):
+        await files.fetch(sites.host(C, "routing").js, C, UUID(case_id), sha,
+                          sites.host(C, "routing").store.vault)
+    with pytest.raises(FileShredded):
+        await files.fetch(sites.host(B, "routing").js, B, UUID(case_id), sha,
+                          sites.host(B, "routing").store.vault)
