@@ -1,5 +1,7 @@
 """`tongban demo`: one case across two sites against a running stack, as a window clerk and an
-approver would drive it (scenario: 王强 changes the address of his Qingdao business)."""
+approver would drive it (scenario: 王强 changes the address of his Qingdao business); and the
+morning's two other applicants at the same window taken in and accepted, a person whose name
+is outside the Basic Multilingual Plane and a company acting through an agent."""
 
 from __future__ import annotations
 
@@ -13,6 +15,14 @@ import httpx
 WANG_QIANG = {"kind": "person", "name": "王强", "id_number": "370602198803141233",
               "phone": "13805351234"}
 MATTER = "370202GT0001"  # 个体工商户变更登记, owned by 青岛市市南区
+YOSHINOYA = {"kind": "person", "name": "𠮷野家", "id_number": "370202197905210045",
+             "phone": "13953288017"}
+HAIWAN_BREWERY = {
+    "kind": "company", "name": "青岛海湾精酿啤酒有限公司", "credit_code": "913706027654032157",
+    "legal_representative": "司马秀英", "representative_id_number": "370202196803175520",
+    "phone": "0532-82891234", "agent": {"name": "欧阳明远", "id_number": "370687198506127316",
+                                        "phone": "13606391188", "mandate_number": "WT20261126-0088"}}
+MORNING = (YOSHINOYA, HAIWAN_BREWERY)
 QUERY_CODE = re.compile(r"<th>查询码：</th><td>(\d{8})</td>")  # as the receipt prints it
 
 
@@ -26,6 +36,7 @@ def run_demo(urls: dict[str, str], signed_in: Callable[[str], dict[str, str]],
         intake, approval = urls[f"{receiving}/intake"], urls[f"{business}/approval"]
         ledger = urls[f"{receiving}/ledger"]
         case_id = take_in_and_accept(http, intake, clerk)
+        others = [take_in_and_accept(http, intake, clerk, applicant) for applicant in MORNING]
         wait_for(lambda: http.get(f"{approval}/cases/{case_id}", headers=approver
                                   ).status_code == 200, timeout)
         _ok(http.post(f"{approval}/cases/{case_id}/claim", headers=approver))
@@ -40,7 +51,8 @@ def run_demo(urls: dict[str, str], signed_in: Callable[[str], dict[str, str]],
         progress = progress_as_the_applicant(http, intake, case_id, case["case_number"], clerk)
     return {"case_id": case_id, "case_number": case["case_number"], "status": case["status"],
             "progress": {k: progress[k] for k in ("status_zh", "next_step", "applicant")},
-            "timeline": [{k: e[k] for k in ("site", "service", "event", "at")} for e in timeline]}
+            "timeline": [{k: e[k] for k in ("site", "service", "event", "at")} for e in timeline],
+            "also_accepted": others}
 
 
 def progress_as_the_applicant(http: httpx.Client, intake: str, case_id: str,
@@ -56,17 +68,19 @@ def progress_as_the_applicant(http: httpx.Client, intake: str, case_id: str,
         "query_code": found.group(1)})))
 
 
-def take_in_and_accept(http: httpx.Client, intake: str, clerk: dict[str, str]) -> str:
+def take_in_and_accept(http: httpx.Client, intake: str, clerk: dict[str, str],
+                       applicant: dict[str, Any] = WANG_QIANG) -> str:
     """收件, materials, identity check, 受理: what the clerk does at the Yantai window."""
     opened = _ok(http.post(f"{intake}/cases", headers=clerk,
-                           json={"matter_code": MATTER, "applicant": WANG_QIANG}))
+                           json={"matter_code": MATTER, "applicant": applicant}))
     case_id = opened["case_id"]
     items = [{"material_code": m["material_code"], "pages": 2} for m in opened["materials"]
              if m["state"] != "not_required"]
     _ok(http.post(f"{intake}/cases/{case_id}/materials", headers=clerk,
                   json={"items": items}))
     _ok(http.post(f"{intake}/cases/{case_id}/identity", headers=clerk,
-                  json={"subject": "applicant", "method": "id_card_reader"}))
+                  json={"subject": "agent" if applicant.get("agent") else "applicant",
+                        "method": "id_card_reader"}))
     _ok(http.post(f"{intake}/cases/{case_id}/accept", headers=clerk))
     return str(case_id)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.clock import RunningClock
+from tongban.demo import MORNING, WANG_QIANG
 from tongban.registry import BUILDERS
 
 
@@ -26,6 +27,21 @@ def wait_for_file(path: Path, process: subprocess.Popen[bytes], timeout: float =
         assert process.poll() is None, "tongban up exited early"
         assert time.monotonic() < deadline, "tongban up did not become ready"
         time.sleep(0.2)
+
+
+def in_the_clear(data: Path) -> list[str]:
+    """Every file of the stack (stores, the vault, the JetStream store, every log) in which
+    an ID number, name or phone of the demo's applicants is found as UTF-8 or a JSON escape.
+    A company's own name and credit code are public (企业信用信息公示), not personal data."""
+    values = [v for applicant in (WANG_QIANG, *MORNING)
+              for v in (applicant.get("id_number"), applicant["phone"],
+                        applicant["name"] if applicant["kind"] == "person" else None,
+                        applicant.get("legal_representative"),
+                        applicant.get("representative_id_number"),
+                        *(applicant.get("agent") or {}).values()) if v]
+    forms = {v: [v.encode(), json.dumps(v).strip('"').encode()] for v in values}
+    return [f"{path.relative_to(data)}: {value}" for path in data.rglob("*") if path.is_file()
+            for value, encoded in forms.items() if any(e in path.read_bytes() for e in encoded)]
 
 
 def is_running(pid: int) -> bool:
@@ -57,6 +73,8 @@ def test_up_then_demo_completes_a_case_across_two_sites_and_ctrl_c_stops_everyth
         output = up.communicate(timeout=60)[0].decode()
 
     assert result["status"] == "completed"
+    assert len(result["also_accepted"]) == 2
+    assert not in_the_clear(data), "personal data on disk or in a log, in the clear"
     assert result["progress"]["applicant"] == "王* 3****************3"  # by the receipt's code
     assert {e["site"] for e in result["timeline"]} == {"370671", "370202"}
     assert {e["service"] for e in result["timeline"]} == {
