@@ -10,8 +10,8 @@ from pydantic import Field
 from contracts.base import DivisionCode, DomainEvent
 from contracts.delivery import ResultType
 from contracts.identity import Applicant
-from contracts.personal import Withheld
 from contracts.intake import DeliveryChannel
+from contracts.personal import Withheld
 
 
 class CaseReceived(DomainEvent):
