@@ -11,6 +11,7 @@ from uuid import UUID
 
 from contracts.base import Actor
 from contracts.identity import Company, Person
+from contracts.personal import Withheld
 from services.ledger import read_side as tables
 from services.ledger.domain import CaseFile, EventObserved, timeline
 from services.ledger.legs_by_unit import BY_UNIT, legs_by_unit
@@ -170,13 +171,15 @@ class Ledger:
         if applicant is None:
             raise CaseNotFound(case_id)
         fields = (["applicant.name", "applicant.id_number", "applicant.phone"]
-                  if isinstance(applicant, Person) else
+                  if isinstance(applicant, Person | Withheld) else
                   ["applicant.legal_representative", "applicant.representative_id_number",
                    "applicant.phone"])
         file.read_personal_data(fields, reason, Context(self.host.site, actor, self.host.clock(),
                                                         correlation_id))
         self.store.record(file)
         shown = applicant.model_dump(mode="json")
+        if isinstance(applicant, Withheld):  # shredded: it reads 已销毁 and so says the answer
+            shown = {f.removeprefix("applicant."): str(applicant) for f in fields}
         if isinstance(applicant, Company):
             shown.pop("agent", None)
         return {"case_id": str(case_id), "case_number": file.case_number, "applicant": shown,

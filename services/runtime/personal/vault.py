@@ -186,6 +186,12 @@ class Vault:
             del self._cache[held]
         return owners
 
+    def forget(self, case_id: UUID) -> None:
+        """Drop the keys of the case this process read: destroyed by another process, they
+        must not be used from the cache for the seconds it would still trust them."""
+        for held in [k for k in self._cache if k[0] == case_id]:
+            del self._cache[held]
+
     def blind(self, number: str) -> str:
         """The blind index of an ID number or credit code (HMAC with a key of this site's):
         what lookups by number compare, so no number is stored to find a case by."""
