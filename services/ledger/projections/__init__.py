@@ -76,7 +76,7 @@ class Projector:
         position = seen = 0
         while notifications := store.recorder.select_notifications(position + 1, batch):
             for n in notifications:
-                event: Any = decode_event(n.topic, n.state)
+                event: Any = decode_event(n.topic, n.state, store.vault)  # as the service reads it
                 file = self.files.setdefault(event.case_id, FileSummary(event.case_id))
                 file.fold(event)
                 self.observed += isinstance(event, EventObserved)
