@@ -57,6 +57,26 @@ class Withheld(BaseModel):
         return False
 
 
+# What kind of personal data each personal field holds, as a record of shredding names it
+# (never the value): one name per field, whatever event holds it.
+DATA_KINDS: dict[str, str] = {
+    "applicant": "applicant_identity",
+    "mandate_number": "agent_mandate",
+    "person_name": "identity_check",
+    "signed_by": "signatory",
+    "address": "delivery_address",
+    "addressee": "addressee",
+    "collector_name": "collector_identity",
+    "document_number": "collector_identity",
+    "evaluator": "evaluator",
+}
+DATA_KINDS_ZH: dict[str, str] = {
+    "applicant_identity": "申请人身份信息", "agent_mandate": "委托代理信息",
+    "identity_check": "身份核验信息", "signatory": "签字人姓名", "delivery_address": "送达地址",
+    "addressee": "收件人", "collector_identity": "领取人身份信息", "evaluator": "评价人信息",
+}
+
+
 DESTROYED = Withheld(why="destroyed")
 SEALED = Withheld(why="sealed")
 

@@ -12,6 +12,7 @@ from contracts.files import FileRef
 from contracts.identity import Applicant
 from contracts.intake import DeliveryChannel, HandlingMode, SubmittedItem
 from contracts.personal import Kept
+from contracts.text import PlainText
 
 
 class _Part(BaseModel):
@@ -183,3 +184,23 @@ class DecisionReported(DomainEvent):
     service = "routing"
     decided_by_site: DivisionCode
     approved: bool
+
+
+PersonalDataKind = Literal["applicant_identity", "agent_mandate", "identity_check", "signatory",
+                           "delivery_address", "addressee", "collector_identity", "evaluator"]
+ShreddingBasis = Literal["retention", "erasure"]  # 保存期限届满 / 依法删除
+
+
+class PersonalDataDestroyed(DomainEvent):
+    """个人信息销毁 (crypto-shredding): this site destroyed every key it held to the case's
+    personal fields, which read as 已销毁 here from now on; the events, their hashes and seals
+    stay. Names the kinds of data and the basis, never a value: the retention period that ran
+    out (`kept_until`, its last day), or a lawful erasure request with its written basis.
+    `following`: the party whose record of shredding made this site shred too."""
+
+    service = "routing"
+    kinds: list[PersonalDataKind] = Field(max_length=20)
+    basis: ShreddingBasis
+    kept_until: date | None = None
+    legal_basis: PlainText | None = Field(default=None, min_length=2, max_length=500)
+    following: DivisionCode | None = None

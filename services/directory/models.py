@@ -16,6 +16,9 @@ from contracts.routing import HandlingMode
 Phone = str  # kept loose: hall numbers come as 0535-6921234, 12345 or 400-...
 
 
+DEFAULT_PERSONAL_DATA_RETENTION_DAYS = 1825  # five years, unless the matter's norms say
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -101,6 +104,10 @@ class Matter(_Frozen):
     elsewhere: Location | None = None
     self_servable: bool
     joint_parts: list[JointPart] = []
+    personal_data_retention_days: int = Field(
+        default=DEFAULT_PERSONAL_DATA_RETENTION_DAYS, ge=1, le=36500,
+        description="个人信息保存期限: days after the case ended (completed, denied, not "
+        "accepted, terminated) that its personal data is kept; then every site destroys its keys")
     originals_checked_before_decision: bool = Field(
         default=False, description="原件核验: the business site decides only after it signed for "
         "the parcel of originals")

@@ -11,6 +11,8 @@ from uuid import UUID
 
 from contracts.base import Actor
 from contracts.identity import Company, Person
+from contracts.personal import Withheld
+from contracts.routing import PersonalDataDestroyed
 from services.ledger import read_side as tables
 from services.ledger.domain import CaseFile, EventObserved, timeline
 from services.ledger.legs_by_unit import BY_UNIT, legs_by_unit
@@ -52,7 +54,7 @@ class Ledger:
 
     def on_event(self, delivery: Delivery) -> Effect:
         event = delivery.event
-        case = self._open(event.case_id)
+        case = self._open(event.case_id, shredded=isinstance(event, PersonalDataDestroyed))
         ctx = Context(self.host.site, system_actor("ledger"), self.host.clock(),
                       event.correlation_id)
         case.observe(event, delivery.stream, delivery.seq, delivery.subject, delivery.data,
@@ -60,12 +62,16 @@ class Ledger:
                      holders_of(event, self.store.vault.blind))
         return Effect(aggregates=[case])
 
-    def _open(self, case_id: UUID) -> CaseFile:
+    def _open(self, case_id: UUID, shredded: bool = False) -> CaseFile:
         """The file from its rows, not its events; the same object again when an earlier
-        message of the consumer's batch changed it (`CaseStore.unit_of_work`)."""
+        message of the consumer's batch changed it (`CaseStore.unit_of_work`). Once the case's
+        personal data is shredded, from its events: the rows still hold what was masked from
+        it, the events now read 已销毁, and the rows must be what a rebuild makes of them."""
         batch: dict[UUID, Any] | None = getattr(self.store._work, "aggregates", None)
         if batch is not None and isinstance(batch.get(case_id), CaseFile):
             return batch[case_id]
+        if shredded:
+            return self.store.load(CaseFile, case_id) or CaseFile(case_id)
         return (tables.file_rows(self.store, case_id)
                 or self.store.load(CaseFile, case_id)  # none yet: a new case (one empty read)
                 or CaseFile(case_id))
@@ -172,13 +178,15 @@ class Ledger:
         if applicant is None:
             raise CaseNotFound(case_id)
         fields = (["applicant.name", "applicant.id_number", "applicant.phone"]
-                  if isinstance(applicant, Person) else
+                  if isinstance(applicant, Person | Withheld) else
                   ["applicant.legal_representative", "applicant.representative_id_number",
                    "applicant.phone"])
         file.read_personal_data(fields, reason, Context(self.host.site, actor, self.host.clock(),
                                                         correlation_id))
         self.store.record(file)
         shown = applicant.model_dump(mode="json")
+        if isinstance(applicant, Withheld):  # shredded: it reads 已销毁 and so says the answer
+            shown = {f.removeprefix("applicant."): str(applicant) for f in fields}
         if isinstance(applicant, Company):
             shown.pop("agent", None)
         return {"case_id": str(case_id), "case_number": file.case_number, "applicant": shown,

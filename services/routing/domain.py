@@ -29,6 +29,7 @@ from services.directory import Matter
 from services.routing.custody import manifests_for
 from services.routing.custody_legs import CustodyLegs
 from services.routing.joint import JointCoordination
+from services.routing.personal_retention import Shredding
 from services.routing.retention import FileRetention
 from services.runtime.aggregate import Context, DomainError
 from services.runtime.workdays import china_date
@@ -46,7 +47,7 @@ CARRIED_EVENTS = frozenset({
     "supplement_forwarded", "due_date_recomputed", "special_procedure_ended",
     "delivery_choice_changed", "delivery_choice_too_late", "result_mailed", "mail_delivered",
     "mail_returned", "result_arrived_at_window", "result_handed_to_applicant",
-    "result_form_explained", "service_rated",
+    "result_form_explained", "service_rated", "personal_data_destroyed",
 })
 
 
@@ -81,7 +82,7 @@ class NoConsultationRequested(DomainError):
         super().__init__("尚未发起远程会商")
 
 
-class RoutedCase(FileRetention, JointCoordination, CustodyLegs):
+class RoutedCase(Shredding, FileRetention, JointCoordination, CustodyLegs):
     receiving_site: str
     business_sites: list[str]
     handling_mode: str

@@ -15,6 +15,7 @@ from services.directory import Directory
 from services.routing import read_side
 from services.routing.domain import NotAParty, RoutedCase
 from services.routing.file_holders import FileHolders
+from services.routing.shredding import Shredder
 from services.runtime import files
 from services.runtime.aggregate import Context, system_actor
 from services.runtime.consumer import Delivery, Effect, Forward, Rejected
@@ -26,6 +27,7 @@ from services.runtime.workdays import china_date
 class Routing:
     def __init__(self, host: ServiceHost, directory: Directory) -> None:
         self.host, self.directory = host, directory
+        self.shredder = Shredder(host, directory)
 
     def parties_of(self, case_id: UUID) -> list[str] | None:
         """Who may have this site's keys to the case: its parties, as routed here."""
@@ -39,8 +41,10 @@ class Routing:
     def on_site_event(self, delivery: Delivery) -> Effect:
         """Everything this site's services publish passes here, in order."""
         if isinstance(delivery.event, CaseAccepted):
-            return self._route(delivery.event, delivery)
-        return self._carry(delivery)
+            effect = self._route(delivery.event, delivery)
+        else:
+            effect = self._carry(delivery)
+        return _with(effect, self.shredder.noted(delivery.event, self._ctx(delivery)))
 
     def _route(self, accepted: CaseAccepted, delivery: Delivery) -> Effect:
         if self.host.store.load(RoutedCase, accepted.case_id) is not None:
@@ -139,9 +143,8 @@ class Routing:
 
     def _kept_elsewhere(self, sha: str, case: RoutedCase, today: date) -> bool:
         held = self.host.store.load(FileHolders, FileHolders.id_for(sha))
-        return held is not None and any(
-            self.host.store.get(RoutedCase, other).retained(today)
-            for other in held.others(case.id))
+        return held is not None and any(self.shredder.keeps_file(other, today)
+                                        for other in held.others(case.id))
 
     def on_inbound(self, delivery: Delivery) -> Effect:
         """The gateway: what another site sends is admitted only if that site is a party of
@@ -166,5 +169,12 @@ class Routing:
             raise Rejected(refusal.reason) from None
         admit = Forward(admitted_subject(self.host.site, event), delivery.data,
                         f"{event.event_id}<{self.host.site}", delivery.seal)  # as sealed
-        return Effect(aggregates=[case, *holders], forwards=[admit])
+        kept = self.shredder.noted(event, self._ctx(delivery), case)
+        return _with(Effect(aggregates=[case, *holders], forwards=[admit]), kept)
+
+
+def _with(effect: Effect, aggregates: list[object]) -> Effect:
+    """The effect and these aggregates too, each once."""
+    every = {id(a): a for a in [*effect.aggregates, *aggregates]}
+    return Effect(aggregates=list(every.values()), forwards=effect.forwards)
 

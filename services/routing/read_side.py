@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from contracts.routing import CaseAdmitted, CaseRouted
 from services.routing.domain import RoutedCase
+from services.routing.personal_retention import CaseRetention, PersonalDataNoted
 from services.runtime.projections import Projection, Query, Table, Value
 from services.runtime.workdays import WorkCalendar, china_date
 
@@ -24,9 +25,23 @@ OPEN_CASES = Table("routed_open", {
             ("files_kept_until",), ("files_to_verify",)))
 
 
+PERSONAL_DATA_KEPT = Table("personal_data_kept", {
+    "case_id": "TEXT",  # the case whose personal data this site still keeps
+    "keep_until": "TEXT",  # the case ended: its keys are destroyed the day after
+}, indexes=(("keep_until",),))
+
+
 def projections(site: str) -> tuple[Projection, ...]:
     return (Projection(OPEN_CASES, RoutedCase, (CaseRouted, CaseAdmitted),  # either starts one
-                       lambda c: open_row(c, site)),)
+                       lambda c: open_row(c, site)),
+            Projection(PERSONAL_DATA_KEPT, CaseRetention, PersonalDataNoted, kept_row))
+
+
+def kept_row(retention: CaseRetention) -> dict[str, Value] | None:
+    """A row from the case's end until its personal data is shredded here."""
+    if retention.keep_until is None or retention.shredded:
+        return None
+    return {"case_id": str(retention.of_case), "keep_until": retention.keep_until.isoformat()}
 
 
 def open_row(case: RoutedCase, site: str) -> dict[str, Value] | None:
@@ -100,6 +115,11 @@ def decisions_late(today: date, limit: int) -> Query:
 def files_expired(today: date, limit: int) -> Query:
     return (Query(OPEN_CASES).filter("files_kept_until", "<", today.isoformat())
             .ordered("files_kept_until").page(limit))
+
+
+def personal_data_expired(today: date, limit: int) -> Query:
+    return (Query(PERSONAL_DATA_KEPT).filter("keep_until", "<", today.isoformat())
+            .ordered("keep_until").page(limit))
 
 
 def files_held_after(case_id: str, limit: int) -> Query:

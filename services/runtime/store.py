@@ -118,8 +118,9 @@ class CaseStore(Application[UUID]):
         """The case as kept in memory with the events stored after it (one indexed read, which
         also brings up to date a case another process changed), or folded from its first."""
         aggregate = self.loaded.get(cls, case_id)
-        if aggregate is not None and self.vault.tombstone(case_id) is not None:
+        if self.vault.tombstone(case_id) is not None:
             aggregate = None  # kept with its personal fields open, which are destroyed now
+            self.vault.forget(case_id)  # nor may a key this process read a moment ago open them
         events: list[DomainEvent] = list(self.events.get(  # type: ignore[arg-type]
             case_id, gt=aggregate.version if aggregate else None))
         if events:

@@ -206,6 +206,12 @@ class Vault:
             log.warning("vault_log_not_emptied", case_id=str(case_id))
         return owners
 
+    def forget(self, case_id: UUID) -> None:
+        """Drop the keys of the case this process read: destroyed by another process, they
+        must not be used from the cache for the seconds it would still trust them."""
+        for held in [k for k in self._cache if k[0] == case_id]:
+            del self._cache[held]
+
     def blind(self, number: str) -> str:
         """The blind index of an ID number or credit code (HMAC with a key of this site's):
         what lookups by number compare, so no number is stored to find a case by."""
