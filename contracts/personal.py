@@ -61,6 +61,7 @@ class Withheld(BaseModel):
 # (never the value): one name per field, whatever event holds it.
 DATA_KINDS: dict[str, str] = {
     "applicant": "applicant_identity",
+    "holder_name": "applicant_identity",  # the name a licence or decision is issued to
     "mandate_number": "agent_mandate",
     "person_name": "identity_check",
     "signed_by": "signatory",

@@ -12,6 +12,7 @@ from contracts.base import Actor, DomainEvent
 from contracts.delivery import DeliveryChoiceChanged
 from contracts.evaluation import ServiceRated
 from contracts.intake import CaseCompleted, DeliveryChannel
+from contracts.routing import PersonalDataDestroyed
 from services.delivery import read_side
 from services.delivery.domain.case import DeliveryCase
 from services.delivery.domain.errors import CaseNumberUnknown
@@ -21,6 +22,7 @@ from services.directory import Directory
 from services.runtime.aggregate import Context, system_actor
 from services.runtime.blind_index import holds
 from services.runtime.consumer import Delivery, Effect
+from services.runtime.forgetting import forgotten
 from services.runtime.host import ServiceHost
 from services.runtime.misses import MissLimiter, MissLimits
 from services.runtime.query_codes import QueryCodes
@@ -49,6 +51,9 @@ class ResultDelivery:
 
     def on_site_event(self, delivery: Delivery) -> Effect:
         """The window's and the approver's events at this site; an approval issues the result."""
+        if isinstance(delivery.event, PersonalDataDestroyed):
+            return forgotten(self.host.store, DeliveryCase, delivery.event,
+                             self._ctx(delivery.event))
         if delivery.event.service == "delivery":
             return Effect()  # our own
         case = self._learn(delivery)

@@ -6,6 +6,7 @@ from functools import partial
 
 from contracts.base import DomainEvent, all_event_classes
 from contracts.intake import CaseCompleted
+from contracts.routing import PersonalDataDestroyed
 from contracts.subjects import admitted_stream, own_stream
 from services.delivery import read_side
 from services.delivery.application import ResultDelivery
@@ -25,7 +26,8 @@ def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     site = settings.site
     # what ResultDelivery.on_site_event and .on_admitted take; the server sends nothing else
     host.subscribe_events("delivery-on-site-event", own_stream(site),  # the window's, approver's
-                          [e for e in learned() if e.service in ("intake", "approval")],
+                          [*(e for e in learned() if e.service in ("intake", "approval")),
+                           PersonalDataDestroyed],
                           delivery.on_site_event)
     host.subscribe_events("delivery-on-admitted", admitted_stream(site),
                           [e for e in learned()

@@ -21,7 +21,7 @@ from contracts.delivery import (
 from contracts.files import FileRef
 from contracts.identity import Applicant
 from contracts.intake import DeliveryChannel
-from contracts.routing import JointCaseDecided
+from contracts.routing import JointCaseDecided, PersonalDataDestroyed
 from services.directory import Directory, Matter
 from services.intake import read_side
 from services.intake.domain.case import WindowCase
@@ -32,6 +32,7 @@ from services.runtime.aggregate import Context, system_actor
 from services.runtime.blind_index import holds
 from services.runtime.consumer import Delivery, Effect, Rejected
 from services.runtime.files import FileRefused, check_upload
+from services.runtime.forgetting import forgotten
 from services.runtime.host import ServiceHost
 from services.runtime.misses import CaseNumberUnknown, MissLimiter, MissLimits
 from services.runtime.query_codes import QueryCodes
@@ -195,6 +196,9 @@ class Intake:
         denying (the window then tells the applicant); or this hall is itself the business
         site of a case it received (a local matter), so its outcome never crosses the bus."""
         event = delivery.event
+        if isinstance(event, PersonalDataDestroyed):
+            return forgotten(self.host.store, WindowCase, event,
+                             self._system_ctx(event.correlation_id))
         if isinstance(event, BusinessSiteOutcome):
             if event.receiving_site != self.host.site:
                 return Effect()  # decided here for a case received elsewhere

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import get_args
 
 from contracts.delivery import ResultFormExplained, ResultHandedToApplicant
-from contracts.routing import JointCaseDecided
+from contracts.routing import JointCaseDecided, PersonalDataDestroyed
 from contracts.subjects import admitted_stream, own_stream
 from services.intake import read_side
 from services.intake.application import BusinessSiteOutcome, Intake
@@ -31,6 +31,6 @@ def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
                           intake.on_admitted)
     host.subscribe_events("intake-on-site-event", own_stream(site),
                           [*outcomes, ResultHandedToApplicant, ResultFormExplained,
-                           JointCaseDecided], intake.on_site_event)
+                           JointCaseDecided, PersonalDataDestroyed], intake.on_site_event)
     host.every(settings.clock_tick_seconds, "intake-promise-watch", intake.terminate_overdue)
     return host

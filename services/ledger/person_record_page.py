@@ -22,8 +22,7 @@ def _case(n: int, case: dict[str, Any]) -> list[str]:
     reads = [(_at(r["at"]), r["site"], r["reader"], r["role"], "、".join(r["fields"]),
               r["reason"]) for r in case["unmasked_reads"]]
     destroyed = [(_at(d["at"]), d["site"], d.get("by", ""),
-                  "、".join(map(str, d.get("fields") or d.get("what") or ["全部个人信息"])),
-                  d.get("reason", "")) for d in case["destroyed"]]
+                  "、".join(d["what"]), d["reason"]) for d in case["destroyed"]]
     return [
         heading(f"{n}. 办件 {case['case_number']}"),
         fields([("事项名称", case["matter_name"]), ("申请人", case["applicant"]),

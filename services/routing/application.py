@@ -11,7 +11,7 @@ from contracts.routing import HandoverOverdue, SupervisionNoted
 from services.routing import read_side
 from services.routing.domain import RoutedCase
 from services.routing.views import open_parcels
-from services.runtime.aggregate import Context, system_actor
+from services.runtime.aggregate import CaseNotFound, Context, system_actor
 from services.runtime.host import ServiceHost
 from services.runtime.workdays import WorkCalendar, china_date
 
@@ -21,7 +21,11 @@ class Exchange:
         self.host, self.calendar, self.threshold_days = host, calendar, threshold_days
 
     def get(self, case_id: UUID) -> RoutedCase:
-        return self.host.store.get(RoutedCase, case_id)
+        """The case as routed here; 404 for one this site never routed or admitted."""
+        case = self.host.store.get(RoutedCase, case_id)
+        if not case.routed:
+            raise CaseNotFound(case_id)
+        return case
 
     def change(self, case_id: UUID, actor: Actor, correlation_id: UUID,
                command: Callable[[RoutedCase, Context], object]) -> RoutedCase:

@@ -94,6 +94,12 @@ class RoutedCase(Shredding, FileRetention, JointCoordination, CustodyLegs):
         self.carried: dict[str, str] = {}
         self.files: dict[str, FileRef] = {}
 
+    @property
+    def routed(self) -> bool:
+        """Whether the case was routed or admitted here: a case that ended at the window
+        before it was routed keeps only its shredding under the same id (UnroutedCase)."""
+        return "receiving_site" in self.__dict__
+
     @classmethod
     def route(cls, accepted: CaseAccepted, matter: Matter, ctx: Context) -> Self:
         case = cls(accepted.case_id)

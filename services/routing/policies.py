@@ -29,9 +29,14 @@ class Routing:
         self.host, self.directory = host, directory
         self.shredder = Shredder(host, directory)
 
+    def _routed(self, case_id: UUID) -> RoutedCase | None:
+        """The case as routing here keeps it, if it was routed or admitted here."""
+        case = self.host.store.load(RoutedCase, case_id)
+        return case if case is not None and case.routed else None
+
     def parties_of(self, case_id: UUID) -> list[str] | None:
         """Who may have this site's keys to the case: its parties, as routed here."""
-        case = self.host.store.load(RoutedCase, case_id)
+        case = self._routed(case_id)
         return None if case is None else case.parties
 
     def _ctx(self, delivery: Delivery) -> Context:
@@ -47,7 +52,7 @@ class Routing:
         return _with(effect, self.shredder.noted(delivery.event, self._ctx(delivery)))
 
     def _route(self, accepted: CaseAccepted, delivery: Delivery) -> Effect:
-        if self.host.store.load(RoutedCase, accepted.case_id) is not None:
+        if self._routed(accepted.case_id) is not None:
             return Effect()  # routed before: the same acceptance seen again
         matter = self.directory.matter(accepted.matter_code)
         if matter is None:
@@ -69,7 +74,7 @@ class Routing:
         """Each party gets the event under this site's seal, linked to the previous event of
         the case this site sent that party."""
         event = delivery.event
-        case = self.host.store.load(RoutedCase, event.case_id)
+        case = self._routed(event.case_id)
         if case is None:
             return Effect()  # not a cross-site case (yet): nothing to carry
         ctx = self._ctx(delivery)
@@ -150,7 +155,7 @@ class Routing:
         """The gateway: what another site sends is admitted only if that site is a party of
         the case; admitted events go on to this site's services through TB_IN unchanged."""
         event = delivery.event
-        case = self.host.store.load(RoutedCase, event.case_id)
+        case = self._routed(event.case_id)
         holders: list[FileHolders] = []
         try:
             if isinstance(event, CaseRouted) and case is None:

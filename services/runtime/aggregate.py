@@ -102,6 +102,9 @@ class Aggregate:
         self._pending.append(event)
         return event
 
+    def apply_personal_data_forgotten(self, event: DomainEvent) -> None:
+        """The case's rows were made again once its keys were destroyed (runtime/forgetting)."""
+
     def _apply(self, event: DomainEvent) -> None:
         self.case_number = event.case_number
         self.version = event.version

@@ -1,10 +1,5 @@
 """A person's record (PIPL Art. 45) at the auditor's ledger, and lookups by ID number through
-blind indexes only (issue 18), on a real site: real nats-server, every service of 370671.
-
-TODO(shred): once `PersonalDataDestroyed` (event name `personal_data_destroyed`, branch
-`shred`) is merged, destroy 王强's case's data here and assert the record lists it under
-`destroyed` with when and why (`services/ledger/projections/personal_record.py` folds it by name).
-"""
+blind indexes only (issue 18), on a real site: real nats-server, every service of 370671."""
 
 from __future__ import annotations
 
@@ -31,6 +26,7 @@ EMPLOYMENT_CARD = "370671JY0003"  # 就业创业证申领, decided at 烟台高�
 LI_NA = {"kind": "person", "name": "李娜", "id_number": "370687199003074528",
          "phone": "13953571234"}
 AUDITOR = staff("370671-AU01", "auditor")
+ADMIN = staff("370671-ADM1", "admin")
 WHY = "申请人依个人信息保护法第四十五条申请查阅"
 PLAIN = (WANG_QIANG["id_number"], WANG_QIANG["name"], WANG_QIANG["phone"],
          LI_NA["id_number"], LI_NA["name"], LI_NA["phone"])
@@ -92,7 +88,7 @@ async def test_an_auditor_gets_a_persons_cases_here_with_every_unmasked_read_who
     assert (read["reader"], read["role"], read["reason"]) == ("370671-AU01", "auditor", WHY)
     assert "applicant.id_number" in read["fields"] and read["at"]
     assert listed[cases["wang_again"]]["unmasked_reads"] == []
-    assert first["destroyed"] == []  # nothing destroyed yet (see the module's TODO)
+    assert first["destroyed"] == []  # nothing destroyed yet
     assert record["id_number"] == "3****************3"
     assert not any(p in str(record) for p in PLAIN)
 
@@ -182,3 +178,36 @@ async def test_the_progress_query_and_the_rating_match_the_id_number_by_its_blin
         [row] = [r for t in {p.table for p in host.store.projections}
                  for r in host.store.read(Query(t).filter("id", "=", cases["wang"]))]
         assert row["applicant_blinds"] == blind, host.service
+
+
+async def test_the_record_says_what_was_destroyed_when_and_on_what_basis_and_still_finds_the_case(
+    site: tuple[Stack, dict[str, str]],
+) -> None:
+    """王强 comes back for a matter this window does not take (不予受理), then asks for his
+    data to be erased: the record lists the case with what was destroyed, when and why."""
+    stack, _ = site
+    async with stack.client(YANTAI, "intake") as intake:
+        opened = await intake.post("/cases", headers=WINDOW_CLERK, json={
+            "matter_code": EMPLOYMENT_CARD, "applicant": WANG_QIANG, "delivery_channel": "online"})
+        case_id = str(opened.json()["case_id"])
+        rejected = await intake.post(f"/cases/{case_id}/reject", headers=WINDOW_CLERK, json={
+            "reason": "申请人已在户籍地领取就业创业证", "apply_instead": "潍坊市人力资源和社会保障局"})
+        assert rejected.status_code == 200, rejected.text
+    basis = "依据《个人信息保护法》第四十七条，王强书面请求删除"
+    async with stack.client(YANTAI, "routing") as routing:
+        async def erased() -> bool:
+            answer = await routing.post(f"/cases/{case_id}/personal-data/erasure",
+                                        headers=ADMIN, json={"legal_basis": basis})
+            return answer.status_code == 200
+        await eventually(erased)  # once routing has seen the case end
+
+    async def destroyed() -> dict[str, Any] | None:
+        record = await record_of(stack, WANG_QIANG["id_number"], reads=1)
+        case = {c["case_id"]: c for c in record["cases"]}.get(case_id)
+        return case if case and case["destroyed"] else None
+
+    case = await eventually(destroyed)
+    [entry] = case["destroyed"]
+    assert entry["by"] == "370671-ADM1" and entry["basis"] == "erasure"
+    assert entry["reason"] == f"依法删除：{basis}" and "申请人身份信息" in entry["what"]
+    assert case["applicant"] == "已销毁"

@@ -150,10 +150,13 @@ async def shredded_everywhere(stack: Stack, cases: dict[str, list[str]]) -> None
 
 
 async def recorded_in_ledger(stack: Stack, site: str, case_id: str) -> list[dict[str, Any]]:
+    """The site's own records of shredding the case, as its ledger shows them (a party's
+    record, carried here, is in the timeline too)."""
     async with stack.client(site, "ledger") as ledger:
         async def destroyed() -> list[dict[str, Any]]:
             events = (await ledger.get(f"/cases/{case_id}/timeline")).json().get("timeline", [])
-            return [e for e in events if e["event"] == "personal_data_destroyed"]
+            return [e for e in events
+                    if e["event"] == "personal_data_destroyed" and e["site"] == site]
         return await eventually(destroyed)
 
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.base import DomainEvent
+from contracts.personal import DATA_KINDS_ZH
+from contracts.routing import PersonalDataDestroyed
 from services.ledger.projections.base import Projection
-
-DESTROYED_EVENT = "personal_data_destroyed"
-"""The event that says a case's personal data was destroyed (crypto-shredding). Folded by its
-name whether or not its class is known here yet; see `_destroyed` for what is read of it."""
 
 KIND_ZH = {  # (event, field) or field: the kind of personal data it holds
     "applicant": "申请人身份信息（姓名、证件号码）及联系电话",
@@ -28,6 +26,7 @@ KIND_ZH = {  # (event, field) or field: the kind of personal data it holds
     "collector_name": "领取人姓名",
     "document_number": "领取人证件号码",
     "evaluator": "评价人姓名及联系电话",
+    "holder_name": "证照持有人姓名",
 }
 ROLE_ZH = {"applicant": "申请人", "company": "申请单位", "legal_representative": "法定代表人",
            "agent": "代理人"}
@@ -49,13 +48,13 @@ class PersonalRecord(Projection):
 
     def apply(self, event: DomainEvent, position: int) -> set[str]:
         kinds = kinds_of(event)
-        if not kinds and event.name != DESTROYED_EVENT:
+        if not kinds and not isinstance(event, PersonalDataDestroyed):
             return set()
         row = self._row(event.case_id, event.case_number)
         at = event.occurred_at.isoformat()
         for kind in kinds:
             row["kinds"][kind] = min(row["kinds"].get(kind, at), at)  # held since
-        if event.name == DESTROYED_EVENT:
+        if isinstance(event, PersonalDataDestroyed):
             row["destroyed"] = sorted([*row["destroyed"], _destroyed(event)],
                                       key=lambda d: (d["at"], d["event_id"]))
         return {str(event.case_id)}
@@ -73,11 +72,11 @@ class PersonalRecord(Projection):
 
 
 def _destroyed(event: DomainEvent) -> dict[str, Any]:
-    """What a destruction says: when, where, by whom, and whatever of what and why it names
-    (`fields`, `what`, `owners`, `reason`), as its class defines them."""
-    named = {k: getattr(event, k) for k in ("fields", "what", "owners", "reason")
-             if getattr(event, k, None) is not None}
+    """What a destruction says: when, where, by whom, which kinds of data, and why."""
+    assert isinstance(event, PersonalDataDestroyed)
+    why = ("保存期限届满" + (f"（保存至 {event.kept_until}）" if event.kept_until else "")
+           if event.basis == "retention" else f"依法删除：{event.legal_basis or ''}")
     return {"at": event.occurred_at.isoformat(), "site": event.acting_site,
-            "by": event.actor.staff_id, "event_id": str(event.event_id),
-            **{k: list(v) if isinstance(v, tuple | list | set) else v
-               for k, v in named.items()}}
+            "by": event.actor.staff_id, "event_id": str(event.event_id), "basis": event.basis,
+            "what": [DATA_KINDS_ZH.get(k, k) for k in event.kinds] or ["全部个人信息"],
+            "reason": why}
