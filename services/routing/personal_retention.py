@@ -136,9 +136,10 @@ class Shredding:
                       kept_until=retention.keep_until if basis == "retention" else None,
                       legal_basis=legal_basis, following=following)
 
-    def record_files_gone(self, hashes: list[str], kept_until: date, ctx: Context) -> None:
-        self._trigger(FilesRemoved, ctx, hashes=hashes,  # type: ignore[attr-defined]
-                      kept_until=kept_until)
+    def record_files_gone(self, retention: CaseRetention, hashes: list[str], kept_until: date,
+                          ctx: Context) -> None:
+        self._trigger(FilesRemoved, ctx,  # type: ignore[attr-defined]
+                      case_number=retention.case_number, hashes=hashes, kept_until=kept_until)
 
     def apply_personal_data_destroyed(self, event: PersonalDataDestroyed) -> None:
         self.personal_data_destroyed = event

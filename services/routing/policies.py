@@ -3,7 +3,6 @@ of a case to exactly the other parties that need it."""
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 import anyio
@@ -137,19 +136,13 @@ class Routing:
         cleared = 0
         for row in self.host.store.read(read_side.files_expired(today, batch)):
             case = self.host.store.get(RoutedCase, UUID(row["id"]))
-            hashes = sorted(sha for sha in case.files
-                            if not self._kept_elsewhere(sha, case, today))
+            hashes = sorted(case.files)  # this case's own sealed copies (files.object_name)
             for sha in hashes:
                 anyio.from_thread.run(files.remove, self.host.js, self.host.site, case.id, sha)
             case.record_removed(hashes, ctx)
             self.host.store.record(case)
             cleared += 1
         return cleared
-
-    def _kept_elsewhere(self, sha: str, case: RoutedCase, today: date) -> bool:
-        held = self.host.store.load(FileHolders, FileHolders.id_for(sha))
-        return held is not None and any(self.shredder.keeps_file(other, today)
-                                        for other in held.others(case.id))
 
     def on_inbound(self, delivery: Delivery) -> Effect:
         """The gateway: what another site sends is admitted only if that site is a party of

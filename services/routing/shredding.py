@@ -9,7 +9,6 @@ never accepted too) and what its parties send. The clock's job reads only the ca
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -98,20 +97,12 @@ class Shredder:
         self.host.store.vault.destroy(case_id, basis if following is None
                                       else f"{basis} at {following}", ctx.at)
         today = china_date(ctx.at)
-        removed = self._remove_files(record, retention, today)
+        removed = self._remove_files(record, retention)
         if removed:
-            record.record_files_gone(removed, retention.keep_until or today, ctx)
+            record.record_files_gone(retention, removed, retention.keep_until or today, ctx)
         record.record_destroyed(retention, basis, legal_basis, following, ctx)
         retention.mark_shredded(basis, ctx)
         return [record, retention]
-
-    def keeps_file(self, holder: UUID, today: date) -> bool:
-        """Whether a case here that holds a file still keeps it."""
-        retention = self.host.store.load(CaseRetention, CaseRetention.id_for(holder))
-        if retention is not None and not retention.routed:
-            return not retention.shredded
-        case = self.host.store.load(RoutedCase, holder)
-        return case is not None and case.retained(today)
 
     def _case(self, retention: CaseRetention) -> Shredding:
         assert retention.of_case is not None
@@ -120,20 +111,15 @@ class Shredder:
         return (self.host.store.load(UnroutedCase, retention.of_case)
                 or UnroutedCase(retention.of_case))
 
-    def _remove_files(self, case: Shredding, retention: CaseRetention, today: date) -> list[str]:
+    def _remove_files(self, case: Shredding, retention: CaseRetention) -> list[str]:
         held = set(retention.files)
         if isinstance(case, RoutedCase):
             held = held - set(case.files) if case.files_removed else held | set(case.files)
-        gone = sorted(sha for sha in held if not self._kept_elsewhere(sha, retention, today))
+        gone = sorted(held)  # this case's own sealed copies: another case keeps its own
         for sha in gone:
-            anyio.from_thread.run(files.remove, self.host.js, self.host.site, sha)
+            anyio.from_thread.run(files.remove, self.host.js, self.host.site, retention.of_case,
+                                  sha)
         return gone
-
-    def _kept_elsewhere(self, sha: str, retention: CaseRetention, today: date) -> bool:
-        assert retention.of_case is not None
-        held = self.host.store.load(FileHolders, FileHolders.id_for(sha))
-        return held is not None and any(self.keeps_file(other, today)
-                                        for other in held.others(retention.of_case))
 
     def _keep_days(self, retention: CaseRetention) -> int:
         matter = self.directory.matter(retention.matter_code or "")

@@ -20,6 +20,7 @@ from nats.js.errors import BucketNotFoundError, NotFoundError
 from contracts.files import FileReplicaRepaired, FilesRemoved, MaterialFileRead
 from services.routing.domain import RoutedCase
 from services.runtime import files
+from services.runtime.forgetting import PersonalDataForgotten
 from services.runtime.nats_server import LocalNatsServer
 from services.runtime.sealed_files import FileKeyMissing, FileShredded
 from tests.support.clock import FakeClock, FileClock
@@ -161,7 +162,7 @@ async def test_after_the_retention_period_both_parties_remove_the_files_and_reco
         assert [r.hashes for r in removed] == [[sha]]
 
 
-async def test_a_scan_another_open_case_still_holds_stays_when_the_first_case_expires(
+async def test_when_one_case_expires_its_copy_of_a_scan_goes_and_another_open_cases_copy_stays(
     sites: Stack, clock: FakeClock,
 ) -> None:
     sha = hashlib.sha256(SCAN).hexdigest()
@@ -185,9 +186,48 @@ async def test_a_scan_another_open_case_still_holds_stays_when_the_first_case_ex
     for site in (A, B):
         host = sites.host(site, "routing")
         assert await host.command(periodic_job(host, "routing-file-retention")) == 1
-        assert await held(sites, site) == {sha: SCAN}
+        assert await held(sites, site) == {sha: SCAN}  # the open case's own sealed copy
+        assert await held_by(sites, site) == {(still_open, sha)}
         removed = [e for e in host.store.events.get(UUID(ended)) if isinstance(e, FilesRemoved)]
-        assert [r.hashes for r in removed] == [[]]
+        assert [r.hashes for r in removed] == [[sha]]
+
+
+async def test_an_erased_case_leaves_no_copy_of_its_scan_and_the_removal_is_on_record(
+    sites: Stack,
+) -> None:
+    """A scan of a case not accepted (不予受理), then erased on a lawful request: its sealed
+    copy is removed with its keys, and both are on the record."""
+    sha = hashlib.sha256(SCAN).hexdigest()
+    async with sites.client(A, "intake") as intake, sites.client(A, "routing") as routing:
+        case_id = await opened(intake)
+        await upload(intake, case_id, "营业执照.pdf", SCAN, "application/pdf")
+        rejected = await intake.post(f"/cases/{case_id}/reject", headers=WINDOW_CLERK, json={
+            "reason": "经营场所不在本辖区", "apply_instead": "青岛市市南区政务服务中心"})
+        assert rejected.status_code == 200, rejected.text
+        assert await held_by(sites, A) == {(case_id, sha)}
+
+        async def erased() -> bool:
+            answer = await routing.post(f"/cases/{case_id}/personal-data/erasure",
+                                        headers=staff("370671-ADM1", "admin"),
+                                        json={"legal_basis": "申请人书面请求删除，个人信息保护法第四十七条"})
+            return answer.status_code == 200
+        await eventually(erased)
+    assert await held_by(sites, A) == set()
+    recorded = list(sites.host(A, "routing").store.events.get(UUID(case_id)))
+    assert [e.hashes for e in recorded if isinstance(e, FilesRemoved)] == [[sha]]
+    window = sites.host(A, "intake").store  # its rows of the case made again, reading 已销毁
+    await eventually(lambda: any(isinstance(e, PersonalDataForgotten)
+                                 for e in window.events.get(UUID(case_id))))
+
+
+async def held_by(stack: Stack, site: str) -> set[tuple[str, str]]:
+    """(case, hash) of every object in the site's file store."""
+    try:
+        store = await stack.host(site, "routing").js.object_store(files.bucket(site))
+        infos = await store.list(ignore_deletes=True)
+    except (BucketNotFoundError, NotFoundError):
+        return set()
+    return {tuple(info.name.split(".")) for info in infos}  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(("name", "data", "media_type", "status"), [
