@@ -366,28 +366,40 @@ async def test_a_scan_is_kept_sealed_and_no_longer_opens_once_its_case_keys_are_
 ) -> None:
     """Each copy is sealed with the Yantai window's key for the case: Qingdao reads it with
     the key it was granted, Harbin (no party) cannot read a copy it somehow got, and once
-    Qingdao destroys the case's keys its copy is gone for good (410), bytes or not."""
+    Qingdao destroys the case's keys (an erasure, once the case ended) any copy is gone for
+    good (410), bytes or not."""
     sha = hashlib.sha256(SCAN).hexdigest()
-    async with sites.client(A, "intake") as intake:
+    async with sites.client(A, "intake") as intake, sites.client(B, "approval") as approval:
         case_id = await opened(intake)
         await upload(intake, case_id, "营业执照.pdf", SCAN, "application/pdf")
         await accept_with_every_material(intake, case_id)
-    async with sites.client(B, "routing") as qingdao:
-        async def admitted() -> bool:
-            return (await qingdao.get(f"/cases/{case_id}")).status_code == 200
-        await eventually(admitted)
-        before = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers=APPROVER)
-        qingdao_routing = sites.host(B, "routing")
-        await qingdao_routing.command(lambda: qingdao_routing.store.vault.destroy(
-            UUID(case_id), "保存期限届满", clock()))
-        after = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers=APPROVER)
+        async with sites.client(B, "routing") as qingdao:
+            async def admitted() -> bool:
+                return (await qingdao.get(f"/cases/{case_id}")).status_code == 200
+            await eventually(admitted)
+            before = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers=APPROVER)
+            await files.copy(sites.host(A, "routing").js, A, sites.host(C, "routing").js, C,
+                             UUID(case_id), sha)  # Harbin, party to nothing, gets a copy
+            await approve(approval, case_id)
+
+            async def erased() -> bool:
+                answer = await qingdao.post(f"/cases/{case_id}/personal-data/erasure",
+                                            headers=staff("370202-ADM1", "admin"),
+                                            json={"legal_basis": "申请人书面请求删除"})
+                return answer.status_code == 200
+            await eventually(erased)  # once Qingdao has seen the case end at the window
+            after = await qingdao.get(f"/cases/{case_id}/files/{sha}", headers=APPROVER)
     assert before.content == SCAN
     assert after.status_code == 410 and after.json()["errors"][0]["field"] == "sha256"
-    await files.copy(sites.host(A, "routing").js, A, sites.host(C, "routing").js, C,
-                     UUID(case_id), sha)
+    for site in (A, B):  # the windows' and delivery's rows made again, as a rebuild makes them
+        for service in ("intake", "delivery"):
+            if f"{site}/{service}" in sites.hosts:
+                store = sites.host(site, service).store
+                await eventually(lambda s=store: any(isinstance(e, PersonalDataForgotten)
+                                                     for e in s.events.get(UUID(case_id))))
     with pytest.raises(FileKeyMissing):
         await files.fetch(sites.host(C, "routing").js, C, UUID(case_id), sha,
                           sites.host(C, "routing").store.vault)
-    with pytest.raises(FileShredded):
-        await files.fetch(sites.host(B, "routing").js, B, UUID(case_id), sha,
+    with pytest.raises(FileShredded):  # Harbin's bytes, with anything Qingdao still holds
+        await files.fetch(sites.host(C, "routing").js, C, UUID(case_id), sha,
                           sites.host(B, "routing").store.vault)
