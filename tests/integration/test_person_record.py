@@ -18,6 +18,7 @@ from tests.support.stack import (
     eventually,
     settings_factory,
     take_in_and_accept,
+    turn_away,
 )
 from tests.support.staff import staff
 
@@ -187,12 +188,8 @@ async def test_the_record_says_what_was_destroyed_when_and_on_what_basis_and_sti
     data to be erased: the record lists the case with what was destroyed, when and why."""
     stack, _ = site
     async with stack.client(YANTAI, "intake") as intake:
-        opened = await intake.post("/cases", headers=WINDOW_CLERK, json={
-            "matter_code": EMPLOYMENT_CARD, "applicant": WANG_QIANG, "delivery_channel": "online"})
-        case_id = str(opened.json()["case_id"])
-        rejected = await intake.post(f"/cases/{case_id}/reject", headers=WINDOW_CLERK, json={
-            "reason": "申请人已在户籍地领取就业创业证", "apply_instead": "潍坊市人力资源和社会保障局"})
-        assert rejected.status_code == 200, rejected.text
+        case_id = await turn_away(intake, EMPLOYMENT_CARD, WANG_QIANG,
+                                  "申请人已在户籍地领取就业创业证", "潍坊市人力资源和社会保障局")
     basis = "依据《个人信息保护法》第四十七条，王强书面请求删除"
     async with stack.client(YANTAI, "routing") as routing:
         async def erased() -> bool:

@@ -34,6 +34,7 @@ from tests.support.stack import (
     periodic_job,
     settings_factory,
     take_in_and_accept,
+    turn_away,
 )
 from tests.support.staff import staff
 from tongban.cli import app
@@ -90,13 +91,7 @@ async def denied(stack: Stack, applicant: dict[str, Any]) -> str:
 
 async def not_accepted(stack: Stack, applicant: dict[str, Any]) -> str:
     async with stack.client(A, "intake") as intake:
-        opened = await intake.post("/cases", headers=WINDOW_CLERK, json={
-            "matter_code": GT_CHANGE, "applicant": applicant, "delivery_channel": "online"})
-        case_id = str(opened.json()["case_id"])
-        response = await intake.post(f"/cases/{case_id}/reject", headers=WINDOW_CLERK, json={
-            "reason": "经营场所不在本辖区", "apply_instead": "青岛市市南区政务服务中心"})
-        assert response.status_code == 200, response.text
-    return case_id
+        return await turn_away(intake, GT_CHANGE, applicant)
 
 
 def kept(host: ServiceHost) -> set[str]:

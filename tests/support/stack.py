@@ -111,6 +111,20 @@ async def take_in_and_accept(intake: httpx.AsyncClient, matter_code: str,
     return case_id
 
 
+async def turn_away(intake: httpx.AsyncClient, matter_code: str, applicant: dict[str, Any],
+                    reason: str = "经营场所不在本辖区",
+                    apply_instead: str = "青岛市市南区政务服务中心") -> str:
+    """收件, then 不予受理 with the reason and where to apply instead: returns the case id."""
+    opened = await intake.post("/cases", headers=WINDOW_CLERK, json={
+        "matter_code": matter_code, "applicant": applicant, "delivery_channel": "online"})
+    assert opened.status_code == 201, opened.text
+    case_id = str(opened.json()["case_id"])
+    rejected = await intake.post(f"/cases/{case_id}/reject", headers=WINDOW_CLERK, json={
+        "reason": reason, "apply_instead": apply_instead})
+    assert rejected.status_code == 200, rejected.text
+    return case_id
+
+
 async def accept_with_every_material(intake: httpx.AsyncClient, case_id: str) -> None:
     """Every material still on the checklist, identity check, 受理, for an opened case."""
     case = (await intake.get(f"/cases/{case_id}")).json()
