@@ -3,11 +3,13 @@ and check every copy held here against its hash."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import FastAPI, Path
-from fastapi.responses import FileResponse
+from fastapi import FastAPI, Header, Path
+from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
 from services.routing.application import Exchange
@@ -37,6 +39,33 @@ class FileShreddedHere(DomainError):
         super().__init__("此办件的个人信息已销毁，文件不能再读取")
 
 
+class RangeNotSatisfiable(DomainError):
+    status = 416
+    field = "Range"
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"请求的范围超出文件大小（{size} 字节）")
+
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def byte_range(asked: str | None, size: int) -> tuple[int, int] | None:
+    """The one range asked for, inclusive; None for the whole file (no Range, or several
+    ranges, which a server may answer in full)."""
+    found = RANGE.match(asked.strip()) if asked else None
+    if found is None or found.group(1) == found.group(2) == "":
+        return None
+    first, last = found.groups()
+    if first == "":
+        start, end = max(size - int(last), 0), size - 1  # the last n bytes
+    else:
+        start, end = int(first), min(int(last) if last else size - 1, size - 1)
+    if start > end or start >= size:
+        raise RangeNotSatisfiable(size)
+    return start, end
+
+
 class FileKeyNotHeld(DomainError):
     status = 409
     field = "sha256"
@@ -48,23 +77,38 @@ class FileKeyNotHeld(DomainError):
 def add_file_routes(api: FastAPI, exchange: Exchange, routing: Routing) -> None:
     host = exchange.host
 
-    @api.get("/cases/{case_id}/files/{sha256}", tags=["files"], response_class=FileResponse,
+    @api.get("/cases/{case_id}/files/{sha256}", tags=["files"],
+             response_class=StreamingResponse,
              summary="read a material's file (Range supported); every read is recorded")
     async def read_file(case_id: UUID, sha256: Annotated[str, Path(max_length=64)],
-                        actor: Reader, cid: CorrelationId) -> FileResponse:
+                        actor: Reader, cid: CorrelationId,
+                        range_: Annotated[str | None, Header(alias="Range")] = None
+                        ) -> StreamingResponse:
+        """Opened a chunk at a time as it is sent: the plain content is never on disk here."""
         case = await host.command(lambda: exchange.change(
             case_id, actor, cid, lambda c, x: c.record_file_read(sha256, x)))
         ref = case.files[sha256]
         try:
-            path = await files.fetch(host.js, host.site, case_id, sha256, host.store.vault)
+            copy = await files.opened(host.js, host.site, case_id, sha256, host.store.vault)
         except FileShredded:
             raise FileShreddedHere() from None
         except FileKeyMissing:
             raise FileKeyNotHeld() from None
-        if path is None:
+        if copy is None:
             raise FileGone()
-        return FileResponse(path, media_type=ref.media_type, filename=ref.file_name,
-                            background=BackgroundTask(path.unlink, missing_ok=True))
+        try:
+            asked = byte_range(range_, ref.size)
+        except RangeNotSatisfiable:
+            copy.close()
+            raise
+        first, last = asked or (0, ref.size - 1)
+        headers = {"Accept-Ranges": "bytes", "Content-Length": str(last - first + 1),
+                   "Content-Disposition": f"attachment; filename*=utf-8''{quote(ref.file_name)}"}
+        if asked:
+            headers["Content-Range"] = f"bytes {first}-{last}/{ref.size}"
+        return StreamingResponse(copy.plain(first, last), status_code=206 if asked else 200,
+                                 media_type=ref.media_type, headers=headers,
+                                 background=BackgroundTask(copy.close))
 
     @api.post("/files/verify", tags=["files"],
               summary="check every file held here for the cases sent here; repair from the sender",

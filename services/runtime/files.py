@@ -9,7 +9,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -24,7 +24,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from services.runtime.aggregate import DomainError
 from services.runtime.personal.vault import Vault
-from services.runtime.sealed_files import FileUnreadable, open_file, seal_file
+from services.runtime.sealed_files import FileUnreadable, Opener, opener, seal_file
 
 CHUNK = 256 * 1024
 FIELD_BYTES = 1024
@@ -245,28 +245,45 @@ async def _fetch_sealed(js: JetStreamContext, site: str, name: str) -> Path | No
     return Path(path)
 
 
-def _opened(sealed: Path, vault: Vault, case_id: UUID, sha: str) -> Path:
-    handle, name = tempfile.mkstemp(prefix="tb-file-")
-    try:
-        with sealed.open("rb") as source, os.fdopen(handle, "wb") as out:
-            open_file(source, out, vault, case_id, sha)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    finally:
-        sealed.unlink(missing_ok=True)
-    return Path(name)
+@dataclass
+class SealedCopy:
+    """A case's file as fetched here: its sealed bytes in a temporary file (never the plain
+    content), and what opens them, a chunk at a time, for a response or a check."""
+
+    path: Path
+    opener: Opener
+
+    def plain(self, first: int = 0, last: int | None = None) -> Iterator[bytes]:
+        """The content, or bytes `first` to `last` (inclusive) of it."""
+        with self.path.open("rb") as sealed:
+            if last is None:
+                yield from self.opener.chunks(sealed)
+            else:
+                yield from self.opener.span(sealed, first, last)
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
-async def fetch(js: JetStreamContext, site: str, case_id: UUID, sha: str,
-                vault: Vault) -> Path | None:
-    """The case's file opened with the key this site holds for it, in a temporary file (the
-    caller removes it), or None when missing. FileKeyMissing when this site holds no key
-    for the case, FileShredded once its keys were destroyed."""
+def _opener_of(path: Path, vault: Vault, case_id: UUID, sha: str) -> Opener:
+    with path.open("rb") as sealed:
+        return opener(sealed, vault, case_id, sha)
+
+
+async def opened(js: JetStreamContext, site: str, case_id: UUID, sha: str,
+                 vault: Vault) -> SealedCopy | None:
+    """The case's file here, ready to open with the key this site holds for it (the caller
+    closes it), or None when missing. FileKeyMissing when this site holds no key for the
+    case, FileShredded once its keys were destroyed."""
     sealed = await _fetch_sealed(js, site, object_name(case_id, sha))
     if sealed is None:
         return None
-    return await anyio.to_thread.run_sync(_opened, sealed, vault, case_id, sha)
+    try:
+        return SealedCopy(sealed, await anyio.to_thread.run_sync(
+            _opener_of, sealed, vault, case_id, sha))
+    except BaseException:
+        sealed.unlink(missing_ok=True)
+        raise
 
 
 async def intact(js: JetStreamContext, site: str, case_id: UUID, sha: str,
@@ -275,17 +292,23 @@ async def intact(js: JetStreamContext, site: str, case_id: UUID, sha: str,
     to its name; else what is wrong with the copy. A key not held here is not the copy's
     fault: FileKeyMissing."""
     try:
-        path = await fetch(js, site, case_id, sha, vault)
+        copy = await opened(js, site, case_id, sha, vault)
+        if copy is None:
+            return "missing"
+        try:
+            actual = await anyio.to_thread.run_sync(_digest_of, copy.plain())
+        finally:
+            copy.close()
     except FileUnreadable as error:
         return f"unreadable: {error}"
-    if path is None:
-        return "missing"
-    try:
-        with path.open("rb") as file:
-            actual, _ = digest(file)
-    finally:
-        path.unlink(missing_ok=True)
     return None if actual == sha else f"hash mismatch: holds {actual[:16]}…"
+
+
+def _digest_of(chunks: Iterable[bytes]) -> str:
+    hashed = hashlib.sha256()
+    for chunk in chunks:
+        hashed.update(chunk)
+    return hashed.hexdigest()
 
 
 async def copy(source: JetStreamContext, from_site: str, target: JetStreamContext,

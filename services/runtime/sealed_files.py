@@ -13,6 +13,8 @@ copies the bytes as they are and reads them with the key the owner granted it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO
 from uuid import UUID
 
@@ -60,8 +62,43 @@ def seal_file(plain: IO[bytes], out: IO[bytes], vault: Vault, case_id: UUID, sha
     plain.seek(0)
 
 
-def open_file(sealed: IO[bytes], out: IO[bytes], vault: Vault, case_id: UUID, sha: str) -> None:
-    """Decrypt a sealed file into `out` with the key of the site that sealed it, as held here."""
+@dataclass(frozen=True)
+class Opener:
+    """What opens a sealed file's chunks: the key of the site that sealed it, as held here."""
+
+    key: AESGCM
+    owner: str
+    case_id: UUID
+    sha: str
+    start: int  # where the first chunk's record begins
+    records: int
+
+    def chunks(self, sealed: IO[bytes], first: int = 0) -> Iterator[bytes]:
+        """The plain content from chunk `first` on, a chunk at a time: never whole on disk."""
+        sealed.seek(self.start + first * RECORD)
+        for index in range(first, self.records):
+            record = sealed.read(RECORD)
+            try:
+                yield self.key.decrypt(record[:12], record[12:], _aad(
+                    self.case_id, self.owner, self.sha, index, index == self.records - 1))
+            except (InvalidTag, ValueError):
+                raise FileUnreadable(f"chunk {index} does not open with the case's key") from None
+
+    def span(self, sealed: IO[bytes], first: int, last: int) -> Iterator[bytes]:
+        """Bytes `first` to `last` (inclusive) of the plain content, as a Range asks."""
+        skip, left = first % CHUNK, last - first + 1
+        for chunk in self.chunks(sealed, first // CHUNK):
+            piece = chunk[skip:skip + left]
+            skip, left = 0, left - len(piece)
+            yield piece
+            if left <= 0:
+                return
+
+
+def opener(sealed: IO[bytes], vault: Vault, case_id: UUID, sha: str) -> Opener:
+    """Read a sealed file's head and find its key: FileShredded, FileKeyMissing, or
+    FileUnreadable for what is not a sealed file."""
+    sealed.seek(0)
     head = sealed.read(5)
     if len(head) < 5 or head[:4] != MAGIC:
         raise FileUnreadable("not a sealed file (tb-file1)")
@@ -72,15 +109,7 @@ def open_file(sealed: IO[bytes], out: IO[bytes], vault: Vault, case_id: UUID, sh
         raise FileShredded(f"case {case_id}: its keys were destroyed") from None
     if raw is None:
         raise FileKeyMissing(f"case {case_id}: no key of site {owner} held at {vault.site}")
-    key = AESGCM(raw)
-    record, index = sealed.read(RECORD), 0
-    while True:
-        following = sealed.read(RECORD)
-        try:
-            out.write(key.decrypt(record[:12], record[12:], _aad(case_id, owner, sha, index,
-                                                                 not following)))
-        except (InvalidTag, ValueError):
-            raise FileUnreadable(f"chunk {index} does not open with the case's key") from None
-        if not following:
-            return
-        record, index = following, index + 1
+    start = 5 + head[4]
+    size = sealed.seek(0, os.SEEK_END) - start
+    records = max(1, -(-size // RECORD))
+    return Opener(AESGCM(raw), owner, case_id, sha, start, records)

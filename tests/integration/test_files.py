@@ -81,10 +81,10 @@ async def held(stack: Stack, site: str) -> dict[str, bytes]:
     found = {}
     for info in infos:
         case_id, sha = info.name.split(".")
-        path = await files.fetch(host.js, site, UUID(case_id), sha, host.store.vault)
-        assert path is not None
-        found[sha] = path.read_bytes()
-        path.unlink()
+        copy = await files.opened(host.js, site, UUID(case_id), sha, host.store.vault)
+        assert copy is not None
+        found[sha] = b"".join(copy.plain())
+        copy.close()
     return found
 
 
@@ -398,8 +398,8 @@ async def test_a_scan_is_kept_sealed_and_no_longer_opens_once_its_case_keys_are_
                 await eventually(lambda s=store: any(isinstance(e, PersonalDataForgotten)
                                                      for e in s.events.get(UUID(case_id))))
     with pytest.raises(FileKeyMissing):
-        await files.fetch(sites.host(C, "routing").js, C, UUID(case_id), sha,
+        await files.opened(sites.host(C, "routing").js, C, UUID(case_id), sha,
                           sites.host(C, "routing").store.vault)
     with pytest.raises(FileShredded):  # Harbin's bytes, with anything Qingdao still holds
-        await files.fetch(sites.host(C, "routing").js, C, UUID(case_id), sha,
+        await files.opened(sites.host(C, "routing").js, C, UUID(case_id), sha,
                           sites.host(B, "routing").store.vault)
