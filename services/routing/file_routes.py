@@ -47,6 +47,12 @@ class RangeNotSatisfiable(DomainError):
         super().__init__(f"请求的范围超出文件大小（{size} 字节）")
 
 
+ERRORS = {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}
+FILE_READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    206: {"description": "the bytes of the one range asked for (Content-Range)"},
+    410: {"description": "本地已无此文件，或其个人信息已销毁", "content": ERRORS},
+    416: {"description": "请求的范围超出文件大小", "content": ERRORS}}
+
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -78,7 +84,7 @@ def add_file_routes(api: FastAPI, exchange: Exchange, routing: Routing) -> None:
     host = exchange.host
 
     @api.get("/cases/{case_id}/files/{sha256}", tags=["files"],
-             response_class=StreamingResponse,
+             response_class=StreamingResponse, responses=FILE_READ_RESPONSES,
              summary="read a material's file (Range supported); every read is recorded")
     async def read_file(case_id: UUID, sha256: Annotated[str, Path(max_length=64)],
                         actor: Reader, cid: CorrelationId,
