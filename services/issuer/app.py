@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from services.issuer.accounts import Accounts, StaffAccount
 from services.issuer.signing import SigningKey
 from services.issuer.tokens import access_token, refresh_token, refreshed_staff_id
+from services.runtime.docs import add_local_docs
 from services.runtime.misses import MissLimiter, MissLimits
 
 
@@ -40,7 +41,8 @@ def issuer_api(url: str, key: SigningKey, accounts: Accounts, clock: Callable[[]
                access_lifetime: timedelta = timedelta(minutes=15),
                refresh_lifetime: timedelta = timedelta(hours=10),
                sign_in_limits: MissLimits = SIGN_IN_LIMITS) -> FastAPI:
-    api = FastAPI(title="tongban local issuer", version="0.1.0")
+    api = FastAPI(title="tongban local issuer", version="0.1.0", docs_url=None, redoc_url=None)
+    add_local_docs(api)
     misses = MissLimiter(clock, sign_in_limits, WrongPassword, TooManySignIns)
 
     async def signed_in(username: str, password: str, address: str) -> StaffAccount:

@@ -29,6 +29,7 @@ from services.runtime.access import (
 )
 from services.runtime.aggregate import DomainError
 from services.runtime.body_limit import BodyLimit, BodyTooLarge, body_within
+from services.runtime.docs import add_local_docs
 from services.runtime.reasons_zh import reason_zh
 from services.runtime.workdays import CHINA
 
@@ -213,8 +214,9 @@ def service_api(title: str, readiness: Any, body_max_bytes: int, gate: Gate) -> 
     """A FastAPI app where every route declares who may call it (refused if it does not), with
     the shared error handlers, every body bounded, the plain-text check on every route, every
     refusal documented, /healthz and /readyz."""
-    api = FastAPI(title=title, version="0.1.0", dependencies=[
+    api = FastAPI(title=title, version="0.1.0", docs_url=None, redoc_url=None, dependencies=[
         Depends(deny_undeclared), Depends(body_within(body_max_bytes)), Depends(plain_text_only)])
+    add_local_docs(api)
     api.state.gate = gate
     api.add_middleware(BodyLimit, max_bytes=body_max_bytes)
     api.add_exception_handler(Refused, refused_answer)
