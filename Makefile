@@ -5,6 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 
 .PHONY: up test test-other-days faults bench lint clean
+CHROMIUM := /usr/bin/chromium
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +16,12 @@ $(STAMP): pyproject.toml
 up: $(STAMP)
 	$(VENV)/bin/tongban up
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium with CJK fonts (Playwright's own download cannot
+# work here); installed once, as root, or fail loudly saying so.
+$(CHROMIUM):
+	apt-get install -y -q chromium fonts-noto-cjk || { apt-get update -q && apt-get install -y -q chromium fonts-noto-cjk; } || { echo "the browser tests need Debian's chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; exit 1; }
+
+test: $(STAMP) $(CHROMIUM)
 	$(VENV)/bin/pytest
 
 # The suite must pass on any day. This runs it again with the machine's clock moved (libfaketime,
