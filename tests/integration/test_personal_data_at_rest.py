@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+import psycopg
 import pytest
 from structlog.testing import capture_logs
 
@@ -30,6 +31,7 @@ from services.runtime.store import CaseStore
 from tests.faults.hostile import kinds
 from tests.support.applicant import receipt_query_code
 from tests.support.clock import FakeClock
+from tests.support.postgres import PostgresCluster
 from tests.support.sealing import HandSealer
 from tests.support.stack import (
     APPROVER,
@@ -88,10 +90,9 @@ def leaks_in(blob: bytes, where: str) -> list[str]:
 
 
 @pytest.fixture
-async def sites(nats_server: LocalNatsServer, tmp_path: Path, clock: FakeClock
-                ) -> AsyncIterator[Stack]:
-    stack = Stack(settings_factory(nats_server, {"store": "sqlite",
-                                                 "data_dir": tmp_path / "data"}))
+async def sites(nats_server: LocalNatsServer, store_overrides: dict[str, Any],
+                clock: FakeClock) -> AsyncIterator[Stack]:
+    stack = Stack(settings_factory(nats_server, store_overrides))
     await stack.start([A], ["intake", "routing", "delivery", "ledger"], clock)
     await stack.start([B], ["routing", "approval", "delivery", "ledger"], clock)
     yield stack
@@ -218,8 +219,11 @@ async def dead_letters(stack: Stack, case_id: str, server: LocalNatsServer) -> N
 
 async def test_no_id_number_name_phone_or_address_is_on_disk_or_in_the_logs_in_the_clear(
     sites: Stack, nats_server: LocalNatsServer, tmp_path: Path, caplog: pytest.LogCaptureFixture,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], store_overrides: dict[str, Any],
+    request: pytest.FixtureRequest,
 ) -> None:
+    """On SQLite every file of the stores and the vault; on PostgreSQL every file of the
+    cluster (tables, indexes, the WAL) after a checkpoint; and on both the JetStream store."""
     caplog.set_level(logging.INFO)
     with capture_logs() as logs:
         case_id = await yoshinoya_mailed_home_and_rated(sites)
@@ -231,6 +235,15 @@ async def test_no_id_number_name_phone_or_address_is_on_disk_or_in_the_logs_in_t
     found: list[str] = []
     for path in sorted(p for p in tmp_path.rglob("*") if p.is_file()):
         found += leaks_in(path.read_bytes(), str(path.relative_to(tmp_path)))
+    if store_overrides["store"] == "postgres":
+        cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+        with psycopg.connect(host="127.0.0.1", port=cluster.port, user=cluster.user,
+                             dbname=store_overrides["postgres_dbname"], autocommit=True) as db:
+            db.execute("CHECKPOINT")  # every table's pages written to their files
+        files = [p for p in (cluster.root / "data").rglob("*") if p.is_file()]
+        assert any("pg_wal" in p.parts for p in files) and len(files) > 100
+        for path in files:
+            found += leaks_in(path.read_bytes(), f"postgres/{path.relative_to(cluster.root)}")
     written = "\n".join(json.dumps(entry, ensure_ascii=False, default=repr) for entry in logs)
     escaped = "\n".join(json.dumps(entry, default=repr) for entry in logs)
     found += leaks_in(written.encode() + escaped.encode(), "structlog")
@@ -238,7 +251,9 @@ async def test_no_id_number_name_phone_or_address_is_on_disk_or_in_the_logs_in_t
     out, err = capsys.readouterr()
     found += leaks_in((out + err).encode(), "stdout/stderr")
     assert not found, "\n".join(found)
-    assert (tmp_path / "nats").is_dir() and list((tmp_path / "data").rglob("*.sqlite3"))
+    assert (tmp_path / "nats").is_dir()
+    assert bool(list((tmp_path / "data").rglob("*.sqlite3"))) == (
+        store_overrides["store"] == "sqlite")
 
 
 def _settled(stack: Stack) -> bool:
