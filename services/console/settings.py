@@ -1,0 +1,39 @@
+"""Where a console runs and which services of its site it calls (TB_CONSOLE_...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.runtime.settings import SERVICES
+
+
+class ConsoleSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TB_CONSOLE_", extra="ignore")
+
+    site: str = Field(pattern=r"^\d{6}$", description="division code of the hall")
+    issuer: str = Field(description="the identity provider staff sign in at (its /token)")
+    intake_url: str = "http://127.0.0.1:8000"
+    routing_url: str = "http://127.0.0.1:8001"
+    approval_url: str = "http://127.0.0.1:8002"
+    delivery_url: str = "http://127.0.0.1:8003"
+    ledger_url: str = "http://127.0.0.1:8004"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    cookie_secure: bool = Field(default=True, description="send the session cookie over "
+                                "HTTPS only; false only for a console on 127.0.0.1")
+    sessions_max: int = Field(default=5000, ge=1, description="sessions kept; the oldest "
+                              "unused one is signed out beyond")
+    call_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    def url_of(self, service: str) -> str:
+        if service not in SERVICES:
+            raise ValueError(f"no such service: {service}")
+        return str(getattr(self, f"{service}_url")).rstrip("/")
+
+
+def console_settings(**values: Any) -> ConsoleSettings:
+    """Settings from the environment, `values` taking precedence."""
+    return ConsoleSettings(**values)

@@ -1,0 +1,81 @@
+"""Signing in at a site's console, and what each role is shown and let reach (issue 19)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from fastapi import FastAPI
+
+from tests.support.console import SignedIn, account, console_for, signed_in
+from tests.support.stack import Stack
+
+YANTAI = "370671"
+
+
+@pytest.fixture
+async def yantai_console(three_sites: Stack) -> AsyncIterator[FastAPI]:
+    yield console_for(three_sites, YANTAI)
+
+
+async def test_a_clerk_signs_in_and_sees_her_name_roles_and_only_her_sections(
+    yantai_console: FastAPI,
+) -> None:
+    clerk = await signed_in(yantai_console, "370671-W11", "张敏", "window")
+    home = await clerk.get("/")
+    await clerk.aclose()
+
+    assert "张敏" in home.text and "370671-W11" in home.text and "窗口受理人员" in home.text
+    assert 'href="/window"' in home.text and 'href="/delivery"' in home.text
+    assert 'href="/approval"' not in home.text and 'href="/audit"' not in home.text
+
+
+async def test_a_clerk_who_types_the_approval_or_audit_address_is_refused(
+    yantai_console: FastAPI,
+) -> None:
+    clerk = await signed_in(yantai_console, "370671-W12", "王芳", "window")
+    refused = [await clerk.get(path) for path in ("/approval", "/audit", "/supervision")]
+    await clerk.aclose()
+
+    assert [r.status_code for r in refused] == [403, 403, 403]
+    assert all("您的岗位无权访问此页面" in r.text for r in refused)
+
+
+async def test_a_wrong_password_is_refused_beside_the_password_and_keeps_the_staff_id(
+    yantai_console: FastAPI,
+) -> None:
+    account("370671-W13", "刘洋", "window")
+    clerk = SignedIn(yantai_console)
+    answer = await clerk.sign_in("370671-W13", "not-her-password-at-all")
+    await clerk.aclose()
+
+    assert answer.status_code == 401
+    assert "工号或密码不正确" in answer.text
+    assert 'value="370671-W13"' in answer.text
+
+
+async def test_nobody_signed_in_is_sent_to_sign_in_and_back_to_the_page_asked_for(
+    yantai_console: FastAPI,
+) -> None:
+    password = account("370671-AU11", "周涛", "auditor")
+    auditor = SignedIn(yantai_console)
+    first = await auditor.get("/audit")
+    assert first.url.path == "/sign-in" and "工作人员登录" in first.text
+    back = await auditor.post("/sign-in", {"username": "370671-AU11", "password": password,
+                                           "next": "/audit"})
+    await auditor.aclose()
+
+    assert back.status_code == 200 and back.url.path == "/audit"
+
+
+async def test_a_form_posted_without_the_page_token_changes_nothing(
+    yantai_console: FastAPI,
+) -> None:
+    clerk = await signed_in(yantai_console, "370671-W14", "赵丽", "window")
+    clerk.csrf = "forged"
+    answer = await clerk.post("/sign-out")
+    still = await clerk.get("/")
+    await clerk.aclose()
+
+    assert answer.status_code == 403 and "页面已过期" in answer.text
+    assert still.url.path == "/" and "赵丽" in still.text
