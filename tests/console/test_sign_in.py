@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from fastapi import FastAPI
 
-from tests.support.console import SignedIn, account, console_for, signed_in
-from tests.support.stack import Stack
-
-YANTAI = "370671"
+from tests.console.conftest import Halls
+from tests.support.console import SignedIn, account, signed_in
 
 
 @pytest.fixture
-async def yantai_console(three_sites: Stack) -> AsyncIterator[FastAPI]:
-    yield console_for(three_sites, YANTAI)
+def yantai_console(halls: Halls) -> FastAPI:
+    return halls.yantai
 
 
 async def test_a_clerk_signs_in_and_sees_her_name_roles_and_only_her_sections(
