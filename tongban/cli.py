@@ -64,6 +64,40 @@ def up(
 
 
 @app.command()
+def console(
+    site: Annotated[str, typer.Option(help="division code of the hall")],
+    port: Annotated[int, typer.Option()] = 8080,
+) -> None:
+    """Run a hall's staff console (工作台) until SIGTERM. Its pages call the site's services
+    (TB_CONSOLE_INTAKE_URL, ..._LEDGER_URL) with the signed-in person's own token; staff sign
+    in at TB_CONSOLE_ISSUER. Outside development it refuses a session cookie sent without TLS."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from services.console.app import build_console
+    from services.console.settings import console_settings
+    from services.runtime.secrets import SecretsRefused, run_mode
+
+    configure_logging()
+    try:
+        settings = console_settings(site=site, http_port=port)
+        if run_mode() != "development" and not settings.cookie_secure:
+            raise SecretsRefused("TB_CONSOLE_COOKIE_SECURE=false is for development only "
+                                 "(the session cookie would travel without TLS)")
+    except SecretsRefused as refused:
+        typer.echo(f"tongban console --site {site}: {refused}", err=True)
+        raise typer.Exit(2) from None
+    except ValidationError as wrong:
+        named = ", ".join(f"TB_CONSOLE_{'_'.join(map(str, e['loc'])).upper()} ({e['msg']})"
+                          for e in wrong.errors())
+        typer.echo(f"tongban console --site {site}: {named}", err=True)
+        raise typer.Exit(2) from None
+    # No access log: a console's URLs name cases, and its log is no place for them.
+    uvicorn.run(build_console(settings), host=settings.http_host, port=settings.http_port,
+                log_level="warning", access_log=False)
+
+
+@app.command()
 def issuer(
     port: Annotated[int, typer.Option()] = 8090,
     data_dir: DataDir = Path("data"),

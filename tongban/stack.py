@@ -1,5 +1,5 @@
 """`tongban up`: the embedded default on one machine. A local nats-server, SQLite stores under
-./data, and the five services of each demo site as processes on 127.0.0.1."""
+./data, the five services of each demo site and its staff console as processes on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ from pathlib import Path
 
 import httpx
 
+from contracts.staff import ROLES_ZH
 from services.directory import load_directory
 from services.runtime.nats_server import LocalNatsServer, free_port
 from services.runtime.settings import SERVICES
 from tongban.nats_auth import Secrets
 from tongban.nats_permissions import service_user
 from tongban.single import start_single
-from tongban.staff_accounts import demo_accounts, sign_in
+from tongban.staff_accounts import DEMO_STAFF, demo_accounts, sign_in
 from tongban.topology import LocalHub
 
 DEMO_SITES = ("370671", "370202")  # 烟台高新区 receives; 青岛市市南区 owns the demo matter
@@ -63,6 +64,23 @@ def spawn(spec: ServiceProcessSpec, nats_url: str, data_dir: Path, issuer: str,
     return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
 
 
+def spawn_console(site: str, port: int, specs: list[ServiceProcessSpec], issuer: str,
+                  data_dir: Path) -> subprocess.Popen[bytes]:
+    """A site's staff console, calling that site's services."""
+    log = open(data_dir / "logs" / f"{site}-console.log", "ab")  # noqa: SIM115
+    urls = {f"TB_CONSOLE_{s.service.upper()}_URL": s.url for s in specs if s.site == site}
+    env = {"TB_ENV": "development", **os.environ, **urls, "TB_CONSOLE_ISSUER": issuer,
+           "TB_CONSOLE_COOKIE_SECURE": "false"}
+    return subprocess.Popen([sys.executable, "-m", "tongban", "console", "--site", site,
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
+def console_ports(sites: tuple[str, ...], base_port: int) -> dict[str, int]:
+    """Beside each site's services: base + 10 * site index + 5."""
+    return {site: base_port + 10 * i + 5 if base_port else free_port()
+            for i, site in enumerate(sites)}
+
+
 def spawn_issuer(port: int, data_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
     """The local issuer, its staff accounts under <data_dir>/issuer; ready when it answers."""
     url = f"http://127.0.0.1:{port}"
@@ -78,18 +96,16 @@ def spawn_issuer(port: int, data_dir: Path) -> tuple[str, subprocess.Popen[bytes
     return url, child
 
 
-def wait_ready(specs: list[ServiceProcessSpec], timeout: float = 60.0) -> None:
+def wait_ready(specs: list[ServiceProcessSpec], consoles: dict[str, str],
+               timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
-    pending = list(specs)
+    pending = {f"{s.site}/{s.service}": f"{s.url}/readyz" for s in specs} | {
+        f"{site}/console": f"{url}/healthz" for site, url in consoles.items()}
     while pending and time.monotonic() < deadline:
-        pending = [s for s in pending if not _ready(s.url)]
+        pending = {name: url for name, url in pending.items() if not _answers(url)}
         time.sleep(0.2)
     if pending:
-        raise TimeoutError(f"not ready: {[f'{s.site}/{s.service}' for s in pending]}")
-
-
-def _ready(url: str) -> bool:
-    return _answers(f"{url}/readyz")
+        raise TimeoutError(f"not ready: {sorted(pending)}")
 
 
 def _answers(url: str) -> bool:
@@ -100,11 +116,12 @@ def _answers(url: str) -> bool:
 
 
 def write_stack_file(data_dir: Path, nats: LocalNatsServer, specs: list[ServiceProcessSpec],
-                     children: list[subprocess.Popen[bytes]], issuer: str) -> Path:
+                     children: list[subprocess.Popen[bytes]], issuer: str,
+                     consoles: dict[str, str]) -> Path:
     """What a running stack offers, for `tongban demo` and for operators."""
     path = data_dir / "stack.json"
     path.write_text(json.dumps({"nats_url": nats.address, "nats_pid": nats.pid, "issuer": issuer,
-                                "services": [
+                                "consoles": consoles, "services": [
         {**asdict(s), "url": s.url, "pid": child.pid} for s, child in zip(specs, children)
     ]}, indent=2))
     return path
@@ -136,10 +153,14 @@ def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int,
     children = [spawn(spec, server.address, data_dir, issuer, topology, server.passwords)
                 for spec in specs
                 for server in [hub.site_servers[spec.site] if hub else nats]]  # type: ignore[union-attr]
+    ports = console_ports(sites, base_port)
+    consoles = {site: f"http://127.0.0.1:{port}" for site, port in ports.items()}
+    console_children = [spawn_console(site, port, specs, issuer, data_dir)
+                        for site, port in ports.items()]
     try:
-        wait_ready(specs)
+        wait_ready(specs, consoles)
         write_stack_file(data_dir, nats or hub.site_servers[sites[0]], specs,  # type: ignore[union-attr]
-                         children, issuer)
+                         children, issuer, consoles)
         if hub is None:
             print(f"NATS       {nats.address}")  # type: ignore[union-attr]
         else:
@@ -153,21 +174,31 @@ def run_stack(sites: tuple[str, ...], data_dir: Path, base_port: int,
               f"  curl -s {issuer}/token -d grant_type=password -d username={sites[0]}-W01 "
               f"-d password=<from that file>\n"
               f"then send it as `Authorization: Bearer <access_token>`")
+        print_consoles(consoles, passwords)
         print(f"logs in {data_dir / 'logs'}; try `tongban demo` in another terminal; Ctrl-C stops")
         while not stopping:
-            if any(child.poll() is not None for child in children):
+            if any(child.poll() is not None for child in [*children, *console_children]):
                 print("a service stopped unexpectedly; stopping everything", file=sys.stderr)
                 return 1
             time.sleep(0.2)
         return 0
     finally:
-        stop_all([*children, issuer_process])
+        stop_all([*console_children, *children, issuer_process])
         for server in (nats, hub):
             if server is not None:
                 server.stop()
         shutil.rmtree(secrets, ignore_errors=True)
         (data_dir / "stack.json").unlink(missing_ok=True)
         print("stopped")
+
+
+def print_consoles(consoles: dict[str, str], passwords: Path) -> None:
+    """Each hall's console and who may sign in there (passwords in the 0600 file)."""
+    for site, url in consoles.items():
+        print(f"{site} console   {url}  (工作台)")
+        for suffix, name, role in DEMO_STAFF:
+            print(f"    {site}-{suffix:<5} {name}  {ROLES_ZH[role]}")
+    print(f"their passwords are in {passwords}")
 
 
 def stop_all(children: list[subprocess.Popen[bytes]]) -> None:

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
+from services.console.settings import ConsoleSettings
 from services.runtime.nats_server import nats_server_binary
 from services.runtime.secrets import is_secret
 from services.runtime.settings import SERVICES, ServiceSettings, for_service
-from tongban.stack import DEMO_SITES, plan
+from tongban.stack import DEMO_SITES, console_ports, plan
 from tongban.topology import render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +24,7 @@ RENDERED = ROOT / "deploy" / "nats" / "secrets"  # made by `tongban deploy rende
 SITE_NATS = tuple(f"nats-{site}" for site in DEMO_SITES)
 INFRA = (*HUB, *SITE_NATS, "postgres")
 SITE_SERVICES = [f"{service}-{site}" for site in DEMO_SITES for service in SERVICES]
+CONSOLES = [f"console-{site}" for site in DEMO_SITES]
 # `tongban serve` always passes these as overrides, so the same keys in an env file are dead config.
 SET_BY_COMMAND = ("SITE", "HTTP_PORT", "NATS_URL", "DATA_DIR")
 RUN_SECRETS = "/run/secrets"
@@ -58,7 +60,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_both_demo_sites_run_all_five_services() -> None:
     assert set(SITE_SERVICES) <= set(COMPOSE["services"])
-    assert set(COMPOSE["services"]) == set(SITE_SERVICES) | set(INFRA)
+    assert set(COMPOSE["services"]) == set(SITE_SERVICES) | set(INFRA) | set(CONSOLES)
 
 
 @pytest.mark.parametrize("name", SITE_SERVICES)
@@ -146,7 +148,7 @@ def test_command_serves_the_service_and_site_in_its_name(name: str) -> None:
 
 @pytest.mark.parametrize("site", DEMO_SITES)
 def test_env_file_keys_belong_to_a_known_service(site: str) -> None:
-    prefixes = tuple(f"TB_{service.upper()}_" for service in SERVICES)
+    prefixes = tuple(f"TB_{service.upper()}_" for service in (*SERVICES, "console"))
     env = site_env(site)
     assert env
     assert all(key.startswith(prefixes) for key in env), sorted(env)
@@ -294,3 +296,24 @@ def test_image_runs_tongban_as_a_non_root_user() -> None:
     for line in dockerfile:
         if line.startswith("COPY "):
             assert (ROOT / line.split()[1]).exists(), line
+
+
+@pytest.mark.parametrize("site", DEMO_SITES)
+def test_each_site_has_a_console_calling_its_own_sites_services_once_they_are_healthy(
+    site: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    console = spec(f"console-{site}")
+    for key, value in site_env(site).items():
+        if key.startswith("TB_CONSOLE_"):
+            monkeypatch.setenv(key, value)
+    settings = ConsoleSettings(site=site, issuer="https://idp.example.gov.cn/realms/staff")
+    assert console["command"] == ["console", "--site", site, "--port", "8000"]
+    assert console["environment"]["TB_ENV"] == "production"
+    assert {service: settings.url_of(service) for service in SERVICES} == {
+        service: f"http://{service}-{site}:8000" for service in SERVICES}
+    assert console["depends_on"] == {f"{service}-{site}": {"condition": "service_healthy"}
+                                     for service in SERVICES}
+    assert settings.cookie_secure and settings.http_host == "0.0.0.0"
+    assert "/healthz" in " ".join(console["healthcheck"]["test"])
+    port = console_ports(DEMO_SITES, 8100)[site]  # as `tongban up` lays them out
+    assert console["ports"] == [f"127.0.0.1:{port}:8000"]
