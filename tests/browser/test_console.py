@@ -1,5 +1,6 @@
-"""What a window clerk sees of the console in a real browser: her sections, not the approval or
-audit pages (not shown, refused if typed), every request to 127.0.0.1."""
+"""The two demo halls in a real browser, as `tongban up` runs them: the staff console and every
+service's API page, with nothing asked of any host but 127.0.0.1 (a hall's network has no way
+out); what a window clerk is shown and refused."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
+from services.runtime.settings import SERVICES
 from tests.browser.hall import Halls, hosts_asked, running_halls, sign_in
 
 
@@ -39,4 +41,24 @@ def test_a_clerk_is_not_shown_approval_or_audit_and_is_refused_if_she_types_them
     assert "综合窗口" in shown and "审批" not in shown and "审计" not in shown
     assert answers == {"/approval": (403, "您的岗位无权访问此页面。"),
                        "/audit": (403, "您的岗位无权访问此页面。")}
+    assert hosts_asked(asked) == {"127.0.0.1"}, f"asked of other hosts: {sorted(asked)}"
+
+
+def test_every_service_api_page_renders_its_operations_from_the_hall_alone(
+    halls: Halls, browser: Browser, tmp_path: Path,
+) -> None:
+    page = browser.new_page()
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    titles = {}
+    try:
+        for service in SERVICES:
+            page.goto(f"{halls.services[f'370671/{service}']}/docs")
+            page.wait_for_selector(".opblock-tag", timeout=30_000)  # the operations, by tag
+            titles[service] = page.inner_text(".swagger-ui .info .title")
+        page.screenshot(path=str(tmp_path / "ledger-docs.png"))
+    finally:
+        page.close()
+
+    assert all(f"tongban {service} 370671" in titles[service] for service in SERVICES), titles
     assert hosts_asked(asked) == {"127.0.0.1"}, f"asked of other hosts: {sorted(asked)}"
