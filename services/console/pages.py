@@ -98,9 +98,19 @@ def render(request: Request, template: str, status: int = 200, *,
     draft = session.drafts.pop(request.url.path, {}) if session is not None else {}
     return TEMPLATES.TemplateResponse(request, template, status_code=status, context={
         "session": session, "staff": session.staff if session else None,
+        "page_path": page_path(request),
         "sections": [s for s in SECTIONS if session is not None and session.holds(*s.roles)],
         "site": console_of(request).settings.site, "values": values or draft,
         "errors": errors or {}, **context})
+
+
+def page_path(request: Request) -> str:
+    """The page a form is on: after a refusal the page is shown again at the POST's address,
+    so its forms keep naming the page they came from (where sign-in returns to)."""
+    form: dict[str, str] = getattr(request.state, "form", {})
+    came_from = form.get("_page", "")
+    return came_from if came_from.startswith("/") and not came_from.startswith("//") else (
+        request.url.path)
 
 
 def refused(request: Request, template: str, refusal: Refusal,
