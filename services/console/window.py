@@ -62,7 +62,10 @@ async def my_cases(request: Request, session: Staff,
 
 
 @router.get("/new", response_class=HTMLResponse)
+@router.get("/cases", response_class=HTMLResponse, include_in_schema=False)
 async def new_case(request: Request, session: Staff) -> Response:
+    """The form; also at /window/cases, where a refused form was shown, so that signing in
+    again after it comes back to the form with its draft."""
     return _new_page(request)
 
 
@@ -107,7 +110,7 @@ async def _case_page(request: Request, session: Session, case_id: UUID, *,
     if refusal is not None:
         return refused(request, "window_case.html", refusal, names, **context)
     defaults = {f"defect_{m['material_code']}": "missing" for m in case["materials"]
-                if m["state"] == "missing"}
+                if m["state"] == "missing" and request.url.path not in session.drafts}
     return render(request, "window_case.html", values=defaults, **context)
 
 
