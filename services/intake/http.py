@@ -13,9 +13,11 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.text import PlainText
+from services.intake import read_side
 from services.intake.application import IdentitySubject, Intake, OpenCase
 from services.intake.documents import DocumentKind, render_document
 from services.intake.domain.inputs import HandedOver, NamedDefect
+from services.intake.domain.state import STATUS_ZH
 from services.intake.guide_desk import GuideDesk, TriageVisitor, visit_view
 from services.intake.views import case_view, progress_view
 from services.runtime import files
@@ -23,6 +25,7 @@ from services.runtime.access import allowed, applicant_route, staff_in
 from services.runtime.body_limit import own_body_limit
 from services.runtime.http import CorrelationId
 from services.runtime.misses_http import REFUSED_429, client_address
+from services.runtime.paging import PageQuery
 from services.runtime.workdays import china_date
 
 Guide = staff_in("guide", "window")  # 导服: the guide desk, or a window clerk doing it
@@ -117,6 +120,16 @@ def add_window_routes(api: FastAPI, intake: Intake) -> None:
     async def open_case(body: OpenCase, actor: Clerk, cid: CorrelationId) -> dict[str, Any]:
         case = await host.command(lambda: intake.open_case(body, actor, cid))
         return case_view(case, intake.matter(body.matter_code))
+
+    @api.get("/cases", tags=["window"],
+             summary="在办件: the signed-in clerk's own cases not yet ended, newest first")
+    async def my_open_cases(actor: Clerk, page: PageQuery) -> list[dict[str, Any]]:
+        rows = await host.query(lambda: host.store.read(
+            read_side.open_cases_of(actor.staff_id, page.limit, page.offset)))
+        return [{"case_id": r["id"], "case_number": r["case_number"],
+                 "matter_code": r["matter_code"], "status": r["status"],
+                 "status_zh": STATUS_ZH[r["status"]], "opened_at": r["opened_at"]}
+                for r in rows]
 
     @api.get("/cases/{case_id}", tags=["window"], summary="a case as the window sees it",
              dependencies=[allowed("window", "supervisor")])

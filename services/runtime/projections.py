@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 Value = str | int | None
@@ -150,16 +150,16 @@ class Query:
     order_by: tuple[str, ...] = ("id",)
     limit: int | None = None
     offset: int = 0
+    descending: bool = False  # every order column DESC: a page of the newest, read backwards
 
     def filter(self, column: str, op: Op, value: Value) -> Query:
-        return Query(self.table, (*self.where, (column, op, value)), self.order_by, self.limit,
-                     self.offset)
+        return replace(self, where=(*self.where, (column, op, value)))
 
     def page(self, limit: int, offset: int = 0) -> Query:
-        return Query(self.table, self.where, self.order_by, limit, offset)
+        return replace(self, limit=limit, offset=offset)
 
-    def ordered(self, *columns: str) -> Query:
-        return Query(self.table, self.where, (*columns, "id"), self.limit, self.offset)
+    def ordered(self, *columns: str, descending: bool = False) -> Query:
+        return replace(self, order_by=(*columns, "id"), descending=descending)
 
     def sql(self, dialect: Dialect, prefix: str) -> tuple[str, list[Value]]:
         known = {"id", *self.table.columns}
@@ -178,7 +178,8 @@ class Query:
         sql = f"SELECT * FROM {self.table.qualified(prefix)}"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        sql += " ORDER BY " + ", ".join(self.order_by)
+        direction = " DESC" if self.descending else ""
+        sql += " ORDER BY " + ", ".join(f"{c}{direction}" for c in self.order_by)
         if self.limit is not None:
             sql += f" LIMIT {int(self.limit)} OFFSET {int(self.offset)}"
         return sql, params
