@@ -34,6 +34,8 @@ class CaseSelection(BaseModel):
     accepted_from: IsoDate | None = Field(default=None, description="受理日期自（YYYY-MM-DD）")
     accepted_to: IsoDate | None = Field(default=None, description="受理日期至（YYYY-MM-DD）")
     overdue: bool | None = Field(default=None, description="只看超期（true）或未超期（false）")
+    case_number: str | None = Field(default=None, pattern=r"^[0-9A-Z]{1,32}$", max_length=32,
+                                    description="办件编号")
 
 
 class PersonAsked(Page):
@@ -63,7 +65,8 @@ def file_of(media_type: str) -> dict[int | str, dict[str, Any]]:
 
 def case_filter(selection: CaseSelection) -> CaseFilter:
     return CaseFilter(selection.site, selection.matter, selection.status,
-                      selection.accepted_from, selection.accepted_to, selection.overdue)
+                      selection.accepted_from, selection.accepted_to, selection.overdue,
+                      selection.case_number)
 
 
 def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
