@@ -133,6 +133,17 @@ async def applicant(request: Request, case_id: str, session: Staff) -> Response:
                            unmasked=answer.json())
 
 
+@router.get("/ledger", response_class=HTMLResponse)
+async def ledger_status(request: Request, session: Staff) -> Response:
+    """台账核验状态: the last full verification as the ledger recorded it, and its digests."""
+    call = console_of(request).call
+    verification = await call(session, "ledger", "GET", "/audit/verification")
+    digests = await call(session, "ledger", "GET", "/audit/digests")
+    return render(request, "audit_ledger.html", title="台账核验状态",
+                  verification=verification.json() if verification.is_success else None,
+                  digests=digests.json() if digests.is_success else {})
+
+
 @router.get("/personal-data-reads", response_class=HTMLResponse)
 async def personal_data_reads(request: Request, session: Staff) -> Response:
     offset = offset_of(request)

@@ -10,6 +10,7 @@ from typing import Any
 from tests.console.conftest import Halls
 from tests.support.console import signed_in
 from tests.support.stack import GT_CHANGE, WANG_QIANG, approve, eventually, take_in_and_accept
+from tongban.ledger_tools import verify
 
 
 async def decided_case(halls: Halls) -> str:
@@ -46,6 +47,9 @@ async def test_the_auditor_finds_a_case_reads_it_across_sites_and_downloads_the_
     before = await auditor.get(f"/audit/cases/{case_id}", params={"at": "2026-11-26T09:00"})
     at_acceptance = await auditor.get(f"/audit/cases/{case_id}",
                                       params={"at": "2026-11-26T09:32"})
+    never_verified = await auditor.get("/audit/ledger")
+    verify(halls.stack.host("370671", "ledger").settings)  # `tongban ledger verify`
+    verified = await auditor.get("/audit/ledger")
     csv = await auditor.get("/audit/work-ledger.csv", params={"matter": GT_CHANGE})
     xlsx = await auditor.get("/audit/work-ledger.xlsx")
     await auditor.aclose()
@@ -63,6 +67,8 @@ async def test_the_auditor_finds_a_case_reads_it_across_sites_and_downloads_the_
     state = at_acceptance.text.split('aria-label="该时刻的状态"')[1].split("</dl>")[0]
     assert "<dd>已受理</dd>" in state and "<dd>准予</dd>" not in state
     assert "已办结" in first.text  # and now it is
+    assert "尚未进行过完整核验" in never_verified.text
+    assert "最近一次核验：完整" in verified.text and "此后新增</dt><dd>0 条" in verified.text
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.headers["content-disposition"].startswith("attachment;")
     assert number in csv.text and "370602198803141233" not in csv.text
