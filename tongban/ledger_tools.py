@@ -15,6 +15,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from contracts.subjects import dead_letter_stream, dead_letter_subject
 from services.directory import load_directory
+from services.ledger.last_verified import record_verification
 from services.ledger.main import build, subscriptions
 from services.ledger.projections import Projector
 from services.ledger.read_side import PROJECTIONS, TABLES, digest, row_digests, rows_of
@@ -42,8 +43,9 @@ def verify(settings: ServiceSettings, keep_held: bool = False) -> tuple[Report, 
     store = CaseStore("ledger", settings)
     try:
         verifier = Verifier(KeyRing.of(load_directory(settings.catalogue_dir)))
-        started = time.perf_counter()
+        started, position = time.perf_counter(), store.recorder.max_notification_id() or 0
         report = verify_ledger(store, verifier, keep_held=keep_held)
+        record_verification(store, report, position, clock_for(settings)())
         return report, Timed(time.perf_counter() - started, report.events)
     finally:
         store.close()

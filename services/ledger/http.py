@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.identity import ResidentIdNumber
 from services.ledger.application import Ledger
 from services.ledger.exports import XLSX_MAX_ROWS, csv_header, csv_rows, work_ledger_xlsx
+from services.ledger.last_verified import last_verification
 from services.ledger.person_record_page import person_record_page
 from services.ledger.work_ledger_query import CaseFilter
 from services.runtime.access import allowed, staff_in
@@ -34,6 +35,8 @@ class CaseSelection(BaseModel):
     accepted_from: IsoDate | None = Field(default=None, description="受理日期自（YYYY-MM-DD）")
     accepted_to: IsoDate | None = Field(default=None, description="受理日期至（YYYY-MM-DD）")
     overdue: bool | None = Field(default=None, description="只看超期（true）或未超期（false）")
+    case_number: str | None = Field(default=None, pattern=r"^[0-9A-Z]{1,32}$", max_length=32,
+                                    description="办件编号")
 
 
 class PersonAsked(Page):
@@ -63,7 +66,8 @@ def file_of(media_type: str) -> dict[int | str, dict[str, Any]]:
 
 def case_filter(selection: CaseSelection) -> CaseFilter:
     return CaseFilter(selection.site, selection.matter, selection.status,
-                      selection.accepted_from, selection.accepted_to, selection.overdue)
+                      selection.accepted_from, selection.accepted_to, selection.overdue,
+                      selection.case_number)
 
 
 def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
@@ -147,6 +151,13 @@ def add_routes(api: FastAPI, ledger: Ledger, site_name: str) -> None:
              summary="a digest of each read table (the sum of its rows' hashes, kept as they change)")
     async def digests() -> dict[str, Any]:
         return await host.query(ledger.digests)
+
+    @api.get("/audit/verification", tags=["auditor"], dependencies=AUDIT,
+             summary="核验状态: the last full verification (`tongban ledger verify`), when, its "
+                     "result, and how many events were recorded since; one row, whatever the "
+                     "history (the verification itself is never run per request)")
+    async def verification() -> dict[str, Any]:
+        return await host.query(lambda: last_verification(host.store))
 
     @api.post("/audit/person-record", tags=["auditor"],
               summary="个人信息处理情况: a person's cases here, the kinds of personal data each "

@@ -47,7 +47,8 @@ WORK_LEDGER = Table(
     {**VIEW, "accepted_on": "TEXT", "accepted_sort": "TEXT", "status": "TEXT",
      "matter_code": "TEXT", "receiving_site": "TEXT", "sites": "TEXT", "overdue_from": "TEXT"},
     indexes=(("accepted_sort", "case_number"), ("status", "accepted_sort", "case_number"),
-             ("matter_code", "accepted_sort", "case_number"), ("overdue_from",)),
+             ("matter_code", "accepted_sort", "case_number"), ("overdue_from",),
+             ("case_number",)),
     totals=(DIGEST,))
 TIMELINE = Table("timeline", VIEW, totals=(DIGEST,))
 CUSTODY = Table("custody", VIEW, totals=(DIGEST,))

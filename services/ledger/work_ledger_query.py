@@ -1,5 +1,6 @@
 """The 工作台账 filtered and paged in its table: by a site that received or handled the case,
-the matter, the status, the day accepted and whether it is late today, earliest accepted first.
+the case number, the matter, the status, the day accepted and whether it is late today,
+earliest accepted first.
 A site is one of several per case, hence a query of its own rather than a runtime `Query`."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class CaseFilter:
     accepted_from: date | None = None
     accepted_to: date | None = None
     overdue: bool | None = None
+    case_number: str | None = None  # 办件编号: one case, found by its index
 
     def clauses(self, today: date) -> list[tuple[str, list[str]]]:
         """(SQL with `?` marks, its parameters) for each filter given."""
@@ -32,6 +34,7 @@ class CaseFilter:
             (self.accepted_to is not None, "accepted_on <= ?", [_iso(self.accepted_to)]),
             (self.overdue is True, "overdue_from < ?", [today.isoformat()]),
             (self.overdue is False, "overdue_from >= ?", [today.isoformat()]),
+            (self.case_number is not None, "case_number = ?", [self.case_number or ""]),
         ]
         return [(sql, params) for wanted, sql, params in given if wanted]
 
