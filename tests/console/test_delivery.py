@@ -60,9 +60,9 @@ async def test_a_result_is_mailed_to_the_window_signed_for_and_handed_only_to_th
         "arrival_tracking": "1187654329901", "intact": "yes"})
     assert arrived.status_code == 200 and "已签收到件" in arrived.text
     assert "领取人身份证号" in arrived.text
-    waiting = await clerk.get("/delivery")
-    assert "已到本窗口、待领取" in waiting.text and case_id in waiting.text.split(
-        "已到本窗口、待领取")[1]
+    waiting = (await clerk.get("/delivery")).text
+    on_the_way, at_window = waiting.split("寄往本窗口、待签收")[1].split("已到本窗口、待领取")
+    assert case_id not in on_the_way and case_id in at_window
 
     stranger = await clerk.post(f"/delivery/cases/{case_id}/pickup", {
         "id_number": CHEN_JING_ID, "identity_method": "身份证读卡器"})
