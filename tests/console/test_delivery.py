@@ -61,7 +61,7 @@ async def test_a_result_is_mailed_to_the_window_signed_for_and_handed_only_to_th
     assert arrived.status_code == 200 and "已签收到件" in arrived.text
     assert "领取人身份证号" in arrived.text
     waiting = (await clerk.get("/delivery")).text
-    on_the_way, at_window = waiting.split("寄往本窗口、待签收")[1].split("已到本窗口、待领取")
+    on_the_way, at_window = waiting.split('id="list-arrival"')[1].split('id="list-pickup"')
     assert case_id not in on_the_way and case_id in at_window
 
     stranger = await clerk.post(f"/delivery/cases/{case_id}/pickup", {
