@@ -210,6 +210,13 @@ def add_routes(api: FastAPI, delivery: ResultDelivery) -> None:
     async def awaiting_pickup(page: PageQuery) -> list[dict[str, Any]]:
         return await host.query(lambda: delivery.listed("pickup_since", page.limit, page.offset))
 
+    @api.get("/window/awaiting-arrival", tags=["window"],
+             summary="待签收: results mailed to this window, not signed for yet, longest first",
+             dependencies=[allowed("window")])
+    async def awaiting_arrival(page: PageQuery) -> list[dict[str, Any]]:
+        return await host.query(
+            lambda: delivery.listed("arrival_since", page.limit, page.offset))
+
     @api.get("/dispatch", tags=["business site"],
              summary="待寄出: paper results to send, longest waiting first",
              dependencies=[allowed("delivery")])

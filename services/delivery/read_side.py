@@ -30,6 +30,7 @@ DELIVERY_CASES = Table("delivery_cases", {
     "applicant_blinds": "TEXT",  # blind indexes of the applicant's (or agent's) ID numbers
     "dispatch_since": "TEXT",  # result issued here, still to send (or sent again): issued at
     "pickup_since": "TEXT",  # result signed for at this window, waiting for the applicant
+    "arrival_since": "TEXT",  # result mailed to this window, not signed for yet: mailed at
     "remind_pending": "TEXT",  # waiting at this window, not reminded yet: the day it arrived
     "supervise_pending": "TEXT",  # waiting at this window, not supervised yet: the same day
     "review_due": "TEXT",  # the earliest deadline of an open follow-up not yet flagged
@@ -39,7 +40,7 @@ DELIVERY_CASES = Table("delivery_cases", {
     "listed_view": "TEXT",  # on the dispatch or pickup list: the case as the list shows it
     "rating_views": "TEXT",  # its ratings of this site as the ratings page shows them
     "review_records": "TEXT",  # its open follow-ups, the evaluator masked
-}, indexes=(("case_number",), ("dispatch_since",), ("pickup_since",),
+}, indexes=(("case_number",), ("dispatch_since",), ("pickup_since",), ("arrival_since",),
             ("remind_pending",), ("supervise_pending",), ("review_due",), ("reviews_since",),
             ("rated_since",)), totals=(RATINGS,))
 
@@ -61,11 +62,13 @@ def delivery_case_row(case: DeliveryCase, site: str, blind: Blind) -> dict[str, 
         and status in ("awaiting_dispatch", "returned") else None,
         "pickup_since": _at(case.arrived.occurred_at) if case.arrived and arrived
         and status == "at_window" else None,
+        "arrival_since": _at(parcel.occurred_at) if (parcel := case.outstanding) is not None
+        and status == "mailed_to_window" and case.receiving_site == site else None,
         "remind_pending": None if case.reminded else arrived,
         "supervise_pending": None if case.supervised else arrived,
         **_reviews(case), **_ratings(case, site),
     }
-    listed = row["dispatch_since"] is not None or row["pickup_since"] is not None
+    listed = any(row[c] is not None for c in ("dispatch_since", "pickup_since", "arrival_since"))
     return {**row, "listed_view": _json(case_view(case, masked=True)) if listed else None}
 
 

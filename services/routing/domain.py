@@ -93,6 +93,7 @@ class RoutedCase(Shredding, FileRetention, JointCoordination, CustodyLegs):
         self.decision_reported: DecisionReported | None = None
         self.carried: dict[str, str] = {}
         self.files: dict[str, FileRef] = {}
+        self.matter_code = ""
 
     @property
     def routed(self) -> bool:
@@ -230,7 +231,7 @@ class RoutedCase(Shredding, FileRetention, JointCoordination, CustodyLegs):
 
     def _know(self, event: CaseRouted | CaseAdmitted) -> None:
         self.receiving_site, self.business_sites = event.receiving_site, event.business_sites
-        self.handling_mode = event.handling_mode
+        self.handling_mode, self.matter_code = event.handling_mode, event.matter_code
         self.manifests = {m.number: m for m in event.manifests}
         self.joint_parts, self.decide_by = event.joint_parts, event.decide_by
         self.files = {f.sha256: f for f in event.files}

@@ -80,8 +80,24 @@ class FileKeyNotHeld(DomainError):
         super().__init__("本站尚未取得此办件的数据密钥，暂不能读取文件")
 
 
+def files_view(case: Any, directory: Any) -> list[dict[str, Any]]:
+    """The case's files as a list shows them (never their content): what each is of."""
+    matter = directory.matter(case.matter_code) if case.matter_code else None
+    return [{**ref.model_dump(mode="json"),
+             "material_name": (found.name if matter and (found := matter.material(
+                 ref.material_code)) else ref.material_code)}
+            for ref in case.files.values()]
+
+
 def add_file_routes(api: FastAPI, exchange: Exchange, routing: Routing) -> None:
     host = exchange.host
+
+    @api.get("/cases/{case_id}/files", tags=["files"],
+             summary="the case's files held for it: name, material, size, hash (no content)",
+             dependencies=[allowed("window", "approver", "head", "delivery", "auditor")])
+    async def list_files(case_id: UUID) -> list[dict[str, Any]]:
+        """A case has a few files (the window's checklist bounds them): listed whole."""
+        return await host.query(lambda: files_view(exchange.get(case_id), host.directory))
 
     @api.get("/cases/{case_id}/files/{sha256}", tags=["files"],
              response_class=StreamingResponse, responses=FILE_READ_RESPONSES,
