@@ -78,7 +78,6 @@ def console(
     from services.console.settings import console_settings
     from services.runtime.secrets import SecretsRefused, run_mode
 
-    configure_logging()
     try:
         settings = console_settings(site=site, http_port=port)
         if run_mode() != "development" and not settings.cookie_secure:
@@ -92,6 +91,7 @@ def console(
                           for e in wrong.errors())
         typer.echo(f"tongban console --site {site}: {named}", err=True)
         raise typer.Exit(2) from None
+    configure_logging()
     # No access log: a console's URLs name cases, and its log is no place for them.
     uvicorn.run(build_console(settings), host=settings.http_host, port=settings.http_port,
                 log_level="warning", access_log=False)

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.console.audit_names import EVENTS_ZH, LEGS_ZH, RESPONSIBLE_ZH
-from services.console.audit_stream import proxied_file
 from services.console.calls import Refusal
 from services.console.pages import (
     SERVICES_ZH,
@@ -22,6 +21,7 @@ from services.console.pages import (
     render,
     section,
 )
+from services.console.proxied import streamed
 from services.console.sessions import Session
 
 router = APIRouter(prefix="/audit")
@@ -76,12 +76,14 @@ async def search(request: Request, session: Staff) -> Response:
 
 @router.get("/work-ledger.csv")
 async def work_ledger_csv(request: Request, session: Staff) -> Response:
-    return await proxied_file(request, session, "/audit/work-ledger.csv", filters_of(request))
+    return await streamed(request, session, "ledger", "/audit/work-ledger.csv",
+                          filters_of(request))
 
 
 @router.get("/work-ledger.xlsx")
 async def work_ledger_xlsx(request: Request, session: Staff) -> Response:
-    return await proxied_file(request, session, "/audit/work-ledger.xlsx", filters_of(request))
+    return await streamed(request, session, "ledger", "/audit/work-ledger.xlsx",
+                          filters_of(request))
 
 
 async def case_page(request: Request, session: Session, case_id: str, status: int = 200,

@@ -69,6 +69,33 @@ class ServiceCalls:
             raise SessionExpired
         return response
 
+    async def opened(self, session: Session, service: str, path: str,
+                     params: dict[str, Any] | None = None,
+                     headers: dict[str, str] | None = None) -> httpx.Response:
+        """A GET whose body is not read yet, for a file passed on as it streams (never whole
+        in the console's memory); the caller closes it. Refreshed once like every call."""
+        if not session.signed_in:
+            raise SessionExpired
+
+        async def open_() -> httpx.Response:
+            asked = self.http.build_request(
+                "GET", f"{self.settings.url_of(service)}{path}", params=params,
+                headers={**(headers or {}), "Authorization": f"Bearer {session.access_token}"})
+            try:
+                return await self.http.send(asked, stream=True)
+            except httpx.TransportError:
+                raise ServiceUnavailable(service) from None
+
+        answer = await open_()
+        if answer.status_code == 401:
+            await answer.aclose()
+            answer = await open_() if await self.refresh(session) else answer
+        if answer.status_code == 401:
+            await answer.aclose()
+            session.expire()
+            raise SessionExpired
+        return answer
+
     async def _send(self, session: Session, service: str, method: str, path: str,
                     **kwargs: Any) -> httpx.Response:
         headers = {**kwargs.pop("headers", {}),

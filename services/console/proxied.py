@@ -4,12 +4,13 @@ memory), a printable page (a few kilobytes) as the service wrote it."""
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
-from services.console.calls import Refusal, ServiceUnavailable, SessionExpired
+from services.console.calls import Refusal
 from services.console.pages import console_of, render
 from services.console.sessions import Session
 
@@ -17,38 +18,11 @@ PASSED_ON = ("content-type", "content-length", "content-disposition", "content-r
              "accept-ranges")
 
 
-async def _opened(request: Request, session: Session, service: str, path: str,
-                  headers: dict[str, str]) -> httpx.Response:
-    """The service's answer, its body not read yet; one token refresh as `calls` does."""
-    calls = console_of(request).call
-
-    async def send() -> httpx.Response:
-        asked = calls.http.build_request(
-            "GET", f"{calls.settings.url_of(service)}{path}",
-            headers={**headers, "Authorization": f"Bearer {session.access_token}"})
-        try:
-            return await calls.http.send(asked, stream=True)
-        except httpx.TransportError:
-            raise ServiceUnavailable(service) from None
-
-    if not session.signed_in:
-        raise SessionExpired
-    answer = await send()
-    if answer.status_code == 401:
-        await answer.aclose()
-        if await calls.refresh(session):
-            answer = await send()
-        if answer.status_code == 401:
-            await answer.aclose()
-            session.expire()
-            raise SessionExpired
-    return answer
-
-
-async def streamed(request: Request, session: Session, service: str, path: str) -> Response:
+async def streamed(request: Request, session: Session, service: str, path: str,
+                   params: dict[str, Any] | None = None) -> Response:
     """A file as the service sends it (a Range asked for is passed on); a refusal as a page."""
     asked = {"Range": request.headers["range"]} if "range" in request.headers else {}
-    answer = await _opened(request, session, service, path, asked)
+    answer = await console_of(request).call.opened(session, service, path, params, asked)
     if answer.status_code >= 400:
         await answer.aread()
         await answer.aclose()

@@ -36,6 +36,7 @@ function keepLive() {
     setInterval(async () => {
       try {
         const answer = await fetch(region.dataset.live, {credentials: "same-origin"});
+        if (answer.redirected) { location.reload(); return; }  // signed out: to sign-in
         if (answer.ok) region.innerHTML = await answer.text();
       } catch (_) { /* the next tick tries again */ }
     }, every);
