@@ -4,7 +4,6 @@ with a reason on the record. Everything comes from the site's ledger, as the aud
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,7 +14,6 @@ from services.console.audit_names import EVENTS_ZH, LEGS_ZH, RESPONSIBLE_ZH
 from services.console.calls import Refusal
 from services.console.pages import (
     SERVICES_ZH,
-    TEMPLATES,
     console_of,
     form_of,
     render,
@@ -25,7 +23,6 @@ from services.console.proxied import streamed
 from services.console.sessions import Session
 
 router = APIRouter(prefix="/audit")
-CHINA = timezone(timedelta(hours=8))
 Staff = Annotated[Session, section("audit")]
 PAGE = 20
 FILTERS = ("case_number", "site", "matter", "status", "accepted_from", "accepted_to", "overdue")
@@ -37,14 +34,6 @@ NAMES = {"events": EVENTS_ZH, "legs": LEGS_ZH, "responsible": RESPONSIBLE_ZH,
          "services": SERVICES_ZH}
 
 
-def china_time(value: str | None) -> str:
-    """An ISO instant as Beijing time to the second, as the hall reads it."""
-    if not value:
-        return "—"
-    return datetime.fromisoformat(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
-
-
-TEMPLATES.env.filters["china_time"] = china_time
 
 
 def filters_of(request: Request) -> dict[str, str]:

@@ -4,7 +4,6 @@ notice of where to go instead) and watches the windows' queues."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -12,13 +11,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.console import catalogue
 from services.console.calls import Refusal
-from services.console.pages import console_of, form_of, refused, render, section
+from services.console.pages import china_time, console_of, form_of, refused, render, section
 from services.console.sessions import Session
 
 router = APIRouter(prefix="/guide")
 Staff = Annotated[Session, section("guide")]
 WindowId = Annotated[str, Path(pattern=r"^[A-Z]\d{2}$")]
-CHINA = timezone(timedelta(hours=8))
 DESTINATIONS_ZH = {"dedicated_window": "专窗", "comprehensive_window": "综合窗口",
                    "self_service": "自助服务区", "elsewhere": "不在本大厅办理"}
 
@@ -68,7 +66,7 @@ async def _queue(request: Request, session: Session, window_id: str) -> tuple[in
                                             f"/guide/queues/{window_id}")
     tickets = answer.json() if answer.status_code == 200 else []
     for t in tickets:  # the hall reads China time
-        t["issued_at"] = f"{datetime.fromisoformat(t['issued_at']).astimezone(CHINA):%H:%M}"
+        t["issued_at"] = china_time(t["issued_at"])[-5:]
     return answer.status_code, tickets
 
 

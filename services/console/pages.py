@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,8 +22,20 @@ from services.console.sections import SECTIONS, roles_of
 from services.console.sessions import COOKIE, Session, Sessions
 from services.console.settings import ConsoleSettings
 
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_time(value: str | None, seconds: bool = False) -> str:
+    """An ISO instant as Beijing time, as the hall reads it (the services answer in UTC)."""
+    if not value:
+        return "—"
+    return datetime.fromisoformat(value).astimezone(CHINA).strftime(
+        "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.globals |= {"ROLES_ZH": ROLES_ZH}
+TEMPLATES.env.filters["china_time"] = china_time
 NOT_FORM_FIELDS = ("csrf", "_page")
 SERVICES_ZH = {"intake": "受理服务", "routing": "流转服务", "approval": "审批服务",
                "delivery": "送达服务", "ledger": "台账服务", "issuer": "统一身份认证"}

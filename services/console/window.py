@@ -53,7 +53,7 @@ async def my_cases(request: Request, session: Staff,
     for row in listed.json():
         case = await call("GET", f"/cases/{row['case_id']}")
         shown = case.json() if case.status_code == 200 else {}
-        rows.append({**row, "opened_at": forms.china_time(row["opened_at"]),
+        rows.append({**row,
                      "matter_name": shown.get("matter_name", row["matter_code"]),
                      "applicant": shown.get("applicant", ""),
                      "next_step": shown.get("next_step", "")})

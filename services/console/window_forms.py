@@ -3,10 +3,8 @@ service's field names is shown beside (so a refusal lands next to what was typed
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
-CHINA = timezone(timedelta(hours=8))
 STATES_ZH = {"submitted": "已收", "committed": "以承诺代替", "promised": "容缺待补",
              "not_required": "无需提交", "missing": "未收"}
 FORMS_ZH = {"original": "原件", "copy": "复印件", "electronic": "电子件"}
@@ -103,9 +101,6 @@ def rejection(form: dict[str, str]) -> dict[str, Any]:
         body["apply_instead"] = _text(form, "apply_instead")
     return body
 
-
-def china_time(moment: str) -> str:
-    return f"{datetime.fromisoformat(moment).astimezone(CHINA):%Y-%m-%d %H:%M}"
 
 
 def documents(case: dict[str, Any]) -> list[tuple[str, str]]:

@@ -29,6 +29,19 @@ function watchIdNumbers() {
   }
 }
 
+// <fieldset data-when="applicant_kind=company">: shown only while that field has that value,
+// so a clerk sees the person's or the company's fields, not both.
+function showWhen() {
+  for (const part of document.querySelectorAll("[data-when]")) {
+    const [name, value] = part.dataset.when.split("=");
+    const chooser = document.querySelector(`[name="${name}"]`);
+    if (!chooser) continue;
+    const update = () => { part.hidden = chooser.value !== value; };
+    chooser.addEventListener("change", update);
+    update();
+  }
+}
+
 // <div data-live="/approval/queue/rows" data-every="3">: its content is fetched again.
 function keepLive() {
   for (const region of document.querySelectorAll("[data-live]")) {
@@ -64,6 +77,7 @@ function uploadsWithProgress() {
 
 document.addEventListener("DOMContentLoaded", () => {
   watchIdNumbers();
+  showWhen();
   keepLive();
   uploadsWithProgress();
 });
