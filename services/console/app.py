@@ -11,7 +11,16 @@ import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.console import approval, audit, delivery, guide, signin, supervision, window
+from services.console import (
+    approval,
+    audit,
+    delivery,
+    guide,
+    reviews,
+    signin,
+    supervision,
+    window,
+)
 from services.console.calls import ServiceCalls
 from services.console.pages import Console, add_page_answers
 from services.console.sessions import Sessions
@@ -36,7 +45,7 @@ def build_console(settings: ConsoleSettings,
                                 ServiceCalls(settings, http))
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     add_page_answers(api)
-    for module in (signin, guide, window, approval, delivery, supervision, audit):
+    for module in (signin, guide, window, approval, delivery, supervision, reviews, audit):
         api.include_router(module.router)
 
     @api.get("/healthz", include_in_schema=False)

@@ -20,6 +20,8 @@ SECTIONS = (
     Section("approval", "审批", "/approval", ("approver", "head")),
     Section("delivery", "送达", "/delivery", ("delivery", "window")),
     Section("supervision", "督办", "/supervision", ("supervisor", "head")),
+    Section("reviews", "差评整改", "/reviews", ("window", "approver", "head", "delivery",
+                                               "supervisor")),
     Section("audit", "审计", "/audit", ("auditor",)),
 )
 BY_KEY = {s.key: s for s in SECTIONS}

@@ -30,9 +30,9 @@ async def test_the_supervisor_sees_time_limits_and_follows_up_a_bad_rating(halls
     supervisor = await signed_in(halls.yantai, "370671-S31", "钱进", "supervisor")
     at_yantai = await supervisor.get("/supervision")
     ratings = await supervisor.get("/supervision/ratings")
-    reviews = await supervisor.get("/supervision/reviews")
-    path = reviews.text.split('href="/supervision/reviews/')[1].split('"')[0]
-    page = f"/supervision/reviews/{path}"
+    reviews = await supervisor.get("/reviews")
+    path = reviews.text.split('href="/reviews/')[1].split('"')[0]
+    page = f"/reviews/{path}"
     opened_review = await supervisor.get(page)
     blank = await supervisor.post(f"{page}/callback", {"reached": "true", "verified": "true",
                                                        "notes": "", "_page": page})
@@ -40,6 +40,12 @@ async def test_the_supervisor_sees_time_limits_and_follows_up_a_bad_rating(halls
         "reached": "true", "verified": "true", "notes": "属实：领证时未告知邮寄约需3个工作日",
         "_page": page})
     await supervisor.aclose()
+    owner = await signed_in(halls.yantai, "370671-W03", "王芳", "window")
+    mine = await owner.get("/reviews")
+    taken = await owner.post(f"{page}/callback", {
+        "reached": "true", "verified": "true", "notes": "属实：领证时未告知邮寄约需3个工作日",
+        "_page": page})
+    await owner.aclose()
 
     assert "青岛市市南区市场监督管理局" in at_qingdao.text and "已决定·按时" in at_qingdao.text
     assert at_yantai.status_code == 200 and "本站点没有审批服务" in at_yantai.text
@@ -51,3 +57,7 @@ async def test_the_supervisor_sees_time_limits_and_follows_up_a_bad_rating(halls
     # the follow-up is its owner's (the clerk who served): the supervisor watches it
     assert called.status_code == 403 and "差评由经办人 370671-W03 负责处理" in called.text
     assert "属实：领证时未告知邮寄约需3个工作日</textarea>" in called.text
+    # and she, its owner, finds it under 差评整改 and records the call-back
+    assert 'href="/reviews"' in mine.text and number in mine.text
+    assert taken.status_code == 200 and taken.url.path == page, taken.text
+    assert "回访核实" in taken.text and "属实：领证时未告知邮寄约需3个工作日" in taken.text

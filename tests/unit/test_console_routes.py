@@ -10,13 +10,22 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from services.console import approval, audit, delivery, guide, signin, supervision, window
+from services.console import (
+    approval,
+    audit,
+    delivery,
+    guide,
+    reviews,
+    signin,
+    supervision,
+    window,
+)
 from services.console.app import build_console
 from services.console.settings import ConsoleSettings
 
 OPEN = {("GET", "/sign-in"), ("POST", "/sign-in")}  # where signing in happens
 ROUTES = [(method, route.path) for module in (signin, guide, window, approval, delivery,
-                                              supervision, audit)
+                                              supervision, reviews, audit)
           for route in module.router.routes if isinstance(route, APIRoute)
           for method in sorted(route.methods) if (method, route.path) not in OPEN]
 CASE = "5f0c2a4e-8a8b-4f1e-9d3c-2b7a4c1e9f00"
@@ -32,7 +41,7 @@ def console() -> FastAPI:
 
 def test_the_console_has_pages_for_every_section() -> None:
     assert {path.split("/")[1] for _, path in ROUTES} >= {
-        "guide", "window", "approval", "delivery", "supervision", "audit"}
+        "guide", "window", "approval", "delivery", "supervision", "reviews", "audit"}
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
