@@ -60,6 +60,10 @@ class BadFormToken(Exception):
     pass
 
 
+class FormTooLarge(Exception):
+    pass
+
+
 def console_of(request: Request) -> Console:
     console: Console = request.app.state.console
     return console
@@ -87,6 +91,9 @@ def section(key: str) -> Any:
 
 
 async def _check_form(request: Request, session: Session | None) -> None:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > console_of(request).settings.upload_max_bytes:
+        raise FormTooLarge  # before a byte of it is read, let alone spooled to disk
     token = request.headers.get("x-csrf-token")
     if token is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
@@ -165,6 +172,12 @@ def add_page_answers(api: FastAPI) -> None:
         return render(request, "refused.html", 403, title="页面已过期",
                       message="此页面已过期，请返回重新打开后再提交。")
 
+    async def too_large(request: Request, _: Exception) -> Response:
+        most = console_of(request).settings.upload_max_bytes
+        size = f"{most // 2**20} MB" if most >= 2**20 else f"{most // 2**10} KB"
+        return render(request, "refused.html", 413, title="文件过大",
+                      message=f"提交的内容超过 {size}，请压缩或分开上传。")
+
     async def unavailable(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ServiceUnavailable)
         name = SERVICES_ZH.get(exc.service, exc.service)
@@ -175,6 +188,7 @@ def add_page_answers(api: FastAPI) -> None:
     api.add_exception_handler(SessionExpired, sign_in_first)
     api.add_exception_handler(NotYours, not_yours)
     api.add_exception_handler(BadFormToken, bad_form)
+    api.add_exception_handler(FormTooLarge, too_large)
     api.add_exception_handler(ServiceUnavailable, unavailable)
 
 

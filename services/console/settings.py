@@ -27,6 +27,9 @@ class ConsoleSettings(BaseSettings):
     sessions_max: int = Field(default=5000, ge=1, description="sessions kept; the oldest "
                               "unused one is signed out beyond")
     call_timeout_seconds: float = Field(default=10.0, gt=0)
+    upload_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024, description="the "
+                                  "largest form a page takes (a scan with its fields); set it "
+                                  "to the intake's files_max_bytes")
 
     def url_of(self, service: str) -> str:
         if service not in SERVICES:

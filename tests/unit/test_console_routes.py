@@ -55,3 +55,14 @@ async def test_a_page_asked_without_signing_in_sends_the_browser_to_sign_in(
                                       data={"csrf": "x"} if method == "POST" else None)
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"].startswith("/sign-in?next=")
+
+
+async def test_a_form_larger_than_the_console_takes_is_refused_before_it_is_read() -> None:
+    settings = ConsoleSettings(site="370671", issuer="http://127.0.0.1:9/", cookie_secure=False,
+                               upload_max_bytes=4096)
+    scan = b"%PDF-1.7\n" + b"0" * 8192 + b"\n%%EOF\n"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_console(settings)),
+                                 base_url="http://console.test") as clerk:
+        answer = await clerk.post(f"/window/cases/{CASE}/files", data={"csrf": "x"},
+                                  files={"file": ("营业执照.pdf", scan, "application/pdf")})
+    assert answer.status_code == 413 and "提交的内容超过 4 KB" in answer.text
