@@ -13,7 +13,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from contracts.subjects import dead_letter_stream, dead_letter_subject
+from contracts.subjects import dead_letter_stream, dead_letters_for
 from services.directory import load_directory
 from services.ledger.last_verified import record_verification
 from services.ledger.main import build, subscriptions
@@ -70,7 +70,7 @@ async def witness(settings: ServiceSettings, held: dict[str, Position],
         dead, messages = set(), []
         for consumer, stream, subject in subscriptions(settings.site):
             for letter in await read_stream(js, dead_letter_stream(settings.site),
-                                            dead_letter_subject(settings.site, consumer)):
+                                            dead_letters_for(settings.site, consumer)):
                 refused = json.loads(letter.data)
                 dead.add((refused["stream"], refused["seq"]))
             messages += [StreamMessage(stream, m.metadata.sequence.stream, m.subject, m.data)
