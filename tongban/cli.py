@@ -260,7 +260,7 @@ def ledger_verify(
     if not against_streams:
         return
     assert report.held is not None
-    missing, read = asyncio.run(witness(settings, report.held, positions))
+    missing, read = asyncio.run(witness(settings, report.held, positions, report.dropped))
     for m in missing[:20]:
         typer.echo(f"MISSING event {m.event_id} (case {m.case_number}, {m.subject}): {m.reason}")
     if missing:
@@ -405,8 +405,10 @@ def dlq_replay(
     data_dir: DataDir = Path("data"),
     nats_url: NatsUrl = "nats://127.0.0.1:4222",
 ) -> None:
-    """Send the letter's message through its consumer's checks and handler again; processed
-    once, then gone from the letters; refused or failing again, it stays (exit 1, and why)."""
+    """Send the letter's message through its consumer's checks and handler again.
+
+    Processed once, it leaves the dead letters; refused or failing again, it stays (exit 1,
+    and why)."""
     from tongban import dead_letter_tools as dlq
 
     done = _dlq_run(dlq.replay(_dlq_settings(site, data_dir, nats_url), site, seq,

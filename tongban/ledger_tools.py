@@ -61,13 +61,15 @@ def consumed(settings: ServiceSettings) -> dict[str, int]:
 
 
 async def witness(settings: ServiceSettings, held: dict[str, Position],
-                  consumed: dict[str, int]) -> tuple[list[Missing], int]:
+                  consumed: dict[str, int], dropped: set[Position] | None = None
+                  ) -> tuple[list[Missing], int]:
     """What the ledger's streams hold up to where it consumed them and it lacks or holds
-    elsewhere (see `services.ledger.witness`), and how many messages were read."""
+    elsewhere (see `services.ledger.witness`), and how many messages were read. `dropped`:
+    dead letters an operator dropped (`tongban dlq drop`), gone from the dead letters."""
     nc = await connect(settings, "ledger", f"ledger-witness-{settings.site}")
     try:
         js = nc.jetstream()
-        dead, messages = set(), []
+        dead, messages = set(dropped or ()), []
         for consumer, stream, subject in subscriptions(settings.site):
             for letter in await read_stream(js, dead_letter_stream(settings.site),
                                             dead_letters_for(settings.site, consumer)):
