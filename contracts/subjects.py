@@ -3,7 +3,7 @@
 - own events:   tb.<site>.<service>.<event>.v<N>      in stream TB_<site>
 - carried:      tb.to.<party>.<from-site>.<event>.v<N> in stream TB_TO_<party> (the inbox)
 - admitted:     tb.in.<site>.<from-site>.<event>.v<N>  in stream TB_IN_<site>
-- dead letters: tb.dlq.<site>.<consumer>              in stream TB_DLQ_<site>
+- dead letters: tb.dlq.<site>.<consumer>.<rule>       in stream TB_DLQ_<site>
 
 Only the site's exchange (routing) reads the inbox: it admits what comes from a party of the
 case into TB_IN, byte for byte, and dead-letters the rest. Every other service reads TB_IN.
@@ -87,8 +87,16 @@ def dead_letter_stream(site: str) -> str:
     return f"TB_DLQ_{site}"
 
 
-def dead_letter_subject(site: str, consumer: str) -> str:
-    return f"tb.dlq.{site}.{consumer}"
+def dead_letter_subject(site: str, consumer: str, rule: str) -> str:
+    """The rule a letter broke is a token of its subject, so that the server counts the
+    letters by consumer and rule (stream info per subject) and filters them without reading
+    one."""
+    return f"tb.dlq.{site}.{consumer}.{rule}"
+
+
+def dead_letters_for(site: str, consumer: str = "*", rule: str = "*") -> str:
+    """The dead letters of one consumer, or of one rule, or both (`*`: any)."""
+    return f"tb.dlq.{site}.{consumer}.{rule}"
 
 
 @dataclass(frozen=True)

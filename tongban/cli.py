@@ -8,7 +8,7 @@ import faulthandler
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -260,7 +260,7 @@ def ledger_verify(
     if not against_streams:
         return
     assert report.held is not None
-    missing, read = asyncio.run(witness(settings, report.held, positions))
+    missing, read = asyncio.run(witness(settings, report.held, positions, report.dropped))
     for m in missing[:20]:
         typer.echo(f"MISSING event {m.event_id} (case {m.case_number}, {m.subject}): {m.reason}")
     if missing:
@@ -298,6 +298,146 @@ def ledger_rebuild(
         typer.echo("the rebuilt projections differ from the incremental ones: kept the rebuilt")
         raise typer.Exit(1)
     typer.echo("equal: the incremental projections are what the events say")
+
+
+dlq_app = typer.Typer(help="A site's dead letters: messages its consumers refused.",
+                      no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+SiteOption = Annotated[str, typer.Option("--site", help="division code of the site")]
+NatsUrl = Annotated[str, typer.Option(help="the site's NATS; user and password from the "
+                                      "service's TB_<SERVICE>_NATS_USER/_PASSWORD")]
+ByOption = Annotated[str | None, typer.Option("--by", help="who acts (recorded); default the "
+                                              "account running the command")]
+WhyOption = Annotated[str, typer.Option("--why", help="why (recorded with it)")]
+
+
+def _dlq_settings(site: str, data_dir: Path, nats_url: str) -> Any:
+    return lambda service: for_service(service, site=site, data_dir=data_dir, nats_url=nats_url)
+
+
+def _dlq_run(work: Any) -> Any:
+    from tongban.dead_letter_tools import NoLetter
+
+    try:
+        return asyncio.run(work)
+    except NoLetter as missing:
+        typer.echo(str(missing), err=True)
+        raise typer.Exit(2) from None
+
+
+@dlq_app.command("list")
+def dlq_list(
+    site: SiteOption,
+    reason: Annotated[str | None, typer.Option(help="only those refused under this rule, e.g. "
+                                               "unknown_key, unreadable, not_a_party")] = None,
+    consumer: Annotated[str | None, typer.Option(help="only this consumer's, e.g. "
+                                                 "routing-gateway")] = None,
+    since: Annotated[datetime | None, typer.Option(help="only those since; without an offset, "
+                                                   "China's time")] = None,
+    counts: Annotated[bool, typer.Option("--counts", help="how many by consumer and rule, "
+                                         "instead of the letters")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    data_dir: DataDir = Path("data"),
+    nats_url: NatsUrl = "nats://127.0.0.1:4222",
+) -> None:
+    """The site's dead letters, oldest first: when, which consumer, the rule and the reason."""
+    from services.runtime.workdays import CHINA
+    from tongban import dead_letter_tools as dlq
+
+    settings = _dlq_settings(site, data_dir, nats_url)(dlq.READER)
+    since = since.replace(tzinfo=since.tzinfo or CHINA) if since else None
+    if counts:
+        counted = _dlq_run(dlq.counts(settings, consumer, reason, since))
+        for (of, rule), n in counted.items():
+            typer.echo(f"{n:>8,}  {of:<26} {rule}")
+        typer.echo(f"{sum(counted.values()):>8,}  dead letters")
+        return
+    page = _dlq_run(dlq.page(settings, consumer, reason, since, limit, offset))
+    for letter in page.letters:
+        typer.echo(f"#{letter.dlq_seq:<7} {letter.at.astimezone(CHINA):%Y-%m-%d %H:%M:%S}  "
+                   f"{letter.consumer:<26} {letter.rule:<18} {letter.stream}#{letter.seq}  "
+                   f"{letter.subject}\n          {letter.reason}")
+    shown = f"{offset + 1}-{offset + len(page.letters)}" if page.letters else "none"
+    typer.echo(f"{shown} of {page.total} dead letters"
+               + (f"; next: --offset {offset + limit}" if offset + limit < page.total else ""))
+
+
+@dlq_app.command("show")
+def dlq_show(
+    seq: Annotated[int, typer.Argument(help="the letter's number in `tongban dlq list`")],
+    site: SiteOption,
+    full: Annotated[bool, typer.Option(help="the whole body, however long")] = False,
+    data_dir: DataDir = Path("data"),
+    nats_url: NatsUrl = "nats://127.0.0.1:4222",
+) -> None:
+    """One letter with its headers and its body as stored (sealed fields stay sealed)."""
+    from services.runtime.workdays import CHINA
+    from tongban import dead_letter_tools as dlq
+
+    shown = _dlq_run(dlq.show(_dlq_settings(site, data_dir, nats_url), seq))
+    letter = shown.letter
+    for name, value in [("dead letter", f"#{seq} at {shown.at.astimezone(CHINA).isoformat()}"),
+                        ("consumer", letter.consumer), ("rule", letter.rule),
+                        ("reason", letter.reason), ("message", f"{letter.stream}#{letter.seq}"),
+                        ("subject", letter.subject)]:
+        typer.echo(f"{name:<12} {value}")
+    typer.echo("headers")
+    for name, value in sorted(shown.headers.items()):
+        typer.echo(f"  {name}: {value}")
+    body = letter.data if full or len(letter.data) <= 4000 else (
+        f"{letter.data[:4000]}… ({len(letter.data):,} characters; --full for all)")
+    typer.echo(f"body (as stored, never opened)\n  {body}")
+    for event in shown.history:
+        what = getattr(event, "outcome", "dropped")
+        typer.echo(f"{event.occurred_at.astimezone(CHINA):%Y-%m-%d %H:%M:%S}  "
+                   f"{type(event).__name__} by {event.actor.staff_id}: {what}"
+                   + (f" ({event.detail})" if getattr(event, "detail", "") else "")
+                   + (f"; why: {event.note}" if event.note else ""))
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    seq: Annotated[int, typer.Argument(help="the letter's number in `tongban dlq list`")],
+    site: SiteOption,
+    by: ByOption = None,
+    why: WhyOption = "",
+    data_dir: DataDir = Path("data"),
+    nats_url: NatsUrl = "nats://127.0.0.1:4222",
+) -> None:
+    """Send the letter's message through its consumer's checks and handler again.
+
+    Processed once, it leaves the dead letters; refused or failing again, it stays (exit 1,
+    and why)."""
+    from tongban import dead_letter_tools as dlq
+
+    done = _dlq_run(dlq.replay(_dlq_settings(site, data_dir, nats_url), site, seq,
+                               dlq.operator_name(by), why))
+    letter = done.letter
+    typer.echo(f"#{seq} ({letter.consumer}, {letter.stream}#{letter.seq}): {done.outcome}"
+               + (f": {done.detail}" if done.detail else "")
+               + ("; removed from the dead letters" if done.removed else
+                  "; still a dead letter"))
+    if not done.removed:
+        raise typer.Exit(1)
+
+
+@dlq_app.command("drop")
+def dlq_drop(
+    seq: Annotated[int, typer.Argument(help="the letter's number in `tongban dlq list`")],
+    site: SiteOption,
+    by: ByOption = None,
+    why: WhyOption = "",
+    data_dir: DataDir = Path("data"),
+    nats_url: NatsUrl = "nats://127.0.0.1:4222",
+) -> None:
+    """Remove a letter unprocessed; recorded in its service's store with who and why."""
+    from tongban import dead_letter_tools as dlq
+
+    done = _dlq_run(dlq.drop(_dlq_settings(site, data_dir, nats_url), site, seq,
+                             dlq.operator_name(by), why))
+    typer.echo(f"#{seq} ({done.letter.consumer}, {done.letter.stream}#{done.letter.seq}, "
+               f"{done.letter.rule}): dropped")
 
 
 def main() -> None:

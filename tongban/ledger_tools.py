@@ -13,7 +13,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from contracts.subjects import dead_letter_stream, dead_letter_subject
+from contracts.subjects import dead_letter_stream, dead_letters_for
 from services.directory import load_directory
 from services.ledger.last_verified import record_verification
 from services.ledger.main import build, subscriptions
@@ -61,16 +61,18 @@ def consumed(settings: ServiceSettings) -> dict[str, int]:
 
 
 async def witness(settings: ServiceSettings, held: dict[str, Position],
-                  consumed: dict[str, int]) -> tuple[list[Missing], int]:
+                  consumed: dict[str, int], dropped: set[Position] | None = None
+                  ) -> tuple[list[Missing], int]:
     """What the ledger's streams hold up to where it consumed them and it lacks or holds
-    elsewhere (see `services.ledger.witness`), and how many messages were read."""
+    elsewhere (see `services.ledger.witness`), and how many messages were read. `dropped`:
+    dead letters an operator dropped (`tongban dlq drop`), gone from the dead letters."""
     nc = await connect(settings, "ledger", f"ledger-witness-{settings.site}")
     try:
         js = nc.jetstream()
-        dead, messages = set(), []
+        dead, messages = set(dropped or ()), []
         for consumer, stream, subject in subscriptions(settings.site):
             for letter in await read_stream(js, dead_letter_stream(settings.site),
-                                            dead_letter_subject(settings.site, consumer)):
+                                            dead_letters_for(settings.site, consumer)):
                 refused = json.loads(letter.data)
                 dead.add((refused["stream"], refused["seq"]))
             messages += [StreamMessage(stream, m.metadata.sequence.stream, m.subject, m.data)

@@ -5,7 +5,9 @@ Everything not granted here is refused (the server denies by default once a user
 - A service, user `<site>-<service>`, publishes only its own events and its site's dead
   letters; routing alone also what it carries to parties and what it admits into its site's
   inbox. It uses the JetStream API of its site's streams (never purge or delete them) and
-  reads replies only on its own inbox, `_INBOX.<site>.<service>`.
+  reads replies only on its own inbox, `_INBOX.<site>.<service>`. The one message it may
+  delete is a dead letter of its site (an operator's `tongban dlq drop` or replay, run with
+  the service's settings).
 - Across the hub a site, user `<site>` (its leafnode), may of another site only create a
   consumer on that site's outbox for the subjects addressed to it, and copy files into and
   out of that site's file bucket: never read, purge or delete anything else.
@@ -87,6 +89,7 @@ def service_permissions(site: str, service: str, topology: str = "single",
         publish += [carried_from(site), admitted_into(site)]
     for stream in site_streams(site, topology):
         publish += [*stream_use(stream), f"$JS.ACK.{stream}.>", f"$JS.FC.{stream}.>"]
+    publish.append(api(f"STREAM.MSG.DELETE.{dead_letter_stream(site)}"))  # `tongban dlq drop`
     if service in FILE_USERS:
         publish += [*file_bucket_use(site), api(f"STREAM.PURGE.OBJ_{bucket(site)}")]
     if service == "routing":  # copies files to and from its parties

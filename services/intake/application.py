@@ -187,7 +187,8 @@ class Intake:
         if not isinstance(event, BusinessSiteOutcome):
             return Effect()
         if event.receiving_site != self.host.site:
-            raise Rejected(f"case {event.case_id} was not received at site {self.host.site}")
+            raise Rejected(f"case {event.case_id} was not received at site {self.host.site}",
+                           "not_received_here")
         return self._follow_business_site(event)
 
     def on_site_event(self, delivery: Delivery) -> Effect:
@@ -236,7 +237,8 @@ class Intake:
     def _received_case(self, case_id: UUID) -> WindowCase:
         case = self.host.store.load(WindowCase, case_id)
         if case is None:
-            raise Rejected(f"case {case_id} was not received at site {self.host.site}")
+            raise Rejected(f"case {case_id} was not received at site {self.host.site}",
+                           "not_received_here")
         return case
 
     def _system_ctx(self, correlation_id: UUID) -> Context:

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from contracts.seal import GENESIS, Seal
 from services.ledger.domain import EventObserved
+from services.runtime.dead_letter_record import DeadLetterDropped
 from services.runtime.keys import SealBroken, Verifier
 from services.runtime.store import CaseStore
 
@@ -32,6 +33,7 @@ class Report:
     broken: Broken | None = None
     heads: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
     held: dict[str, tuple[str, int]] | None = field(default=None, repr=False)  # id → where
+    dropped: set[tuple[str, int]] = field(default_factory=set, repr=False)  # (stream, seq)
 
     @property
     def intact(self) -> bool:
@@ -46,6 +48,10 @@ def verify_ledger(store: CaseStore, verifier: Verifier, batch: int = 2000,
     while notifications := store.recorder.select_notifications(position + 1, batch):
         for n in notifications:
             position = n.id
+            if n.topic == DeadLetterDropped.type_key():  # not observed, on an operator's word
+                letter = store.mapper.to_domain_event(n).letter
+                _, stream, seq = letter.rsplit(":", 2)
+                report.dropped.add((stream, int(seq)))
             if n.topic != EventObserved.type_key():
                 continue
             broken = _check(n.id, n.state, verifier, report, n.originator_id)

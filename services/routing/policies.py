@@ -55,7 +55,7 @@ class Routing:
             return Effect()  # routed before: the same acceptance seen again
         matter = self.directory.matter(accepted.matter_code)
         if matter is None:
-            raise Rejected(f"unknown matter {accepted.matter_code}")
+            raise Rejected(f"unknown matter {accepted.matter_code}", "unknown_matter")
         case = RoutedCase.route(accepted, matter, self._ctx(delivery))
         return Effect(aggregates=[case, *self._hold_files(case, self._ctx(delivery))])
 
@@ -164,7 +164,7 @@ class Routing:
                     case.start_retention(event, self.host.settings.files_retention_days,
                                          self._ctx(delivery))
         except NotAParty as refusal:
-            raise Rejected(refusal.reason) from None
+            raise Rejected(refusal.reason, "not_a_party") from None
         admit = Forward(admitted_subject(self.host.site, event), delivery.data,
                         f"{event.event_id}<{self.host.site}", delivery.seal)  # as sealed
         kept = self.shredder.noted(event, self._ctx(delivery), case)

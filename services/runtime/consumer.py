@@ -48,7 +48,12 @@ log = structlog.get_logger()
 
 
 class Rejected(Exception):
-    """A message that must not be processed (not a party, against a rule): dead-lettered."""
+    """A message that must not be processed (not a party, against a rule): dead-lettered,
+    filed under `rule`."""
+
+    def __init__(self, reason: str, rule: str = "refused") -> None:
+        super().__init__(reason)
+        self.rule = rule
 
 
 class Replayed(Exception):
@@ -69,9 +74,11 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Refusal:
-    """A message that cannot be processed, and why: what its dead letter says."""
+    """A message that cannot be processed, and why: what its dead letter says, and the rule
+    it broke (a token of the letter's subject)."""
 
     reason: str
+    rule: str
 
 
 @dataclass(frozen=True)
@@ -269,11 +276,12 @@ class TrackedConsumer:
         structlog.contextvars.bind_contextvars(consumer=self.name, stream=self.stream, seq=seq)
         delivery = (await self._read_all([msg]))[0] if read is None else read
         if isinstance(delivery, Refusal):
-            return await self._dead_letter(msg, seq, tracking, delivery.reason)
+            return await self._dead_letter(msg, seq, tracking, delivery)
         try:
             self._check_link(delivery)
         except SealBroken as error:
-            return await self._dead_letter(msg, seq, tracking, f"seal broken: {error}")
+            return await self._dead_letter(msg, seq, tracking,
+                                           Refusal(f"seal broken: {error}", error.rule))
         self.heads.advance(delivery)
         structlog.contextvars.bind_contextvars(
             case_id=str(delivery.event.case_id), event_id=str(delivery.event.event_id),
@@ -295,7 +303,8 @@ class TrackedConsumer:
                 self.stall = None
                 return "replayed"
             except Rejected as error:
-                return await self._dead_letter(msg, seq, tracking, f"refused: {error}")
+                return await self._dead_letter(msg, seq, tracking,
+                                               Refusal(f"refused: {error}", error.rule))
             except Exception as error:  # noqa: BLE001 - an outage waits, anything else is retried
                 if is_outage(error):
                     outages += 1
@@ -305,9 +314,57 @@ class TrackedConsumer:
                 log.warning("handler_failed", consumer=self.name, seq=seq, attempt=failures,
                             error=described(error))
                 if failures >= self.retry.attempts:
-                    return await self._dead_letter(msg, seq, tracking,
-                                                   f"kept failing: {described(error)}")
+                    return await self._dead_letter(msg, seq, tracking, Refusal(
+                        f"kept failing: {described(error)}", "kept_failing"))
                 await asyncio.sleep(self.retry.delay(failures))
+
+    async def replay(self, subject: str, data: bytes, headers: dict[str, str] | None,
+                     seq: int, noted: Callable[[str, str], Any]) -> tuple[str, str]:
+        """A dead letter's message sent again through the gateway's checks and the handler,
+        as a fresh delivery would be, but out of order: its position was tracked when it was
+        dead-lettered, and its chain's links are not checked (the chain has moved on). Done
+        once: its effect commits with the event's received mark, so a second replay (or the
+        message sent again) finds it received and does nothing. `noted(outcome, detail)`: the
+        record of this replay, committed with the effect. Returns (outcome, detail): processed,
+        duplicate, refused or failed. An outage is raised, not recorded: try again."""
+        read = self.check(subject, data, headers, seq)
+        if isinstance(read, Delivery):
+            read = await self._fetch_keys(read) or read
+        read = await self.store.threads.run(self._open, read)
+        if isinstance(read, Refusal):
+            return await self._replay_ended(noted, "refused", read.reason)
+        event_id = str(read.event.event_id)
+        try:
+            async with self.lock:
+                effect = await self.store.threads.run(self._handle_replay, read)
+                await self._publish_forwards(effect)
+                await self.store.threads.run(lambda: self.store.record(
+                    *effect.aggregates, noted("processed", ""), received=[(self.name, event_id)]))
+        except Replayed:
+            return await self._replay_ended(noted, "duplicate", "its effect was stored before")
+        except Rejected as error:
+            return await self._replay_ended(noted, "refused", f"refused: {error}")
+        except Exception as error:
+            if is_outage(error):
+                raise
+            if await self.store.threads.run(self.store.has_received, self.name, read.event.event_id):
+                return await self._replay_ended(noted, "duplicate", "processed meanwhile")
+            return await self._replay_ended(noted, "failed", described(error))
+        self.processed += 1
+        if effect.aggregates:
+            self.on_recorded()
+        return "processed", ""
+
+    def _handle_replay(self, delivery: Delivery) -> Effect:
+        if self.store.has_received(self.name, delivery.event.event_id):
+            raise Replayed(str(delivery.event.event_id))
+        return self.handler(delivery)
+
+    async def _replay_ended(self, noted: Callable[[str, str], Any], outcome: str,
+                            detail: str) -> tuple[str, str]:
+        async with self.lock:
+            await self.store.threads.run(lambda: self.store.record(noted(outcome, detail)))
+        return outcome, detail
 
     async def _read_all(self, batch: list[Msg]) -> list[Delivery | Refusal]:
         """Each message checked (subject, body, seal), then its personal fields opened: with
@@ -333,7 +390,7 @@ class TrackedConsumer:
                     key = await self.keys.fetch(case_id, owner)
                     await run(vault.grant, case_id, owner, key)
                 except KeyRefused as error:
-                    return Refusal(f"refused: personal-data key: {error}")
+                    return Refusal(f"refused: personal-data key: {error}", "key_refused")
                 except KeyDestroyed:
                     await run(vault.destroy, case_id, f"destroyed at {owner}", self.clock())
                 except KeyUnavailable as error:
@@ -350,35 +407,41 @@ class TrackedConsumer:
         try:
             event = open_event(type(read.event), read.data, self.store.vault)
         except ValidationError as error:
-            return Refusal(f"unreadable: {without_values(error)}")
+            return Refusal(f"unreadable: {without_values(error)}", "unreadable")
         except FieldUnreadable as error:
-            return Refusal(f"unreadable: {error}")
+            return Refusal(f"unreadable: {error}", "field_unreadable")
         return dataclasses.replace(read, event=event)
 
     def _read(self, msg: Msg) -> Delivery | Refusal:
         """The message decoded (its personal fields still sealed), addressed to us and its
         seal checked; or why it cannot be. Pure (no I/O), so anything that goes wrong is the
         message's fault."""
+        return self.check(msg.subject, msg.data, msg.headers, msg.metadata.sequence.stream)
+
+    def check(self, subject: str, data: bytes, headers: dict[str, str] | None,
+              seq: int) -> Delivery | Refusal:
+        """The gateway's checks of one message (`_read`), also for a dead letter replayed."""
         self.decoded += 1
         try:
-            envelope = parse_subject(msg.subject)
-            event = open_event(envelope.event_type, msg.data, None)
+            envelope = parse_subject(subject)
+            event = open_event(envelope.event_type, data, None)
             check_envelope(envelope, event, self.site)
-            check_sealed_by(msg.data, event)
-            seal = Seal.from_headers(msg.headers)
-            self.verifier.check(seal, msg.data, event)
+            check_sealed_by(data, event)
+            seal = Seal.from_headers(headers)
+            self.verifier.check(seal, data, event)
         except ValidationError as error:
-            return Refusal(f"unreadable: {without_values(error)}")
-        except (BadSubject, UnknownEventType) as error:
-            return Refusal(f"unreadable: {error}")
+            return Refusal(f"unreadable: {without_values(error)}", "unreadable")
+        except BadSubject as error:
+            return Refusal(f"unreadable: {error}", "bad_subject")
+        except UnknownEventType as error:
+            return Refusal(f"unreadable: {error}", "unknown_type")
         except Rejected as error:
-            return Refusal(f"refused: {error}")
+            return Refusal(f"refused: {error}", error.rule)
         except SealBroken as error:
-            return Refusal(f"seal broken: {error}")
+            return Refusal(f"seal broken: {error}", error.rule)
         except Exception as error:  # noqa: BLE001 - whatever else it is, the message is at fault
-            return Refusal(f"unreadable: {described(error)}")
-        seq = msg.metadata.sequence.stream
-        return Delivery(event, envelope, msg.subject, self.stream, seq, msg.data, seal)
+            return Refusal(f"unreadable: {described(error)}", "unreadable")
+        return Delivery(event, envelope, subject, self.stream, seq, data, seal)
 
     def _check_link(self, delivery: Delivery,
                     links: dict[tuple[str, UUID], str] | None = None) -> None:
@@ -413,11 +476,13 @@ class TrackedConsumer:
             raise Replayed(str(delivery.event.event_id))
         return self.handler(delivery)
 
-    async def _dead_letter(self, msg: Msg, seq: int, tracking: Tracking, reason: str) -> str:
+    async def _dead_letter(self, msg: Msg, seq: int, tracking: Tracking,
+                           refusal: Refusal) -> str:
         await self.dead_letters.put(DeadLetter(
-            consumer=self.name, stream=self.stream, seq=seq, subject=msg.subject, reason=reason,
-            data=msg.data.decode("utf-8", errors="replace"),
-        ))
+            consumer=self.name, stream=self.stream, seq=seq, subject=msg.subject,
+            reason=refusal.reason, data=msg.data.decode("utf-8", errors="replace"),
+            rule=refusal.rule,
+        ), msg.headers)
         async with self.lock:
             try:
                 await self.store.threads.run(lambda: self.store.record(tracking=tracking))
@@ -447,7 +512,7 @@ class ChainHeads:
         head = (links or {}).get(key) or self._heads.get(key)
         if head is not None and head != seal.prev and head != seal.event_hash:
             raise SealBroken(f"broken link in chain {seal.chain}: follows {seal.prev[:12]}…, "
-                             f"last seen {head[:12]}…")
+                             f"last seen {head[:12]}…", "broken_link")
         if links is not None:
             links[key] = seal.event_hash
 
@@ -464,10 +529,11 @@ def check_envelope(envelope: Envelope, event: DomainEvent, my_site: str) -> None
     """A message speaks for the site in its subject only, and an inbox holds only our mail."""
     if envelope.from_site != event.acting_site:
         raise Rejected(
-            f"subject names site {envelope.from_site}, event acts as {event.acting_site}"
-        )
+            f"subject names site {envelope.from_site}, event acts as {event.acting_site}",
+            "wrong_sender")
     if envelope.to_site is not None and envelope.to_site != my_site:
-        raise Rejected(f"addressed to {envelope.to_site}, not to this site {my_site}")
+        raise Rejected(f"addressed to {envelope.to_site}, not to this site {my_site}",
+                       "not_addressed_here")
 
 
 def check_sealed_by(data: bytes, event: DomainEvent) -> None:
@@ -476,7 +542,7 @@ def check_sealed_by(data: bytes, event: DomainEvent) -> None:
     others = {site for _, site in sealed_by(data, type(event).personal)} - {event.acting_site}
     if others:
         raise Rejected(f"fields sealed by {', '.join(sorted(others))} in an event of "
-                       f"{event.acting_site}")
+                       f"{event.acting_site}", "sealed_by_other")
 
 
 def without_values(error: ValidationError) -> str:

@@ -30,7 +30,12 @@ log = structlog.get_logger()
 
 
 class SealBroken(Exception):
-    """A seal that does not hold: the reason names what is wrong."""
+    """A seal that does not hold: the reason names what is wrong, `rule` which check failed
+    (a dead letter is filed under it)."""
+
+    def __init__(self, reason: str, rule: str = "seal_broken") -> None:
+        super().__init__(reason)
+        self.rule = rule
 
 
 def dev_seed(key_id: str) -> bytes:
@@ -178,25 +183,25 @@ class Verifier:
     def check_raw(self, seal: Seal | None, data: bytes, acting_site: str, case_id: UUID) -> None:
         """The same check from the two facts it needs, for readers that skip decoding."""
         if seal is None:
-            raise SealBroken("unsealed: no signature headers")
+            raise SealBroken("unsealed: no signature headers", "unsealed")
         if digest(data) != seal.event_hash:
-            raise SealBroken("hash mismatch: the event is not the one that was signed")
+            raise SealBroken("hash mismatch: the event is not the one that was signed", "hash_mismatch")
         signer = seal.chain.split(">")[0].split(".")[0]
         if signer != acting_site:
-            raise SealBroken(f"chain {seal.chain} is not the acting site {acting_site}'s")
+            raise SealBroken(f"chain {seal.chain} is not the acting site {acting_site}'s", "foreign_chain")
         key = self.ring.keys.get(seal.key_id)
         if key is None or key.site != signer:
-            raise SealBroken(f"unknown key {seal.key_id} for site {signer}")
+            raise SealBroken(f"unknown key {seal.key_id} for site {signer}", "unknown_key")
         try:
             signed_at = datetime.fromisoformat(seal.signed_at)
         except ValueError:
-            raise SealBroken(f"bad signing time {seal.signed_at!r}") from None
+            raise SealBroken(f"bad signing time {seal.signed_at!r}", "bad_signing_time") from None
         if signed_at.tzinfo is None or not key.valid_at(signed_at):
-            raise SealBroken(f"key {seal.key_id} not valid at {seal.signed_at}")
+            raise SealBroken(f"key {seal.key_id} not valid at {seal.signed_at}", "key_not_valid")
         try:
             root = seal.root(case_id)
         except ValueError as error:  # not hex, not a path: nothing a signature could cover
-            raise SealBroken(f"unreadable proof: {error}") from None
+            raise SealBroken(f"unreadable proof: {error}", "unreadable_proof") from None
         memo = (root, seal.key_id, seal.signed_at, seal.signature)
         if memo in self._verified:
             self._verified.move_to_end(memo)
@@ -205,7 +210,7 @@ class Verifier:
             key.key.verify(base64.b64decode(seal.signature),
                            signed_message(root, seal.key_id, seal.signed_at))
         except (InvalidSignature, ValueError):
-            raise SealBroken(f"bad signature by key {seal.key_id}") from None
+            raise SealBroken(f"bad signature by key {seal.key_id}", "bad_signature") from None
         self.signatures_checked += 1
         self._verified[memo] = None
         if len(self._verified) > self.cache_size:

@@ -240,6 +240,7 @@ class OutboxRelay:
             data=json.dumps({"event_id": str(event.event_id), "case_id": str(event.case_id),
                              "case_number": event.case_number, "type": event.type_key(),
                              "notification_id": notification.id, "bytes": size}),
+            rule="too_large_to_publish",
         ))
         self.dead_lettered += 1
         log.error("event_not_publishable", service=self.service, event_type=event.type_key(),

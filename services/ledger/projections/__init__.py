@@ -78,11 +78,14 @@ class Projector:
     def catch_up(self, store: CaseStore, batch: int = 1000) -> int:
         """Fold every stored event; returns how many records were read."""
         from services.ledger.domain import EventObserved, FileSummary  # the domain folds views
+        from services.runtime.dead_letter_record import DeadLetterDropped, DeadLetterReplayed
 
         position = seen = 0
         while notifications := store.recorder.select_notifications(position + 1, batch):
             for n in notifications:
                 event: Any = store.mapper.to_domain_event(n)  # opened with the site's keys
+                if isinstance(event, DeadLetterReplayed | DeadLetterDropped):
+                    continue  # an operator's handling of a dead letter, no case's file
                 file = self.files.setdefault(event.case_id, FileSummary(event.case_id))
                 file.fold(event)
                 self.observed += isinstance(event, EventObserved)
