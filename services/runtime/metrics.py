@@ -20,14 +20,17 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import structlog
+from fastapi import FastAPI
+from fastapi.responses import Response
 from nats.js.errors import NotFoundError
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.subjects import dead_letter_stream
+from services.runtime.access import ops_route
 from services.runtime.files import bucket
 from services.runtime.projections import Table
 from services.runtime.workdays import CHINA
@@ -248,14 +251,9 @@ def route_template(scope: Scope) -> str:
     return "unmatched"
 
 
-def add_metrics_route(api: Any, metrics: ServiceMetrics) -> None:
+def add_metrics_route(api: FastAPI, metrics: ServiceMetrics) -> None:
     """`/metrics`, an operator's route like `/healthz` (Prometheus scrapes it without a token;
     it says counts, never a case or a person), and the request counting around every route."""
-    from fastapi.responses import Response
-    from prometheus_client import generate_latest
-
-    from services.runtime.access import ops_route
-
     api.add_middleware(RequestMetrics, metrics=lambda: metrics)
 
     @api.get("/metrics", tags=["ops"], dependencies=[ops_route], response_class=Response,
