@@ -280,7 +280,7 @@ async def run(rates: list[float], seconds: float, out: Path) -> dict[str, Any]:
                     for spec in specs]
         signed_in = signing_in(issuer, data)
         try:
-            await asyncio.to_thread(wait_ready, specs)
+            await asyncio.to_thread(wait_ready, specs, {})  # no console in the bench
             urls = {f"{s.site}/{s.service}": s.url for s in specs}
             pids = {f"{s.site}/{s.service}": c.pid for s, c in zip(specs, children, strict=True)}
             bus = Bus()
