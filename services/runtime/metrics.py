@@ -109,14 +109,15 @@ class ServiceMetrics(Collector):
         """The figures that need NATS or the store, each bounded in time: one that cannot be
         had (an outage, a blocked store) is left out of this scrape, not waited for."""
         host, figures = self.host, Figures()
-        for consumer in host.consumers:
-            lag = await _bounded(consumer.lag(), f"lag of {consumer.name}")
-            if lag is not None:
-                figures.lag[consumer.name] = lag
-        if host.relay is not None:
-            figures.backlog = await _bounded(host.query(host.relay.backlog), "relay backlog")
         today = host.clock().astimezone(CHINA).date()
-        counts = await _bounded(host.query(lambda: self._count_cases(today)), "case counts")
+        relay = host.relay
+        lags, backlog, counts = await asyncio.gather(  # side by side: a slow one costs 2 s once
+            asyncio.gather(*(_bounded(c.lag(), f"lag of {c.name}") for c in host.consumers)),
+            _bounded(host.query(relay.backlog), "relay backlog") if relay else _none(),
+            _bounded(host.query(lambda: self._count_cases(today)), "case counts"))
+        figures.lag = {c.name: lag for c, lag in zip(host.consumers, lags, strict=True)
+                       if lag is not None}
+        figures.backlog = backlog
         if counts is not None:
             figures.by_status, figures.overdue = counts
         if self.site_wide and host.nc is not None:
@@ -202,6 +203,10 @@ def _gauge(name: str, documentation: str, labels: list[str],
     for values, value in samples:
         family.add_metric(values, value)
     return family
+
+
+async def _none() -> None:
+    return None
 
 
 async def _bounded(work: Any, what: str) -> Any:
