@@ -25,6 +25,8 @@ from typing import Any
 import httpx
 import nats
 
+from bench import scrape
+from bench.scrape import scrape_while
 from services.runtime.nats_server import free_port
 from tongban.nats_auth import Secrets
 from tongban.single import start_single
@@ -278,7 +280,7 @@ async def run(rates: list[float], seconds: float, out: Path) -> dict[str, Any]:
                     for spec in specs]
         signed_in = signing_in(issuer, data)
         try:
-            await asyncio.to_thread(wait_ready, specs)
+            await asyncio.to_thread(wait_ready, specs, {})  # no console in the bench
             urls = {f"{s.site}/{s.service}": s.url for s in specs}
             pids = {f"{s.site}/{s.service}": c.pid for s, c in zip(specs, children, strict=True)}
             bus = Bus()
@@ -286,9 +288,14 @@ async def run(rates: list[float], seconds: float, out: Path) -> dict[str, Any]:
             await nc.subscribe("tb.>", cb=bus.on_message)
             await drive(urls, bus, 2, 3, 0, signed_in)  # warm up
             phases, offset = [], 1000
+            running = asyncio.Event()
+            running.set()
+            scraping = asyncio.create_task(scrape_while(urls, running))
             for rate in rates:
                 phases.append(await drive(urls, bus, rate, seconds, offset, signed_in))
                 offset += 100_000
+            running.clear()
+            metrics_moved = await scraping
             loop = asyncio.get_running_loop()
             cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             profiling = loop.run_in_executor(None, profile, pids, int(seconds), out / "profile")
@@ -307,7 +314,7 @@ async def run(rates: list[float], seconds: float, out: Path) -> dict[str, Any]:
             server.stop()
     base["sqlite_append_per_s"] = sqlite_append_rate()
     return {"phases": phases, "profiled_phase": profiled, "peak_rss_mb": rss,
-            "baselines": base, "profile_top": top}
+            "baselines": base, "profile_top": top, "metrics_moved": metrics_moved}
 
 
 async def _one_payload(url: str) -> bytes:
@@ -336,6 +343,8 @@ def summarise(report: dict[str, Any]) -> None:
           f"{best['events_per_s'] / base['jetstream_publish_per_s']:.3f} of raw JetStream publish, "
           f"{best['events_per_s'] / base['sqlite_append_per_s']:.3f} of raw SQLite append")
     print("peak RSS (MB): " + ", ".join(f"{k} {v}" for k, v in report["peak_rss_mb"].items()))
+    if "metrics_moved" in report:
+        scrape.summarise(report["metrics_moved"])
     cpu = report["profiled_phase"]["cpu_ms_per_case"]
     print(f"CPU per case (ms), {sum(cpu.values()):.0f} in all: "
           + ", ".join(f"{k} {v}" for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])))

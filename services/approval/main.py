@@ -9,6 +9,7 @@ from services.approval import read_side
 from services.approval.application import Approval
 from services.approval.http import add_routes
 from services.runtime.host import Clock, ServiceHost
+from services.runtime.metrics import Overdue, ReadSide
 from services.runtime.settings import ServiceSettings
 from services.runtime.workdays import calendar_for
 
@@ -16,6 +17,8 @@ from services.runtime.workdays import calendar_for
 def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     calendar, lead_days = calendar_for(settings), settings.deadline_lead_days
     host = ServiceHost("approval", settings, clock, read_side.projections(calendar, lead_days))
+    cases = read_side.APPROVAL_CASES  # undecided past the legal due date
+    host.metrics.read_side = ReadSide(cases, (Overdue("decision", cases, "due_date", "outcome"),))
     approval = Approval(host, host.directory, calendar, lead_days)
     add_routes(host.api, approval)
     site = settings.site

@@ -11,7 +11,7 @@ from typing import Any
 
 from contracts.approval import CaseReceived
 from services.approval.domain import ApprovalCase
-from services.runtime.projections import Projection, Query, Table, Totals, Value
+from services.runtime.projections import BY_STATUS, Projection, Query, Table, Totals, Value
 from services.runtime.store import CaseStore
 from services.runtime.workdays import WorkCalendar, china_date
 
@@ -29,7 +29,7 @@ APPROVAL_CASES = Table(
     indexes=(("status", "due_sort", "case_number"), ("status", "received_at"),
              ("claimant", "status", "due_sort"), ("department", "status", "due_sort"),
              ("outcome", "department", "due_date"), ("next_check",), ("provisional_due",)),
-    totals=(DECIDED,))
+    totals=(DECIDED, BY_STATUS))
 
 
 def projections(calendar: WorkCalendar, lead_days: int) -> tuple[Projection, ...]:

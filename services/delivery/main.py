@@ -13,6 +13,7 @@ from services.delivery.application import ResultDelivery
 from services.delivery.domain.case import DeliveryCase
 from services.delivery.http import add_routes
 from services.runtime.host import Clock, ServiceHost
+from services.runtime.metrics import ReadSide
 from services.runtime.misses_http import answer_too_many
 from services.runtime.settings import ServiceSettings
 from services.runtime.workdays import calendar_for
@@ -20,6 +21,7 @@ from services.runtime.workdays import calendar_for
 
 def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     host = ServiceHost("delivery", settings, clock, partial(read_side.projections, settings.site))
+    host.metrics.read_side = ReadSide(read_side.DELIVERY_CASES)
     delivery = ResultDelivery(host, host.directory, calendar_for(settings))
     add_routes(host.api, delivery)
     answer_too_many(host.api)

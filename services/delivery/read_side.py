@@ -18,7 +18,7 @@ from services.delivery.domain.case import DeliveryCase
 from services.delivery.views import case_view, rating_view, result_status, review_record
 from services.runtime.blind_index import Blind, blinds, key_of
 from services.runtime.noted import EventNoted
-from services.runtime.projections import Projection, Query, Table, Totals, Value
+from services.runtime.projections import BY_STATUS, Projection, Query, Table, Totals, Value
 from services.runtime.workdays import WorkCalendar, china_date
 
 LEVELS = tuple(f"level_{n}" for n in range(1, 6))
@@ -42,7 +42,7 @@ DELIVERY_CASES = Table("delivery_cases", {
     "review_records": "TEXT",  # its open follow-ups, the evaluator masked
 }, indexes=(("case_number",), ("dispatch_since",), ("pickup_since",), ("arrival_since",),
             ("remind_pending",), ("supervise_pending",), ("review_due",), ("reviews_since",),
-            ("rated_since",)), totals=(RATINGS,))
+            ("rated_since",)), totals=(RATINGS, BY_STATUS))
 
 
 def _at(moment: datetime) -> str:

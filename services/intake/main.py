@@ -12,6 +12,7 @@ from services.intake.application import BusinessSiteOutcome, Intake
 from services.intake.guide_desk import GuideDesk
 from services.intake.http import add_guide_routes, add_window_routes
 from services.runtime.host import Clock, ServiceHost
+from services.runtime.metrics import Overdue, ReadSide
 from services.runtime.misses_http import answer_too_many
 from services.runtime.settings import ServiceSettings
 from services.runtime.workdays import calendar_for
@@ -19,6 +20,8 @@ from services.runtime.workdays import calendar_for
 
 def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     host = ServiceHost("intake", settings, clock, read_side.projections)
+    host.metrics.read_side = ReadSide(read_side.WINDOW_CASES, (  # materials promised, not brought
+        Overdue("materials_promised", read_side.WINDOW_CASES, "promise_due"),))
     directory = host.directory
     intake = Intake(host, directory, calendar_for(settings))
     add_guide_routes(host.api, GuideDesk(host, directory))

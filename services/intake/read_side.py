@@ -11,11 +11,11 @@ from datetime import date
 from contracts.intake import CaseOpened
 from services.intake.domain.case import WindowCase
 from services.runtime.blind_index import Blind, blinds, key_of
-from services.runtime.projections import Projection, Query, Table, Value
+from services.runtime.projections import BY_STATUS, Projection, Query, Table, Value
 
 WINDOW_CASES = Table("window_cases", {"case_number": "TEXT", "status": "TEXT",
                                       "promise_due": "TEXT", "applicant_blinds": "TEXT"},
-                     indexes=(("case_number",), ("promise_due",)))
+                     indexes=(("case_number",), ("promise_due",)), totals=(BY_STATUS,))
 # A case leaves it when it ends, so a clerk's page reads only what is still open; no personal
 # value: the page loads each listed case (masked) to name the applicant.
 OPEN_CASES = Table("window_open_cases", {"opened_by": "TEXT", "opened_at": "TEXT",

@@ -10,12 +10,16 @@ from services.routing.file_routes import add_file_routes
 from services.routing.http import add_routes
 from services.routing.policies import Routing
 from services.runtime.host import Clock, ServiceHost
+from services.runtime.metrics import Overdue, ReadSide
 from services.runtime.settings import ServiceSettings
 from services.runtime.workdays import calendar_for
 
 
 def build(settings: ServiceSettings, clock: Clock) -> ServiceHost:
     host = ServiceHost("routing", settings, clock, read_side.projections(settings.site))
+    host.metrics.site_wide = True  # the exchange says the site's dead letters and file store
+    host.metrics.read_side = ReadSide(None, (  # a leg whose decision is past its promised date
+        Overdue("decision_leg", read_side.OPEN_CASES, "decision_due"),))
     routing = Routing(host, host.directory)
     exchange = Exchange(host, calendar_for(settings), settings.handover_threshold_days)
     add_routes(host.api, exchange)

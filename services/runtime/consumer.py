@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -117,6 +118,15 @@ class RetryPolicy:
         return min(self.initial_seconds * 2 ** (attempt - 1), self.max_seconds)
 
 
+@dataclass(frozen=True)
+class InHand:
+    """The messages a consumer holds, since when (the service's clock, and monotonic)."""
+
+    count: int
+    since: datetime
+    monotonic: float
+
+
 class TrackedConsumer:
     def __init__(
         self, *, name: str, site: str, store: CaseStore, js: JetStreamContext, stream: str,
@@ -140,6 +150,9 @@ class TrackedConsumer:
         self.stall: Stall | None = None
         self.running = False
         self.subscribed = asyncio.Event()
+        self.in_hand: InHand | None = None
+        self.last_seq = 0  # the stream sequence of the last message finished (or skipped)
+        self._sub: Any = None
         self._stopped = False
 
     def stop(self) -> None:
@@ -171,18 +184,41 @@ class TrackedConsumer:
                                   filter_subjects=list(self.subjects) if several else None),
         )
         log.info("consumer_started", consumer=self.name, stream=self.stream, position=position)
-        self.running = True
+        self.running, self._sub, self.last_seq = True, sub, max(self.last_seq, position)
         self.subscribed.set()
         try:
             async for msg in sub.messages:
                 batch = [msg]
                 while sub.pending_msgs and len(batch) < self.batch_size:  # already here
                     batch.append(await sub.next_msg(timeout=1.0))
+                self.in_hand = InHand(len(batch), self.clock(), time.monotonic())
                 await self._process_batch(batch)
+                self.in_hand, self.last_seq = None, batch[-1].metadata.sequence.stream
         finally:
-            self.running = False
+            self.running, self._sub, self.in_hand = False, None, None
             with contextlib.suppress(nats.errors.Error):  # the connection may be closing
                 await sub.unsubscribe()
+
+    async def lag(self) -> int:
+        """Messages of its subjects not yet finished: those the server has still to send (its
+        consumer's info, one request), those waiting in this client and those in hand. While
+        unsubscribed, the stream's last sequence less the last one finished (an upper bound
+        for a consumer of some subjects)."""
+        sub, held = self._sub, self.in_hand
+        if sub is not None:
+            info = await sub.consumer_info()
+            return int(info.num_pending or 0) + sub.pending_msgs + (held.count if held else 0)
+        state = (await self.js.stream_info(self.stream)).state
+        return max(0, state.last_seq - self.last_seq)
+
+    def held_too_long(self, seconds: float) -> Stall | None:
+        """Messages in hand longer than `seconds` with no outage said: a store whose writes
+        block rather than fail (a lock held elsewhere, a disk that stopped answering)."""
+        held = self.in_hand
+        if held is None or self.stall is not None or time.monotonic() - held.monotonic < seconds:
+            return None
+        return Stall(self.name, f"no progress: {held.count} message(s) in hand for more than "
+                                f"{seconds:g} s", held.since)
 
     async def _process_batch(self, batch: list[Msg]) -> None:
         """Messages that arrived together are applied in one transaction with one tracking

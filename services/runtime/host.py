@@ -32,6 +32,7 @@ from services.runtime.consumer import Handler, RetryPolicy, TrackedConsumer
 from services.runtime.dead_letters import DeadLetters
 from services.runtime.http import service_api
 from services.runtime.keys import KeyRing, Verifier, site_sealer
+from services.runtime.metrics import ServiceMetrics, add_metrics_route
 from services.runtime.nats_client import connect
 from services.runtime.personal.desk import KeyClient, KeyDesk
 from services.runtime.relay import OutboxRelay
@@ -87,6 +88,8 @@ class ServiceHost:
         self.api = service_api(f"tongban {service} {settings.site}", self.readiness,
                                settings.body_max_bytes,
                                Gate(settings.site, keys, clock, settings.auth_leeway_seconds))
+        self.metrics = ServiceMetrics(self)
+        add_metrics_route(self.api, self.metrics)
         self.subscriptions: list[Subscription] = []
         self.periodic: list[tuple[float, str, Callable[[], object]]] = []
         self.consumers: list[TrackedConsumer] = []
@@ -175,7 +178,8 @@ class ServiceHost:
             await self.key_desk.serve(self.nc)
         self.relay = OutboxRelay(self.store, self.js, self.site, self.service, self.sealer,
                                  self.clock, verifier=self.verifier,
-                                 poll_seconds=self.settings.relay_poll_seconds)
+                                 poll_seconds=self.settings.relay_poll_seconds,
+                                 on_published=self.metrics.published)
         dead_letters = DeadLetters(self.js, self.site)
         retry = RetryPolicy(self.settings.retry_initial_seconds, self.settings.retry_max_seconds,
                             self.settings.retry_attempts)
@@ -228,11 +232,14 @@ class ServiceHost:
         parts: list[OutboxRelay | TrackedConsumer] = [*self.consumers]
         if self.relay is not None:
             parts.append(self.relay)
+        stalls = [p.stall for p in parts if p.stall is not None]
+        stalls += [s for c in self.consumers
+                   if (s := c.held_too_long(self.settings.consumer_stall_seconds)) is not None]
         return {
             "nats": self.nc is not None and self.nc.is_connected,
             "relay": any(t.get_name().endswith("relay") and not t.done() for t in self._tasks),
             "consumers": all(c.running for c in self.consumers),
-            "stalled": [p.stall.shown() for p in parts if p.stall is not None],
+            "stalled": [s.shown() for s in stalls],
         }
 
     async def serve(self) -> None:

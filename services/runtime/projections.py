@@ -45,6 +45,10 @@ class Totals:
                    [1, *(int(part.get(c) or 0) for c in self.sums)])
 
 
+BY_STATUS = Totals("by_status", ("status",))
+"""Cases by status over all history, kept as rows change: `/metrics` reads a few rows."""
+
+
 @dataclass(frozen=True, eq=False)  # one object per table: compared and hashed by identity
 class Table:
     """A read table keyed by aggregate id (`id`), with other columns TEXT or INTEGER."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
@@ -81,6 +82,7 @@ class OutboxRelay:
         self, store: CaseStore, js: JetStreamContext, site: str, service: str,
         sealer: Sealer | SiteSealer, clock: Callable[[], datetime], *, verifier: Verifier,
         poll_seconds: float = 0.05, batch: int = 200,
+        on_published: Callable[[float], None] = lambda seconds: None,
     ) -> None:
         self.store, self.js, self.site, self.service = store, js, site, service
         self.sealer, self.clock, self.verifier = sealer, clock, verifier
@@ -88,6 +90,7 @@ class OutboxRelay:
         self.heads = ChainLinks(store, self.publishable)
         self.dead_letters = DeadLetters(js, site)
         self.poll_seconds, self.batch = poll_seconds, batch
+        self.on_published = on_published  # seconds from publish to PubAck: the latency metric
         self.position = 0
         self.published = self.dead_lettered = 0
         self.stall: Stall | None = None
@@ -145,6 +148,11 @@ class OutboxRelay:
         except Exception as broken:  # noqa: BLE001 - whatever the headers hold, not our seal
             return 0, f"seal broken: {broken}"
         return int(claimed), None
+
+    def backlog(self) -> int:
+        """Events stored and not yet passed (published or skipped): the store's last
+        notification id less the relay's position, two numbers, whatever the history."""
+        return max(0, (self.store.recorder.max_notification_id() or 0) - self.position)
 
     def max_payload(self) -> int:
         return int(self.js._nc.max_payload)  # what the server said; nats-py keeps it private
@@ -214,6 +222,7 @@ class OutboxRelay:
     async def _publish(self, event: DomainEvent, notification: Notification, seal: Seal) -> None:
         if not self.publishable(notification.state):
             raise nats.errors.MaxPayloadError  # sent, it would cost the connection, not just it
+        started = time.perf_counter()
         await self.js.publish(
             own_subject(event),
             notification.state,
@@ -223,6 +232,7 @@ class OutboxRelay:
                 NOTIFICATION_ID_HEADER: str(notification.id),
             },
         )
+        self.on_published(time.perf_counter() - started)
         self.heads.commit(event.case_id, seal.event_hash)
         self.published += 1
         log.info("event_published", event_type=event.type_key(), case_id=str(event.case_id),

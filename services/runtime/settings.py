@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     retry_initial_seconds: float = 0.05
     retry_max_seconds: float = 5.0
     retry_attempts: int = 8
+    consumer_stall_seconds: float = Field(default=60.0, gt=0, description="a consumer that "
+                                          "holds one message this long without finishing it "
+                                          "is reported stalled by /readyz (a blocked store)")
     catalogue_dir: Path | None = Field(default=None, description="sites.json and matters.json; "
                                        "the packaged ones when unset")
     calendar_holidays: list[date] = Field(default_factory=list, description="this site's extra "
