@@ -101,6 +101,11 @@ def test_every_service_starts_from_the_image_environment_on_postgres_without_lib
     assert impl == "binary"
     assert Path(package).is_relative_to(venv / "lib")  # the installed copy, not these sources
 
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    version = subprocess.run(["tongban", "--version"], cwd=data, env=process_env(venv, {}),
+                             capture_output=True, text=True, timeout=60, check=False)
+    assert version.stdout == f"tongban {pyproject['project']['version']}\n"  # its metadata
+
     nobody = free_port()
     assert healthcheck(venv, data, nobody) != 0  # the check can fail
 
@@ -138,7 +143,8 @@ def test_every_service_starts_from_the_image_environment_on_postgres_without_lib
 
 
 def spawn(venv: Path, cwd: Path, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
-    log = (cwd.parent / f"{args[0]}-{args[1]}.log").open("wb")
+    log = (cwd.parent / f"{'-'.join(a for a in args[:2] if not a.startswith('-'))}.log").open(
+        "wb")
     return subprocess.Popen([str(venv / "bin" / "tongban"), *args], cwd=cwd,
                             env=process_env(venv, env), stdout=log, stderr=subprocess.STDOUT)
 
