@@ -322,5 +322,20 @@ def ledger_rebuild(
     typer.echo("equal: the incremental projections are what the events say")
 
 
+@app.command("settings-reference")
+def settings_reference(
+    write: Annotated[Path | None, typer.Option(help="put it between the markers in this file "
+                                               "(README.md) instead of printing it")] = None,
+) -> None:
+    """Every TB_* setting, its default and meaning, from the settings classes themselves."""
+    from tongban.settings_reference import reference
+    from tongban.settings_reference import write as write_into
+
+    if write is None:
+        typer.echo(reference())
+        return
+    typer.echo(f"{write}: {'updated' if write_into(write) else 'already current'}")
+
+
 def main() -> None:
     app()
