@@ -17,6 +17,24 @@ from services.runtime.settings import for_service
 
 app = typer.Typer(help="tongban 通办: cross-jurisdiction case handling.", no_args_is_help=True)
 DataDir = Annotated[Path, typer.Option(help="where stores, logs and stack.json live")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar (none is shown "
+                                     "when stderr is not a terminal either)")]
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"tongban {version('tongban')}")  # the installed package's, not a copy
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print the installed version and exit")] = False,
+) -> None:
+    """tongban 通办: cross-jurisdiction case handling."""
 
 
 @app.command()
@@ -240,13 +258,15 @@ def ledger_verify(
         help="also prove that no event the site's streams hold is missing from the ledger or "
              "recorded at another stream position (a chain's cut-off end)")] = False,
     nats_url: Annotated[str, typer.Option()] = "nats://127.0.0.1:4222",
+    quiet: Quiet = False,
 ) -> None:
     """Check every stored event's seal and every chain link; exit 1 at the first broken one."""
     from tongban.ledger_tools import consumed, verify, witness
+    from tongban.progress import bars
 
     settings = for_service("ledger", site=site, data_dir=data_dir, nats_url=nats_url)
     positions = consumed(settings)  # first: whatever the ledger takes later is not asked for
-    report, timed = verify(settings, keep_held=against_streams)
+    report, timed = verify(settings, keep_held=against_streams, bar=bars(quiet))
     if report.broken is not None:
         b = report.broken
         typer.echo(f"BROKEN at event {b.event_id} (case {b.case_number}, {b.event_type}, "
@@ -278,15 +298,17 @@ def ledger_rebuild(
     from_streams: Annotated[bool, typer.Option(
         help="first refill a lost store from the site's JetStream streams")] = False,
     nats_url: Annotated[str, typer.Option()] = "nats://127.0.0.1:4222",
+    quiet: Quiet = False,
 ) -> None:
     """Drop the projections, replay every event, and prove the result equal (digests)."""
     from tongban.ledger_tools import rebuild, refill_from_streams
+    from tongban.progress import bars
 
     settings = for_service("ledger", site=site, data_dir=data_dir, nats_url=nats_url)
     if from_streams:
-        held = asyncio.run(refill_from_streams(settings))
+        held = asyncio.run(refill_from_streams(settings, bar=bars(quiet)))
         typer.echo(f"refilled the store from {held} stream messages")
-    result = rebuild(settings)
+    result = rebuild(settings, bar=bars(quiet))
     typer.echo(f"{'projection':<22} {'incremental':<18} {'replayed':<18}")
     for name, digest in result.replayed.items():
         before = result.incremental.get(name, "")
@@ -438,6 +460,21 @@ def dlq_drop(
                              dlq.operator_name(by), why))
     typer.echo(f"#{seq} ({done.letter.consumer}, {done.letter.stream}#{done.letter.seq}, "
                f"{done.letter.rule}): dropped")
+
+
+@app.command("settings-reference")
+def settings_reference(
+    write: Annotated[Path | None, typer.Option(help="put it between the markers in this file "
+                                               "(README.md) instead of printing it")] = None,
+) -> None:
+    """Every TB_* setting, its default and meaning, from the settings classes themselves."""
+    from tongban.settings_reference import reference
+    from tongban.settings_reference import write as write_into
+
+    if write is None:
+        typer.echo(reference())
+        return
+    typer.echo(f"{write}: {'updated' if write_into(write) else 'already current'}")
 
 
 def main() -> None:

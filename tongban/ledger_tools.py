@@ -27,6 +27,7 @@ from services.runtime.nats_client import connect
 from services.runtime.projections import RowChange, Table
 from services.runtime.settings import ServiceSettings
 from services.runtime.store import CaseStore
+from tongban.progress import Bar, no_bar
 
 
 @dataclass
@@ -39,12 +40,14 @@ class Timed:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def verify(settings: ServiceSettings, keep_held: bool = False) -> tuple[Report, Timed]:
+def verify(settings: ServiceSettings, keep_held: bool = False, bar: Bar = no_bar
+           ) -> tuple[Report, Timed]:
     store = CaseStore("ledger", settings)
     try:
         verifier = Verifier(KeyRing.of(load_directory(settings.catalogue_dir)))
         started, position = time.perf_counter(), store.recorder.max_notification_id() or 0
-        report = verify_ledger(store, verifier, keep_held=keep_held)
+        with bar("verifying seals and links", position) as advance:
+            report = verify_ledger(store, verifier, keep_held=keep_held, progress=advance)
         record_verification(store, report, position, clock_for(settings)())
         return report, Timed(time.perf_counter() - started, report.events)
     finally:
@@ -116,7 +119,7 @@ class Rebuilt:
         return self.incremental == self.replayed
 
 
-def rebuild(settings: ServiceSettings) -> Rebuilt:
+def rebuild(settings: ServiceSettings, bar: Bar = no_bar) -> Rebuilt:
     """Digest the kept read tables, build their rows again from nothing, compare the digests,
     and keep the rebuilt rows if they differ."""
     store = CaseStore("ledger", settings, PROJECTIONS)
@@ -124,7 +127,8 @@ def rebuild(settings: ServiceSettings) -> Rebuilt:
         kept = row_digests(store)
         fresh = Projector()
         started = time.perf_counter()
-        fresh.catch_up(store)
+        with bar("replaying the log", store.recorder.max_notification_id() or 0) as advance:
+            fresh.catch_up(store, progress=advance)
         seconds = time.perf_counter() - started
         result = Rebuilt(kept, rebuilt_digests(fresh), Timed(seconds, fresh.observed))
         if not result.equal:
@@ -157,7 +161,8 @@ def replace_rows(store: CaseStore, fresh: Projector) -> None:
             side.write_rows(cursor, [RowChange(table, row["id"], row) for row in rows])
 
 
-async def refill_from_streams(settings: ServiceSettings, timeout: float = 600.0) -> int:
+async def refill_from_streams(settings: ServiceSettings, timeout: float = 600.0,
+                              bar: Bar = no_bar) -> int:
     """For a ledger whose store was lost: consume the site's streams from their start into the
     (empty) store, then stop. Returns how many messages the streams held."""
     host = build(settings, clock_for(settings), archiving=False)
@@ -166,10 +171,13 @@ async def refill_from_streams(settings: ServiceSettings, timeout: float = 600.0)
         streams = [stream for _, stream, _ in subscriptions(settings.site)]
         last = {s: (await host.js.stream_info(s)).state.last_seq for s in streams}
         deadline = time.monotonic() + timeout
-        while any(host.store.position(s) < n for s, n in last.items()):
-            if time.monotonic() > deadline:
-                raise TimeoutError("the streams were not consumed in time")
-            await asyncio.sleep(0.1)
+        with bar("refilling from the streams", sum(last.values())) as advance:
+            while any(host.store.position(s) < n for s, n in last.items()):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the streams were not consumed in time")
+                advance(sum(min(host.store.position(s), n) for s, n in last.items()))
+                await asyncio.sleep(0.1)
+            advance(sum(last.values()))
         return sum(last.values())
     finally:
         await host.stop()

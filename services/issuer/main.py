@@ -20,13 +20,16 @@ class IssuerSettings(BaseSettings):
 
     url: str | None = Field(default=None, description="the URL staff and services reach it at "
                             "(the `iss` of its tokens); http://<host>:<port> when unset")
-    http_host: str = "127.0.0.1"
-    http_port: int = 8090
-    data_dir: Path = Path("data")
-    access_minutes: int = Field(default=15, ge=1, le=60)
+    http_host: str = Field(default="127.0.0.1", description="the address it listens on")
+    http_port: int = Field(default=8090, description="its port (`tongban issuer --port` sets it)")
+    data_dir: Path = Field(default=Path("data"), description="its key and staff accounts under "
+                           "`<data_dir>/issuer`")
+    access_minutes: int = Field(default=15, ge=1, le=60, description="how long an access token "
+                                "lasts")
     refresh_hours: int = Field(default=10, ge=1, le=24, description="a working day: sign in "
                                "once in the morning")
-    clock_shift_seconds: float = 0.0
+    clock_shift_seconds: float = Field(default=0.0, description="run this many seconds ahead "
+                                       "of the system clock: for drills and tests")
 
     @property
     def issuer_url(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -41,8 +42,10 @@ class Report:
 
 
 def verify_ledger(store: CaseStore, verifier: Verifier, batch: int = 2000,
-                  keep_held: bool = False) -> Report:
-    """`keep_held`: also note where each event was observed (some 200 bytes an event)."""
+                  keep_held: bool = False, progress: Callable[[int], None] | None = None
+                  ) -> Report:
+    """`keep_held`: also note where each event was observed (some 200 bytes an event);
+    `progress`: told the log position reached after each batch."""
     report = Report(held={} if keep_held else None)
     position = 0
     while notifications := store.recorder.select_notifications(position + 1, batch):
@@ -60,6 +63,8 @@ def verify_ledger(store: CaseStore, verifier: Verifier, batch: int = 2000,
                 report.signatures = verifier.signatures_checked
                 return report
             report.events += 1
+        if progress is not None:
+            progress(position)
     report.signatures = verifier.signatures_checked
     return report
 

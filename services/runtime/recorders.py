@@ -11,6 +11,7 @@ from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteProcessRecorder
 
 from services.runtime.projections import Dialect, RowChange, Table
+from services.runtime.schema_lock import schema_lock
 
 ROW_CHANGES = "row_changes"  # the keyword that carries them from `CaseStore.record`
 RECEIVED = "received"  # (consumer, event id) of the messages whose effects are stored
@@ -122,6 +123,10 @@ class SQLiteProjectingRecorder(Projecting, SQLiteProcessRecorder):
 
 class PostgresProjectingRecorder(Projecting, PostgresProcessRecorder):
     dialect = Dialect("%s")
+
+    def create_table(self) -> None:
+        with self.datastore.get_connection() as conn, schema_lock(conn):
+            super().create_table()
 
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> None:

@@ -21,25 +21,40 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     site: str = Field(pattern=r"^\d{6}$", description="division code of this site")
-    nats_url: str = "nats://127.0.0.1:4222"
-    nats_user: str | None = None
-    nats_password: SecretStr | None = None
+    nats_url: str = Field(default="nats://127.0.0.1:4222", description="this site's NATS "
+                          "server (`tongban serve --nats-url` sets it)")
+    nats_user: str | None = Field(default=None, description="the service's own NATS user, "
+                                  "`<site>-<service>`")
+    nats_password: SecretStr | None = Field(default=None, description="that user's password "
+                                            "(`tongban deploy render` makes them)")
     topology: Literal["single", "hub"] = Field(default="single", description="single: every "
                                                "site's streams on one server; hub: this site's "
                                                "own server, joined to the others through a hub")
-    data_dir: Path = Path("data")
-    store: Literal["sqlite", "postgres"] = "sqlite"
-    postgres_host: str = "127.0.0.1"
-    postgres_port: int = 5432
-    postgres_dbname: str = "tongban"
-    postgres_user: str = "tongban"
-    postgres_password: SecretStr = SecretStr("")
-    http_host: str = "127.0.0.1"
-    http_port: int = 8000
-    relay_poll_seconds: float = 0.05
-    retry_initial_seconds: float = 0.05
-    retry_max_seconds: float = 5.0
-    retry_attempts: int = 8
+    data_dir: Path = Field(default=Path("data"), description="SQLite stores and the vault "
+                           "under `<data_dir>/<site>`; temporary files (`--data-dir` sets it)")
+    store: Literal["sqlite", "postgres"] = Field(default="sqlite", description="where events "
+                                                 "and read tables are kept")
+    postgres_host: str = Field(default="127.0.0.1", description="PostgreSQL server, with "
+                               "`store=postgres`")
+    postgres_port: int = Field(default=5432, description="its port")
+    postgres_dbname: str = Field(default="tongban", description="the database; every service "
+                                 "of every site may share it (tables are named "
+                                 "`<service>_<site>_…`)")
+    postgres_user: str = Field(default="tongban", description="the role the service connects as")
+    postgres_password: SecretStr = Field(default=SecretStr(""), description="that role's "
+                                         "password")
+    http_host: str = Field(default="127.0.0.1", description="the address the HTTP API listens "
+                           "on (0.0.0.0 inside a container)")
+    http_port: int = Field(default=8000, description="its port (`tongban serve --port` sets "
+                           "it)")
+    relay_poll_seconds: float = Field(default=0.05, description="how often the outbox relay "
+                                      "looks for newly stored events")
+    retry_initial_seconds: float = Field(default=0.05, description="a consumer's first wait "
+                                         "before retrying a failing message, doubled each time")
+    retry_max_seconds: float = Field(default=5.0, description="the longest wait between "
+                                     "retries")
+    retry_attempts: int = Field(default=8, description="failures of one message before it "
+                                "goes to the dead letters (an outage is waited out instead)")
     consumer_stall_seconds: float = Field(default=60.0, gt=0, description="a consumer that "
                                           "holds one message this long without finishing it "
                                           "is reported stalled by /readyz (a blocked store)")
@@ -82,7 +97,8 @@ class ServiceSettings(BaseSettings):
     files_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1, description="the largest "
                                  "scan or electronic file the window takes")
     files_allowed_types: list[str] = Field(default_factory=lambda: [
-        "application/pdf", "image/jpeg", "image/png", "application/ofd"])
+        "application/pdf", "image/jpeg", "image/png", "application/ofd"], description="the "
+        "types of file the window takes, recognised by their content")
     files_retention_days: int = Field(default=3650, ge=1, description="days a party keeps a "
                                       "case's files after the case ended, then removes them")
     clock_file: Path | None = Field(default=None, description="read the current time from this "

@@ -14,8 +14,9 @@ from services.console.settings import ConsoleSettings
 from services.runtime.nats_server import nats_server_binary
 from services.runtime.secrets import is_secret
 from services.runtime.settings import SERVICES, ServiceSettings, for_service
+from tongban.nats_auth import service_users
 from tongban.stack import DEMO_SITES, console_ports, plan
-from tongban.topology import render
+from tongban.topology import COMPOSE_PORTS, render
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -317,3 +318,70 @@ def test_each_site_has_a_console_calling_its_own_sites_services_once_they_are_he
     assert "/healthz" in " ".join(console["healthcheck"]["test"])
     port = console_ports(DEMO_SITES, 8100)[site]  # as `tongban up` lays them out
     assert console["ports"] == [f"127.0.0.1:{port}:8000"]
+
+
+def named_volumes(name: str) -> dict[str, str]:
+    """A service's named volumes (not files bound from the host), by where they are mounted."""
+    mounts = [v.split(":") for v in spec(name).get("volumes", [])]
+    return {m[1]: m[0] for m in mounts if not m[0].startswith((".", "/"))}
+
+
+def test_every_named_volume_used_is_declared_and_every_declared_one_is_used() -> None:
+    used = [volume for name in COMPOSE["services"] for volume in named_volumes(name).values()]
+    assert sorted(used) == sorted(COMPOSE["volumes"])  # each used once: no two share a store
+
+
+@pytest.mark.parametrize("name", SITE_SERVICES)
+def test_each_service_keeps_its_data_dir_in_its_own_named_volume(name: str) -> None:
+    data_dir = option(spec(name)["command"], "--data-dir")
+    assert named_volumes(name) == {data_dir: f"{name}-data"}
+    assert f"VOLUME {data_dir}" in (ROOT / "deploy" / "Dockerfile").read_text()
+
+
+def test_every_secret_used_is_declared_and_every_declared_one_is_used() -> None:
+    used = {secret for service in COMPOSE["services"].values()
+            for secret in service.get("secrets", [])}
+    assert used == set(COMPOSE["secrets"])
+
+
+def test_every_nats_secret_compose_mounts_is_one_deploy_render_makes(tmp_path: Path) -> None:
+    """And every service user render makes for the demo sites has its password as a secret."""
+    render(tmp_path, DEMO_SITES)
+    rendered = {p.name for p in (tmp_path / "secrets").iterdir()}
+    prefix = "./deploy/nats/secrets/"
+    mounted = {source.split(":")[0].removeprefix(prefix) for service in COMPOSE["services"]
+               .values() for source in service.get("volumes", []) if source.startswith(prefix)}
+    secrets = {s["file"].removeprefix(prefix) for s in COMPOSE["secrets"].values()
+               if s["file"].startswith(prefix)}
+    assert mounted and secrets and mounted | secrets <= rendered
+    assert {f"{user.name}.password" for user in service_users(DEMO_SITES)} == secrets
+    assert {"hub.conf", *(f"site-{site}.conf" for site in DEMO_SITES)} == mounted
+
+
+@pytest.mark.parametrize("name", list(COMPOSE["services"]))
+def test_every_container_has_a_healthcheck_asking_where_it_listens(name: str) -> None:
+    test = spec(name)["healthcheck"]["test"]
+    assert test[0] == "CMD" and spec(name)["healthcheck"]["retries"] >= 1
+    check = " ".join(test[1:])
+    if name in (*HUB, *SITE_NATS):  # the monitor port render gives every server
+        conf = "site-" + name.split("-", 1)[1] if name.startswith("nats-") else name
+        monitor = COMPOSE_PORTS["monitor"]
+        assert f"http_port: {monitor}" in (ROOT / "deploy" / "nats" / f"{conf}.conf").read_text()
+        assert f"http://127.0.0.1:{monitor}/healthz" in check
+    elif name == "postgres":
+        env = spec(name)["environment"]
+        assert option(test, "-U") == env["POSTGRES_USER"]
+        assert option(test, "-d") == env["POSTGRES_DB"]
+    else:  # a service's readiness, a console's health, on the --port it is given
+        path = "/healthz" if name in CONSOLES else "/readyz"
+        assert f"http://127.0.0.1:{option(spec(name)['command'], '--port')}{path}" in check
+
+
+def test_the_images_own_healthcheck_asks_the_port_the_compose_services_are_given() -> None:
+    """`docker run` without compose still has a check: the image's, on its PORT build arg."""
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    ports = {option(spec(name)["command"], "--port") for name in [*SITE_SERVICES, *CONSOLES]}
+    assert ports == {"8000"}
+    assert "ARG PORT=8000" in dockerfile and "TB_HEALTH_PORT=${PORT}" in dockerfile
+    assert "TB_HEALTH_PATH=/readyz" in dockerfile
+    assert "HEALTHCHECK " in dockerfile and "${TB_HEALTH_PORT}${TB_HEALTH_PATH}" in dockerfile

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import io
 import json
+import re
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -39,6 +40,7 @@ from tests.support.stack import (
     take_in_and_accept,
 )
 from tests.support.staff import staff
+from tests.support.terminal import at_a_terminal
 from tongban.cli import app
 
 A, B = "370671", "370202"
@@ -375,7 +377,20 @@ async def test_a_lost_ledger_store_is_refilled_from_the_streams_with_the_same_pr
     for name in ("timeline", "work_ledger", "custody", "legs", "ratings", "personal_data_reads"):
         line = next(x for x in refilled.output.splitlines() if x.startswith(name + " "))
         assert line.split()[2] == before[name][:16], f"{name} differs after the refill"
-    assert ledger_cli(store, "verify", "--site", A).output.startswith("intact: ")
+    verified = ledger_cli(store, "verify", "--site", A)  # not a terminal: no bar
+    assert verified.output.startswith("intact: ") and "verifying" not in verified.output
+
+    # At a terminal the operator sees how far it has come, unless told --quiet.
+    env = {f"TB_LEDGER_{k.upper()}": str(v) for k, v in store.items() if k != "data_dir"}
+    where = ("--site", A, "--data-dir", str(store["data_dir"]))
+    status, shown = await asyncio.to_thread(at_a_terminal, "ledger", "verify", *where, env=env)
+    assert status == 0 and "intact: " in shown
+    bar = re.search(r"verifying seals and links\S*\s.*?(\d+)/(\d+)\s+100%", shown)
+    assert bar and bar[1] == bar[2] != "0", shown
+    status, shown = await asyncio.to_thread(at_a_terminal, "ledger", "rebuild", "--quiet",
+                                            *where, env=env)
+    assert status == 0 and "equal:" in shown
+    assert "replaying the log" not in shown and "100%" not in shown
 
 
 @pytest.mark.parametrize("store_overrides", ["sqlite"], indirect=True)

@@ -20,6 +20,8 @@ from services.ledger.projections.personal_record import PersonalRecord
 from services.ledger.projections.work_ledger import WorkLedger
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from services.ledger.domain import CaseFile
     from services.runtime.store import CaseStore
 
@@ -75,8 +77,10 @@ class Projector:
         self.files: dict[UUID, CaseFile] = {}
         self.observed = 0
 
-    def catch_up(self, store: CaseStore, batch: int = 1000) -> int:
-        """Fold every stored event; returns how many records were read."""
+    def catch_up(self, store: CaseStore, batch: int = 1000,
+                 progress: Callable[[int], None] | None = None) -> int:
+        """Fold every stored event; returns how many records were read. `progress`: told the
+        log position reached after each batch."""
         from services.ledger.domain import EventObserved, FileSummary  # the domain folds views
         from services.runtime.dead_letter_record import DeadLetterDropped, DeadLetterReplayed
 
@@ -90,4 +94,6 @@ class Projector:
                 file.fold(event)
                 self.observed += isinstance(event, EventObserved)
             position, seen = notifications[-1].id, seen + len(notifications)
+            if progress is not None:
+                progress(position)
         return seen

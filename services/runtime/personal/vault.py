@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from contracts.identity import canonical_number
+from services.runtime.schema_lock import schema_lock
 from services.runtime.settings import ServiceSettings
 
 log = structlog.get_logger()
@@ -81,11 +82,12 @@ class _Database:
             self.conn.execute("PRAGMA secure_delete = ON")
             self.conn.execute("PRAGMA journal_mode = WAL")  # one sync per key made
             self.conn.execute("PRAGMA synchronous = FULL")  # a key as durable as its events
-        self.execute(f"CREATE TABLE IF NOT EXISTS {self.keys} (case_id TEXT NOT NULL, "
-                     f"owner TEXT NOT NULL, wrapped {blob} NOT NULL, "
-                     "PRIMARY KEY (case_id, owner))")
-        self.execute(f"CREATE TABLE IF NOT EXISTS {self.tombs} (case_id TEXT PRIMARY KEY, "
-                     "destroyed_at TEXT NOT NULL, reason TEXT NOT NULL)")
+        with schema_lock(self.conn) if postgres is not None else nullcontext():
+            self.execute(f"CREATE TABLE IF NOT EXISTS {self.keys} (case_id TEXT NOT NULL, "
+                         f"owner TEXT NOT NULL, wrapped {blob} NOT NULL, "
+                         "PRIMARY KEY (case_id, owner))")
+            self.execute(f"CREATE TABLE IF NOT EXISTS {self.tombs} (case_id TEXT PRIMARY KEY, "
+                         "destroyed_at TEXT NOT NULL, reason TEXT NOT NULL)")
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self.lock:
