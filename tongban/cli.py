@@ -477,5 +477,75 @@ def settings_reference(
     typer.echo(f"{write}: {'updated' if write_into(write) else 'already current'}")
 
 
+def _site_settings(site: str, data_dir: Path, nats_url: str) -> Any:
+    """Each service's settings at the site: TB_<SERVICE>_* (store, PostgreSQL, NATS user)."""
+    return lambda service: for_service(service, site=site, data_dir=data_dir, nats_url=nats_url)
+
+
+@app.command()
+def backup(
+    site: SiteOption,
+    out: Annotated[Path, typer.Option(help="an empty or new folder for the backup")],
+    data_dir: DataDir = Path("data"),
+    nats_url: NatsUrl = "nats://127.0.0.1:4222",
+) -> None:
+    """Back up the site's five stores and its personal-data vault, with a manifest.
+
+    The services may run meanwhile: each store is copied consistently and resumes from its own
+    stream positions. Streams, files and keys are not in it (see the README)."""
+    from services.runtime.host import clock_for
+    from tongban import backup as b
+
+    settings_for = _site_settings(site, data_dir, nats_url)
+    try:
+        manifest = b.backup(settings_for, site, out, clock_for(settings_for("ledger"))())
+    except b.BackupRefused as refused:
+        typer.echo(f"tongban backup --site {site}: {refused}", err=True)
+        raise typer.Exit(2) from None
+    written = json.loads(manifest.read_text())
+    for service, at in written["positions"].items():
+        typer.echo(f"{service:<9} event #{at['notification_id']}  "
+                   + ", ".join(f"{s} #{n}" for s, n in at["consumed"].items()))
+    typer.echo(f"backed up site {site} ({written['store']}) to {out}")
+
+
+@app.command()
+def restore(
+    site: SiteOption,
+    source: Annotated[Path, typer.Option("--from", help="the backup's folder or manifest")],
+    force: Annotated[bool, typer.Option(help="even though a service of the site answers")] = (
+        False),
+    accept_loss: Annotated[bool, typer.Option(
+        help="even though the site published events after the backup: they are lost from its "
+             "stores and what caused them is done again under new ids")] = False,
+    data_dir: DataDir = Path("data"),
+    nats_url: NatsUrl = "nats://127.0.0.1:4222",
+) -> None:
+    """Put a backup of this site in place of its stores; started again, its services catch up
+    from the streams. Refuses another site's backup, a damaged one, a running site."""
+    from tongban import backup as b
+
+    settings_for = _site_settings(site, data_dir, nats_url)
+    try:
+        manifest = b.read_manifest(source, site)
+        up = asyncio.run(b.running(settings_for))
+        if up and not force:
+            raise b.BackupRefused(f"{', '.join(up)} of site {site} answer: stop the site's "
+                                  "services first (or --force)")
+        lost = asyncio.run(b.published_since(settings_for, manifest))
+        if lost and not accept_loss:
+            raise b.BackupRefused(
+                "the site published events after this backup ("
+                + ", ".join(f"{s}: {n}" for s, n in lost.items())
+                + "); restored, they would be lost from its stores and their causes done "
+                  "again under new ids. Use a newer backup (or --accept-loss)")
+        done = b.restore(settings_for, manifest, source)
+    except b.BackupRefused as refused:
+        typer.echo(f"tongban restore --site {site}: {refused}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"restored {', '.join(done.parts)} of site {site}, taken {manifest['taken_at']}; "
+               "start the services: they catch up from the streams")
+
+
 def main() -> None:
     app()

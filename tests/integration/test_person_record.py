@@ -177,7 +177,8 @@ async def test_the_progress_query_and_the_rating_match_the_id_number_by_its_blin
     assert not_his.status_code == 404
     for host in (intake_host, delivery_host):
         [row] = [r for t in {p.table for p in host.store.projections}
-                 for r in host.store.read(Query(t).filter("id", "=", cases["wang"]))]
+                 for r in host.store.read(Query(t).filter("id", "=", cases["wang"]))
+                 if "applicant_blinds" in r]  # the table the progress query reads
         assert row["applicant_blinds"] == blind, host.service
 
 
