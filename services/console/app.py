@@ -16,6 +16,7 @@ from services.console import (
     audit,
     delivery,
     guide,
+    person_record,
     reviews,
     signin,
     supervision,
@@ -45,7 +46,8 @@ def build_console(settings: ConsoleSettings,
                                 ServiceCalls(settings, http))
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     add_page_answers(api)
-    for module in (signin, guide, window, approval, delivery, supervision, reviews, audit):
+    for module in (signin, guide, window, approval, delivery, supervision, reviews, audit,
+                   person_record):
         api.include_router(module.router)
 
     @api.get("/healthz", include_in_schema=False)

@@ -91,6 +91,10 @@ async def test_the_applicant_is_shown_unmasked_only_with_a_reason_and_the_read_i
         answer = await auditor.get("/audit/personal-data-reads")
         return answer if "核查投诉所涉办件" in answer.text else None
     reads = await eventually(recorded)
+    mistyped = await auditor.post("/audit/person-record", {
+        "id_number": "370602198803141234", "_page": "/audit/person-record"})
+    record = await auditor.post("/audit/person-record", {
+        "id_number": "370602198803141233", "_page": "/audit/person-record"})
     supervisor = await signed_in(halls.yantai, "370671-S21", "钱进", "supervisor")
     refused = [await supervisor.get(p) for p in
                ("/audit", f"/audit/cases/{case_id}", "/audit/work-ledger.csv")]
@@ -106,3 +110,8 @@ async def test_the_applicant_is_shown_unmasked_only_with_a_reason_and_the_read_i
     assert "370671-AU22" in reads.text and "id_number" in reads.text
     assert "370602198803141233" not in reads.text
     assert [r.status_code for r in refused] == [403, 403, 403]
+    # 王强 asks what was done with his data: the wrong check digit refused beside the field
+    assert mistyped.status_code == 422 and 'id="err-id_number"' in mistyped.text
+    assert 'value="370602198803141234"' in mistyped.text
+    assert record.status_code == 200 and "个人信息处理情况" in record.text
+    assert "核查投诉所涉办件" in record.text and "370671-AU22" in record.text
