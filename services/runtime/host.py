@@ -233,7 +233,7 @@ class ServiceHost:
         await asyncio.to_thread(self.store.close)
         for close in self.closers:
             close()
-        self.tracing.shutdown()  # what the exporter still holds goes out
+        await asyncio.to_thread(self.tracing.shutdown)  # what the exporter holds goes out
         log.info("service_stopped")
 
     def readiness(self) -> dict[str, Any]:
