@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 from contracts.base import Actor, DomainEvent
 from contracts.staff import SYSTEM_ROLE
+from services.runtime.tracing import TRACE_CONTEXT, current_carrier
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class Aggregate:
         )
         if observed is not None:
             event.__dict__["observed"] = observed
+        if event.published and (carrier := current_carrier()):  # the request or message it
+            event.__dict__[TRACE_CONTEXT] = carrier  # answers: stored with it, for the relay
         self._apply(event)
         self._pending.append(event)
         return event

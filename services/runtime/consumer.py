@@ -20,7 +20,7 @@ import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from eventsourcing.persistence import Tracking
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
 from contracts.base import DomainEvent, UnknownEventType
@@ -44,6 +45,7 @@ from services.runtime.outages import Stall, is_outage
 from services.runtime.personal.desk import KeyClient, KeyDestroyed, KeyRefused, KeyUnavailable
 from services.runtime.personal.fields import FieldUnreadable, open_event, sealed_by
 from services.runtime.store import AlreadyProcessed, CaseStore
+from services.runtime.tracing import Tracing, carrier_of, current_carrier
 
 log = structlog.get_logger()
 
@@ -71,6 +73,7 @@ class Delivery:
     seq: int
     data: bytes
     seal: Seal | None = None
+    trace: dict[str, str] = field(default_factory=dict)  # the publisher's trace context
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class Forward:
     data: bytes
     msg_id: str
     seal: Seal | None = None
+    trace: dict[str, str] = field(default_factory=dict)  # set by the consumer: see `_handled`
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ class TrackedConsumer:
         retry: RetryPolicy = RetryPolicy(),
         on_recorded: Callable[[], None] = lambda: None, batch_size: int = 100,
         check_links: bool = True, keys: KeyClient | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.name, self.site, self.store, self.js = name, site, store, js
         self.stream, self.handler = stream, handler
@@ -145,6 +150,7 @@ class TrackedConsumer:
         self.check_links = check_links  # False when it is sent only some events of each chain
         self.batch_size = batch_size
         self.keys = keys  # fetches what other sites sealed; without it, read as withheld
+        self.tracing = tracing or Tracing(name, site)  # off unless the host's is on
         self.processed = self.duplicates = self.dead_lettered = self.decoded = 0
         self.clock = clock
         self.stall: Stall | None = None
@@ -272,7 +278,7 @@ class TrackedConsumer:
                     self._note_replay(delivery)
                     continue
                 seen.add(event_id)
-                effect = self.handler(delivery)
+                effect = self._handled(delivery)
                 work.update({a.id: a for a in effect.aggregates})
                 handled.append((delivery, effect))
             return handled
@@ -394,7 +400,7 @@ class TrackedConsumer:
     def _handle_replay(self, delivery: Delivery) -> Effect:
         if self.store.has_received(self.name, delivery.event.event_id):
             raise Replayed(str(delivery.event.event_id))
-        return self.handler(delivery)
+        return self._handled(delivery)
 
     async def _replay_ended(self, noted: Callable[[str, str], Any], outcome: str,
                             detail: str) -> tuple[str, str]:
@@ -477,7 +483,8 @@ class TrackedConsumer:
             return Refusal(f"seal broken: {error}", error.rule)
         except Exception as error:  # noqa: BLE001 - whatever else it is, the message is at fault
             return Refusal(f"unreadable: {described(error)}", "unreadable")
-        return Delivery(event, envelope, subject, self.stream, seq, data, seal)
+        return Delivery(event, envelope, subject, self.stream, seq, data, seal,
+                        carrier_of(headers))
 
     def _check_link(self, delivery: Delivery,
                     links: dict[tuple[str, UUID], str] | None = None) -> None:
@@ -500,9 +507,14 @@ class TrackedConsumer:
     async def _publish_forwards(self, effect: Effect) -> None:
         for forward in effect.forwards:
             seal = forward.seal.headers() if forward.seal else {}
-            await self.js.publish(
-                forward.subject, forward.data, headers={**seal, "Nats-Msg-Id": forward.msg_id}
-            )
+            with self.tracing.span(f"forward {forward.subject.rsplit('.', 2)[-2]}",
+                                   SpanKind.PRODUCER, forward.trace, {
+                                       "messaging.system": "nats",
+                                       "messaging.operation.type": "send",
+                                       "messaging.destination.name": forward.subject,
+                                       "messaging.message.id": forward.msg_id}):
+                await self.js.publish(forward.subject, forward.data, headers=self.tracing.inject(
+                    {**seal, "Nats-Msg-Id": forward.msg_id}))
 
     def _handle(self, delivery: Delivery, tracking: Tracking) -> Effect:
         if self.store.is_tracked(tracking):
@@ -510,7 +522,23 @@ class TrackedConsumer:
         if self.store.has_received(self.name, delivery.event.event_id):
             self._note_replay(delivery)
             raise Replayed(str(delivery.event.event_id))
-        return self.handler(delivery)
+        return self._handled(delivery)
+
+    def _handled(self, delivery: Delivery) -> Effect:
+        """The handler's effect, within a CONSUMER span that continues the publisher's trace:
+        the events the handler makes are stored with this span's context (see `Aggregate.
+        _trigger`), and the messages it forwards carry it on."""
+        event = delivery.event
+        with self.tracing.span(f"process {event.type_key()}", SpanKind.CONSUMER, delivery.trace, {
+                "messaging.system": "nats", "messaging.operation.type": "process",
+                "messaging.destination.name": delivery.subject,
+                "messaging.consumer.group.name": self.name,
+                "messaging.message.id": str(event.event_id)}):
+            effect = self.handler(delivery)
+            if effect.forwards and self.tracing.enabled:
+                effect = dataclasses.replace(effect, forwards=[
+                    dataclasses.replace(f, trace=current_carrier()) for f in effect.forwards])
+            return effect
 
     async def _dead_letter(self, msg: Msg, seq: int, tracking: Tracking,
                            refusal: Refusal) -> str:

@@ -39,6 +39,7 @@ from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings
 from services.runtime.store import CaseStore
 from services.runtime.streams import domain, ensure_site_streams
+from services.runtime.tracing import SpanProcessor, TracedRequests, Tracing
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -72,8 +73,12 @@ class Subscription:
 
 class ServiceHost:
     def __init__(self, service: str, settings: ServiceSettings, clock: Clock,
-                 projections: Projections = ()) -> None:
+                 projections: Projections = (), span_processors: Sequence[SpanProcessor] = ()
+                 ) -> None:
         self.service, self.settings, self.site, self.clock = service, settings, settings.site, clock
+        # its own provider: several hosts share a process in the tests; more processors may be
+        # added (`tracing.add_span_processor`) until it starts
+        self.tracing = Tracing(service, settings.site, settings.otlp_endpoint, span_processors)
         self.store = CaseStore(service, settings, projections)
         self.directory = load_directory(settings.catalogue_dir)  # sites, keys and matters
         self.sites = tuple(self.directory.sites)
@@ -88,6 +93,7 @@ class ServiceHost:
         self.api = service_api(f"tongban {service} {settings.site}", self.readiness,
                                settings.body_max_bytes,
                                Gate(settings.site, keys, clock, settings.auth_leeway_seconds))
+        self.api.add_middleware(TracedRequests, tracing=self.tracing)
         self.metrics = ServiceMetrics(self)
         add_metrics_route(self.api, self.metrics)
         self.subscriptions: list[Subscription] = []
@@ -160,7 +166,9 @@ class ServiceHost:
     async def command(self, fn: Callable[[], T]) -> T:
         """Run a command against the store (off the event loop) and wake the relay."""
         async with self._lock:
-            result = await self.store.threads.run(fn)
+            with self.tracing.span("command", attributes={
+                    "code.function.name": getattr(fn, "__qualname__", type(fn).__name__)}):
+                result = await self.store.threads.run(fn)
         if self.relay is not None:
             self.relay.wake()
         return result
@@ -179,7 +187,7 @@ class ServiceHost:
         self.relay = OutboxRelay(self.store, self.js, self.site, self.service, self.sealer,
                                  self.clock, verifier=self.verifier,
                                  poll_seconds=self.settings.relay_poll_seconds,
-                                 on_published=self.metrics.published)
+                                 on_published=self.metrics.published, tracing=self.tracing)
         dead_letters = DeadLetters(self.js, self.site)
         retry = RetryPolicy(self.settings.retry_initial_seconds, self.settings.retry_max_seconds,
                             self.settings.retry_attempts)
@@ -189,7 +197,7 @@ class ServiceHost:
                             dead_letters=dead_letters, lock=self._lock, retry=retry,
                             verifier=self.verifier, clock=self.clock,
                             on_recorded=self.relay.wake, check_links=s.whole_chains,
-                            keys=self.key_client)
+                            keys=self.key_client, tracing=self.tracing)
             for s in self.subscriptions
         ]
         self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.service}-relay")]
@@ -225,6 +233,7 @@ class ServiceHost:
         await asyncio.to_thread(self.store.close)
         for close in self.closers:
             close()
+        await asyncio.to_thread(self.tracing.shutdown)  # what the exporter holds goes out
         log.info("service_stopped")
 
     def readiness(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from services.runtime.schema_lock import schema_lock
 
 ROW_CHANGES = "row_changes"  # the keyword that carries them from `CaseStore.record`
 RECEIVED = "received"  # (consumer, event id) of the messages whose effects are stored
+TRACES = "traces"  # (event id, W3C trace context) of new events, kept until the relay sends them
 UNFILLED = "unfilled"  # a table's fingerprint until its first fill from the log has finished
 
 
@@ -41,6 +42,32 @@ class Projecting:
             cursor.execute(f"SELECT 1 FROM {self.received_table} "
                            f"WHERE consumer = {mark} AND event_id = {mark}", [consumer, event_id])
             return cursor.fetchone() is not None
+
+    @property
+    def traces_table(self) -> str:
+        return f"{self.prefix}_traces"
+
+    def write_traces(self, cursor: Any, traces: Sequence[tuple[str, dict[str, str]]]) -> None:
+        mark = self.dialect.mark
+        for event_id, carrier in traces:
+            cursor.execute(f"INSERT INTO {self.traces_table} (event_id, traceparent, tracestate) "
+                           f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT (event_id) DO NOTHING",
+                           [event_id, carrier["traceparent"], carrier.get("tracestate", "")])
+
+    def traces(self, event_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        marks = ", ".join([self.dialect.mark] * len(event_ids))
+        with self.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            cursor.execute(f"SELECT * FROM {self.traces_table} WHERE event_id IN ({marks})",
+                           list(event_ids))
+            return {row["event_id"]: {k: row[k] for k in ("traceparent", "tracestate") if row[k]}
+                    for row in cursor.fetchall()}
+
+    def forget_traces(self, event_ids: Sequence[str]) -> None:
+        """A relay's batch at a time: the table holds only what is not yet published."""
+        marks = ", ".join([self.dialect.mark] * len(event_ids))
+        with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+            cursor.execute(f"DELETE FROM {self.traces_table} WHERE event_id IN ({marks})",
+                           list(event_ids))
 
     def write_rows(self, cursor: Any, changes: Sequence[RowChange]) -> None:
         for change in changes:
@@ -83,6 +110,9 @@ class Projecting:
             cursor.execute(f"CREATE TABLE IF NOT EXISTS {self.received_table} "
                            "(consumer TEXT NOT NULL, event_id TEXT NOT NULL, "
                            "PRIMARY KEY (consumer, event_id))")
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {self.traces_table} "
+                           "(event_id TEXT NOT NULL PRIMARY KEY, traceparent TEXT NOT NULL, "
+                           "tracestate TEXT NOT NULL)")
             for table, fingerprint in tables.items():
                 cursor.execute(f"SELECT fingerprint FROM {made} WHERE name = {self.dialect.mark}",
                                [table.name])
@@ -118,6 +148,7 @@ class SQLiteProjectingRecorder(Projecting, SQLiteProcessRecorder):
         returning = super()._insert_events(c, stored_events, **kwargs)
         self.write_rows(c, kwargs.get(ROW_CHANGES, ()))
         self.write_received(c, kwargs.get(RECEIVED, ()))
+        self.write_traces(c, kwargs.get(TRACES, ()))
         return returning
 
 
@@ -133,3 +164,4 @@ class PostgresProjectingRecorder(Projecting, PostgresProcessRecorder):
         super()._insert_events(curs, stored_events, **kwargs)
         self.write_rows(curs, kwargs.get(ROW_CHANGES, ()))
         self.write_received(curs, kwargs.get(RECEIVED, ()))
+        self.write_traces(curs, kwargs.get(TRACES, ()))

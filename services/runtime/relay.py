@@ -27,6 +27,7 @@ from eventsourcing.persistence import Notification
 from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 from nats.js.errors import NotFoundError
+from opentelemetry.trace import SpanKind
 
 from contracts.base import DomainEvent, event_class
 from contracts.seal import GENESIS, Seal, digest
@@ -36,6 +37,7 @@ from services.runtime.keys import Sealable, Sealer, SiteSealer, Verifier
 from services.runtime.mapper import decode_event
 from services.runtime.outages import Stall
 from services.runtime.store import CaseStore
+from services.runtime.tracing import Tracing
 
 NOTIFICATION_ID_HEADER = "Tb-Notification-Id"
 HEADER_ROOM = 4 * 1024
@@ -83,6 +85,7 @@ class OutboxRelay:
         sealer: Sealer | SiteSealer, clock: Callable[[], datetime], *, verifier: Verifier,
         poll_seconds: float = 0.05, batch: int = 200,
         on_published: Callable[[float], None] = lambda seconds: None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.store, self.js, self.site, self.service = store, js, site, service
         self.sealer, self.clock, self.verifier = sealer, clock, verifier
@@ -91,6 +94,7 @@ class OutboxRelay:
         self.dead_letters = DeadLetters(js, site)
         self.poll_seconds, self.batch = poll_seconds, batch
         self.on_published = on_published  # seconds from publish to PubAck: the latency metric
+        self.tracing = tracing or Tracing(service, site)  # off unless the host's is on
         self.position = 0
         self.published = self.dead_lettered = 0
         self.stall: Stall | None = None
@@ -196,16 +200,31 @@ class OutboxRelay:
         outgoing = [(n, e) for n, e in zip(notifications, events, strict=True) if e.published]
         seals = await self.store.threads.run(self._seal, outgoing)
         sealed = dict(zip((n.id for n, _ in outgoing), seals, strict=True))
+        traces = (await self.store.threads.run(self.store.traces,
+                                               [str(e.event_id) for _, e in outgoing])
+                  if self.tracing.enabled and outgoing else {})
         for done, (notification, event) in enumerate(zip(notifications, events, strict=True), 1):
             if notification.id in sealed:
                 try:
-                    await self._publish(event, notification, sealed[notification.id])
+                    await self._publish(event, notification, sealed[notification.id],
+                                        traces.get(str(event.event_id), {}))
                 except nats.errors.MaxPayloadError:
                     await self._dead_letter(event, notification)
                     self.position = notification.id
+                    await self._forget_traces(outgoing, traces)
                     return done  # should the limit have shrunk since sealing: seal the rest again
             self.position = notification.id
+        await self._forget_traces(outgoing, traces)
         return len(notifications)
+
+    async def _forget_traces(self, outgoing: list[tuple[Notification, DomainEvent]],
+                             traces: dict[str, dict[str, str]]) -> None:
+        """Those of the events passed (sent on, or never to be). A relay that failed mid-batch
+        leaves a few behind: rows of a few bytes, and only after a failure."""
+        passed = [i for n, e in outgoing if n.id <= self.position
+                  and (i := str(e.event_id)) in traces]
+        if passed:
+            await self.store.threads.run(self.store.forget_traces, passed)
 
     def _seal(self, outgoing: list[tuple[Notification, DomainEvent]]) -> list[Seal]:
         """One signature for the whole batch; each event linked to its case's previous one.
@@ -219,20 +238,28 @@ class OutboxRelay:
                 pending[event.case_id] = digest(notification.state)
         return self.sealer.seal(items, self.clock())
 
-    async def _publish(self, event: DomainEvent, notification: Notification, seal: Seal) -> None:
+    async def _publish(self, event: DomainEvent, notification: Notification, seal: Seal,
+                       trace: dict[str, str]) -> None:
+        """`trace`: the trace context the event was stored in, continued by a PRODUCER span
+        whose own context the message carries in its `traceparent` header."""
         if not self.publishable(notification.state):
             raise nats.errors.MaxPayloadError  # sent, it would cost the connection, not just it
-        started = time.perf_counter()
-        await self.js.publish(
-            own_subject(event),
-            notification.state,
-            headers={
-                **seal.headers(),
-                "Nats-Msg-Id": str(event.event_id),
-                NOTIFICATION_ID_HEADER: str(notification.id),
-            },
-        )
-        self.on_published(time.perf_counter() - started)
+        subject = own_subject(event)
+        with self.tracing.span(f"publish {event.type_key()}", SpanKind.PRODUCER, trace, {
+                "messaging.system": "nats", "messaging.operation.type": "send",
+                "messaging.destination.name": subject,
+                "messaging.message.id": str(event.event_id)}):
+            started = time.perf_counter()
+            await self.js.publish(
+                subject,
+                notification.state,
+                headers=self.tracing.inject({
+                    **seal.headers(),
+                    "Nats-Msg-Id": str(event.event_id),
+                    NOTIFICATION_ID_HEADER: str(notification.id),
+                }),
+            )
+            self.on_published(time.perf_counter() - started)
         self.heads.commit(event.case_id, seal.event_hash)
         self.published += 1
         log.info("event_published", event_type=event.type_key(), case_id=str(event.case_id),

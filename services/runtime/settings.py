@@ -142,6 +142,9 @@ class ServiceSettings(BaseSettings):
     pickup_supervision_days: int = Field(default=10, ge=1, description="working days a result "
                                          "may wait at the window before it is supervised")
     clock_tick_seconds: float = Field(default=60.0, gt=0, description="how often deadlines are checked")
+    otlp_endpoint: str | None = Field(default=None, description="where spans go, by OTLP over "
+                                      "HTTP (e.g. `http://127.0.0.1:4318/v1/traces`, an "
+                                      "OpenTelemetry collector's); unset: no traces are made")
 
     @classmethod
     def settings_customise_sources(

@@ -33,9 +33,10 @@ from services.runtime.projections import (
     rows_digest,
     totals_of,
 )
-from services.runtime.recorders import RECEIVED, ROW_CHANGES, Projecting
+from services.runtime.recorders import RECEIVED, ROW_CHANGES, TRACES, Projecting
 from services.runtime.settings import ServiceSettings
 from services.runtime.threads import StoreThreads
+from services.runtime.tracing import TRACE_CONTEXT
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -161,6 +162,9 @@ class CaseStore(Application[UUID]):
         processing.collect_events(*aggregates, **{
             ROW_CHANGES: changes_for(self.projections, (a for a in aggregates if a.has_pending)),
             RECEIVED: received})
+        processing.collect_events(**{TRACES: [  # the trace context each event was made in
+            (str(e.event_id), e.__dict__[TRACE_CONTEXT]) for e in processing.events
+            if TRACE_CONTEXT in e.__dict__]})
         if tracking is not None and self.is_tracked(tracking):
             raise AlreadyProcessed(f"{tracking.application_name}#{tracking.notification_id}")
         try:
@@ -243,6 +247,16 @@ class CaseStore(Application[UUID]):
         self.threads.finish()  # no thread may still be reading when the connection goes
         super().close()
         self.vault.close()
+
+    def traces(self, event_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        """The trace context stored with each of these events (those stored with none left
+        out): what the relay sends on in the events' headers."""
+        return self.read_side.traces(event_ids) if event_ids else {}
+
+    def forget_traces(self, event_ids: Sequence[str]) -> None:
+        """Once the events are published, their trace context is no longer needed here."""
+        if event_ids:
+            self.read_side.forget_traces(event_ids)
 
     def position(self, upstream: str) -> int:
         return self.process_recorder.max_tracking_id(upstream) or 0
