@@ -156,9 +156,10 @@ def demo(
 
 @app.command()
 def asyncapi() -> None:
-    """Print the AsyncAPI document of the published events."""
+    """Print the AsyncAPI document of a site's bus: subjects, streams, consumers, headers."""
     from tongban.asyncapi import asyncapi_document
 
+    configure_logging("ERROR")  # building the services to read their consumers says things
     typer.echo(json.dumps(asyncapi_document(), ensure_ascii=False, indent=2))
 
 
