@@ -18,27 +18,40 @@ from contracts.base import DomainEvent, all_event_classes, event_class, event_cl
 
 
 def own_subject(event: DomainEvent) -> str:
-    return f"tb.{event.acting_site}.{event.service}.{event.name}.v{event.version_of_schema()}"
+    return own_subject_of(event.acting_site, type(event))
 
 
 def inbox_subject(party: str, event: DomainEvent) -> str:
-    return f"tb.to.{party}.{event.acting_site}.{event.name}.v{event.version_of_schema()}"
+    return carried_subject_of(party, event.acting_site, type(event))
 
 
 def admitted_subject(site: str, event: DomainEvent) -> str:
-    return f"tb.in.{site}.{event.acting_site}.{event.name}.v{event.version_of_schema()}"
+    return admitted_subject_of(site, event.acting_site, type(event))
+
+
+# The same by event type, for a site or a placeholder (`{site}`: the AsyncAPI document) or `*`.
+
+def own_subject_of(site: str, t: type[DomainEvent]) -> str:
+    return f"tb.{site}.{t.service}.{t.name}.v{t.version_of_schema()}"
+
+
+def carried_subject_of(party: str, from_site: str, t: type[DomainEvent]) -> str:
+    return f"tb.to.{party}.{from_site}.{t.name}.v{t.version_of_schema()}"
+
+
+def admitted_subject_of(site: str, from_site: str, t: type[DomainEvent]) -> str:
+    return f"tb.in.{site}.{from_site}.{t.name}.v{t.version_of_schema()}"
 
 
 def own_subjects(site: str, types: Iterable[type[DomainEvent]]) -> list[str]:
     """The subjects of `site`'s own events of these types and their later versions: what a
     consumer that takes only them asks the server for."""
-    return sorted({f"tb.{site}.{t.service}.{t.name}.v{t.version_of_schema()}"
-                   for t in _published(types)})
+    return sorted({own_subject_of(site, t) for t in _published(types)})
 
 
 def admitted_subjects(site: str, types: Iterable[type[DomainEvent]]) -> list[str]:
     """The same for the events of these types admitted into `site`, from any site."""
-    return sorted({f"tb.in.{site}.*.{t.name}.v{t.version_of_schema()}" for t in _published(types)})
+    return sorted({admitted_subject_of(site, "*", t) for t in _published(types)})
 
 
 def _published(types: Iterable[type[DomainEvent]]) -> list[type[DomainEvent]]:

@@ -62,6 +62,7 @@ def serve(
     except SecretsRefused as refused:
         typer.echo(f"tongban serve {service} --site {site}: {refused}", err=True)
         raise typer.Exit(2) from None
+    configure_logging(settings.log_level)
     asyncio.run(BUILDERS[service](settings, clock_for(settings)).serve())
 
 
@@ -110,9 +111,10 @@ def console(
         typer.echo(f"tongban console --site {site}: {named}", err=True)
         raise typer.Exit(2) from None
     configure_logging()
-    # No access log: a console's URLs name cases, and its log is no place for them.
+    # No access log: a console's URLs name cases, and its log is no place for them. Its
+    # own records (log_config=None) go through structlog with ours.
     uvicorn.run(build_console(settings), host=settings.http_host, port=settings.http_port,
-                log_level="warning", access_log=False)
+                log_level="warning", access_log=False, log_config=None)
 
 
 @app.command()
@@ -172,9 +174,10 @@ def demo(
 
 @app.command()
 def asyncapi() -> None:
-    """Print the AsyncAPI document of the published events."""
+    """Print the AsyncAPI document of a site's bus: subjects, streams, consumers, headers."""
     from tongban.asyncapi import asyncapi_document
 
+    configure_logging("ERROR")  # building the services to read their consumers says things
     typer.echo(json.dumps(asyncapi_document(), ensure_ascii=False, indent=2))
 
 

@@ -254,6 +254,8 @@ class ServiceHost:
     async def serve(self) -> None:
         """Run until SIGINT/SIGTERM: uvicorn owns the signals, then everything stops cleanly."""
         await self.start()
+        # uvicorn's records go through structlog (log_config=None); its access log, which
+        # writes the raw path and query string, gives way to ours (services/runtime/request_log)
         config = uvicorn.Config(self.api, host=self.settings.http_host,
                                 port=self.settings.http_port, log_config=None, access_log=False)
         for sig in (signal.SIGINT, signal.SIGTERM):

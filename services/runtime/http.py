@@ -31,6 +31,7 @@ from services.runtime.aggregate import DomainError
 from services.runtime.body_limit import BodyLimit, BodyTooLarge, body_within
 from services.runtime.docs import add_local_docs
 from services.runtime.reasons_zh import reason_zh
+from services.runtime.request_log import RequestLog, request_correlation_id
 from services.runtime.workdays import CHINA
 
 
@@ -58,9 +59,11 @@ IsoDate = Annotated[date, BeforeValidator(_written_as_a_date)]
 
 
 def correlation_id(
-    x_correlation_id: Annotated[UUID | None, Header()] = None,
+    request: Request, x_correlation_id: Annotated[UUID | None, Header()] = None,
 ) -> UUID:
-    return x_correlation_id or uuid4()
+    """The request's id, as RequestLog chose it and the response returns it (the header is
+    declared here for the OpenAPI document, and so that one not a UUID is refused)."""
+    return request_correlation_id(request.scope) or x_correlation_id or uuid4()
 
 
 CorrelationId = Annotated[UUID, Depends(correlation_id)]
@@ -219,6 +222,7 @@ def service_api(title: str, readiness: Any, body_max_bytes: int, gate: Gate) -> 
     add_local_docs(api)
     api.state.gate = gate
     api.add_middleware(BodyLimit, max_bytes=body_max_bytes)
+    api.add_middleware(RequestLog)  # outside BodyLimit: its refusals are logged too
     api.add_exception_handler(Refused, refused_answer)
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(DomainError, _domain_error)

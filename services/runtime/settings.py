@@ -141,6 +141,10 @@ class ServiceSettings(BaseSettings):
                                       "wait at the window before the applicant is reminded")
     pickup_supervision_days: int = Field(default=10, ge=1, description="working days a result "
                                          "may wait at the window before it is supervised")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="the least severe log line written, this service's and its "
+        "libraries' (uvicorn, nats-py, eventsourcing); DEBUG adds the polled routes' (/healthz, "
+        "/readyz, /metrics) access lines")
     clock_tick_seconds: float = Field(default=60.0, gt=0, description="how often deadlines are checked")
     otlp_endpoint: str | None = Field(default=None, description="where spans go, by OTLP over "
                                       "HTTP (e.g. `http://127.0.0.1:4318/v1/traces`, an "

@@ -62,5 +62,5 @@ def test_the_asyncapi_document_lists_every_published_event_with_its_subject() ->
     from tongban.asyncapi import asyncapi_document
 
     channels = asyncapi_document()["channels"]
-    addresses = {c["address"] for c in channels.values()}
+    addresses = {c["address"] for c in channels.values() if c["address"].startswith("tb.{site}.")}
     assert addresses == {f"tb.{{site}}.{c.service}.{c.name}.v1" for c in PUBLISHED}

@@ -121,6 +121,11 @@ def test_with_a_generated_key_and_secrets_in_files_it_starts_and_seals_with_that
     finally:
         service.terminate()
         service.wait(timeout=20)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]  # JSON, every one
+    assert {"event": "http_request", "method": "POST", "route": "/cases", "status": 201,
+            "correlation_id": opened.headers["X-Correlation-Id"]}.items() <= next(
+        e for e in lines if e.get("route") == "/cases").items()
+    assert any(e.get("logger", "").startswith("uvicorn") for e in lines)
 
 
 async def first_key(nats_url: str) -> str | None:
