@@ -38,6 +38,10 @@ OTHER_HEADERS = {
                    "duplicate window drops a re-send",
     NOTIFICATION_ID_HEADER: "own events only: the store's notification id, where the relay "
                             "resumes after a restart",
+    "traceparent": "W3C trace context (`00-<trace id>-<span id>-<flags>`), only where the "
+                   "publishing service traces (TB_<SERVICE>_OTLP_ENDPOINT): one case's spans "
+                   "at every site join in one trace",
+    "tracestate": "W3C trace state, beside `traceparent` when the tracer has one",
 }
 DEAD_LETTER_HEADERS = {
     STREAM: "the stream the refused message was in", SEQ: "its sequence there",
