@@ -102,6 +102,7 @@ class ServiceHost:
         self.relay: OutboxRelay | None = None
         self.nc: Client | None = None
         self._lock = asyncio.Lock()
+        self._stopped = False
         self._tasks: list[asyncio.Task[None]] = []
         self.closers: list[Callable[[], object]] = []  # closed with the store, at stop
 
@@ -209,6 +210,10 @@ class ServiceHost:
         log.info("service_started", nats=self.settings.nats_url)
 
     async def stop(self, timeout: float = 10.0) -> None:
+        """Once: stopped, it keeps the store's lock, so a second stop would wait it out."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self.relay is not None:
             self.relay.stop()
         for consumer in self.consumers:
