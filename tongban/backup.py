@@ -3,12 +3,13 @@
 SQLite: each file copied with SQLite's online backup API (a consistent copy of a live file,
 never the file and its -wal raw). PostgreSQL: one `pg_dump` of the site's tables (`<service>_
 <site>_*`, `personal_*_<site>`) in one snapshot, whose positions the manifest records from
-that same snapshot. The manifest names the site, when, each part's SHA-256 and each store's
-positions: its last notification id and how far it consumed each stream.
+that same snapshot. The site's file bucket (`TB_FILES_<site>`): each object as stored, sealed
+with its case's key, one file each. The manifest names the site, when, each part's SHA-256 and
+each store's positions: its last notification id and how far it consumed each stream.
 
-Not in a backup: the JetStream streams and the file bucket (`TB_FILES_<site>`), which live on
-the nats-server with its own storage and are what a restored site catches up from; and the
-signing key and personal-data master key, which are settings (secret files), kept apart.
+Not in a backup: the JetStream streams, which live on the nats-server with its own storage and
+are what a restored site catches up from; and the signing key and personal-data master key,
+which are settings (secret files), kept apart.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from nats.js.errors import NotFoundError
+from nats.js.errors import BucketNotFoundError, NotFoundError
 
 from contracts.subjects import own_stream
+from services.runtime.files import bucket, store_of
 from services.runtime.nats_client import connect
 from services.runtime.relay import NOTIFICATION_ID_HEADER
 from services.runtime.settings import SERVICES, ServiceSettings
@@ -38,6 +40,7 @@ from services.runtime.settings import SERVICES, ServiceSettings
 FORMAT = "tongban-backup-1"
 MANIFEST = "manifest.json"
 VAULT = "personal_keys"
+FILES = "files"  # the backup's folder of the file bucket's objects
 SettingsFor = Callable[[str], ServiceSettings]
 
 
@@ -124,6 +127,7 @@ def backup(settings_for: SettingsFor, site: str, out: Path, at: datetime) -> Pat
         parts, positions = _backup_sqlite(settings, out)
     else:
         parts, positions = _backup_postgres(settings, out)
+    parts += asyncio.run(_backup_files(settings_for("intake"), out))
     manifest = {"format": FORMAT, "site": site, "store": settings.store,
                 "taken_at": at.isoformat(), "positions": positions,
                 "parts": {name: {"sha256": _sha256(out / name), "bytes": (out / name).stat().st_size}
@@ -172,6 +176,26 @@ def _backup_postgres(settings: ServiceSettings, out: Path) -> tuple[list[str], d
     finally:
         conn.close()
     return ["postgres.dump"], positions
+
+
+async def _backup_files(settings: ServiceSettings, out: Path) -> list[str]:
+    """Every object of the site's file bucket, streamed to a file each as stored (sealed:
+    the backup holds no scan in the clear). Objects are named by case and hash and never
+    change, so one taken while the services run is whole."""
+    nc = await connect(settings, "intake", f"intake-backup-{settings.site}")
+    try:
+        try:
+            store = await nc.jetstream().object_store(bucket(settings.site))
+            objects = await store.list(ignore_deletes=True)
+        except (BucketNotFoundError, NotFoundError):  # no bucket yet, or an empty one
+            return []
+        (out / FILES).mkdir()
+        for found in objects:
+            with (out / FILES / found.name).open("wb") as file:
+                await store.get(found.name, writeinto=file)  # type: ignore[arg-type]
+        return [f"{FILES}/{found.name}" for found in objects]
+    finally:
+        await nc.close()
 
 
 # Restore
@@ -246,7 +270,29 @@ def restore(settings_for: SettingsFor, manifest: dict[str, Any], source: Path) -
         _restore_sqlite(settings, folder)
     else:
         _restore_postgres(settings, folder / "postgres.dump")
+    names = [p.removeprefix(f"{FILES}/") for p in manifest["parts"] if p.startswith(f"{FILES}/")]
+    asyncio.run(_restore_files(settings_for("intake"), folder / FILES, names))
     return Restored(sorted(manifest["parts"]), manifest["positions"])
+
+
+async def _restore_files(settings: ServiceSettings, folder: Path, names: list[str]) -> None:
+    """Put back every object the bucket lacks (lost with the server's storage, or never
+    there); one it has is the same bytes under the same name, left as it is."""
+    if not names:
+        return
+    nc = await connect(settings, "intake", f"intake-restore-{settings.site}")
+    try:
+        store = await store_of(nc.jetstream(), settings.site)
+        try:
+            present = {o.name for o in await store.list(ignore_deletes=True)}
+        except NotFoundError:
+            present = set()
+        for name in names:
+            if name not in present:
+                with (folder / name).open("rb") as file:
+                    await store.put(name, file)  # type: ignore[arg-type]
+    finally:
+        await nc.close()
 
 
 def _restore_sqlite(settings: ServiceSettings, folder: Path) -> None:

@@ -1,6 +1,6 @@
 """`tongban backup` and `tongban restore`, on both stores: Yantai backed up while it runs,
-Qingdao working on Yantai's case afterwards, Yantai's stores wiped and restored from the
-backup; started again, it catches up from the streams to the very ledger it had, which
+Qingdao working on Yantai's case afterwards, Yantai's stores and a scan in its file bucket lost
+and restored from the backup; started again, it catches up from the streams to the very ledger it had, which
 verifies intact, and the case completes. A backup the site has published past, another site's
 backup and a damaged one are refused."""
 
@@ -11,11 +11,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import nats
 import pytest
 from typer.testing import CliRunner
 
+from services.runtime import files
 from services.runtime.nats_server import LocalNatsServer, free_port
 from services.runtime.settings import SERVICES
+from tests.integration.test_files import held, opened, upload
 from tests.support.stack import (
     APPROVER,
     GT_CHANGE,
@@ -30,6 +33,7 @@ from tongban.cli import app
 from tongban.ledger_tools import verify
 
 YANTAI, QINGDAO = "370671", "370202"
+SCAN = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n" + b"7" * 3000 + b"\n%%EOF\n"
 
 
 def tongban(*args: str) -> tuple[int, str]:
@@ -83,6 +87,9 @@ async def test_a_site_restored_from_a_backup_catches_up_to_the_ledger_it_had(
         first = await take_in_and_accept(intake, GT_CHANGE, WANG_QIANG)
         await approve(approval, first)
         second = await take_in_and_accept(intake, GT_CHANGE, {**WANG_QIANG, "name": "王强强"})
+        scanned = await opened(intake)
+        assert (await upload(intake, scanned, "营业执照.pdf", SCAN, "application/pdf")
+                ).status_code == 200
 
         async def timeline(case_id: str) -> list[str]:
             body = (await ledger.get(f"/cases/{case_id}/timeline")).json()
@@ -101,8 +108,10 @@ async def test_a_site_restored_from_a_backup_catches_up_to_the_ledger_it_had(
         await eventually(lambda: _has(timeline, second, "case_claimed"))
         before = (await ledger.get("/audit/digests")).json()
 
+    kept = await held(two_sites, YANTAI)
     await asyncio.gather(*(two_sites.host(YANTAI, s).stop() for s in SERVICES))
     wipe(store_overrides)
+    await lose_the_files(nats_server)
     code, said = await run(tongban, "restore", *where, "--from", str(saved))
     assert code == 0, said
     await two_sites.start([YANTAI])
@@ -114,6 +123,7 @@ async def test_a_site_restored_from_a_backup_catches_up_to_the_ledger_it_had(
             return (await ledger.get("/audit/digests")).json() == before
 
         await eventually(caught_up)
+        assert await held(two_sites, YANTAI) == kept and SCAN in kept.values()
         report, _ = await run(verify, two_sites.settings_for("ledger", YANTAI))
         assert report.intact and report.events > 0
         # The window's cases are in no stream it reads back: they are the backup's, and the
@@ -148,6 +158,17 @@ async def test_a_site_restored_from_a_backup_catches_up_to_the_ledger_it_had(
     part.write_bytes(part.read_bytes()[:-1] + bytes([part.read_bytes()[-1] ^ 1]))
     code, said = await run(tongban, "restore", *where, "--from", str(damaged))
     assert code == 2 and f"the backup is damaged: {part.name}" in said
+
+
+async def lose_the_files(server: LocalNatsServer) -> None:
+    """Yantai's file bucket gone with the server's disk: its objects deleted."""
+    nc = await nats.connect(server.url)
+    try:
+        store = await nc.jetstream().object_store(files.bucket(YANTAI))
+        for found in await store.list(ignore_deletes=True):
+            await store.delete(found.name)
+    finally:
+        await nc.close()
 
 
 async def _has(timeline: Any, case_id: str, event: str) -> bool:
