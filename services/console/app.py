@@ -28,6 +28,8 @@ from services.console.sessions import Sessions
 from services.console.settings import ConsoleSettings
 
 STATIC = Path(__file__).parent / "static"
+PAGES = (signin, guide, window, approval, delivery, supervision, reviews, audit, person_record)
+"""The modules of the console's pages, each with its `router`."""
 
 
 def build_console(settings: ConsoleSettings,
@@ -46,8 +48,7 @@ def build_console(settings: ConsoleSettings,
                                 ServiceCalls(settings, http))
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     add_page_answers(api)
-    for module in (signin, guide, window, approval, delivery, supervision, reviews, audit,
-                   person_record):
+    for module in PAGES:
         api.include_router(module.router)
 
     @api.get("/healthz", include_in_schema=False)
