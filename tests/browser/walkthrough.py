@@ -30,7 +30,9 @@ class Walk:
                                         accept_downloads=True).new_page()
         page.on("request", lambda request: self.asked.append(request.url))
         page.goto(f"{self.halls.consoles[site]}/sign-in")
-        page.keyboard.type(staff_id)  # 工号 has the focus when the page opens
+        # 工号 has the focus once the page opens (autofocus lands at the next rendering)
+        page.wait_for_function("document.activeElement?.name === 'username'")
+        page.keyboard.type(staff_id)
         page.keyboard.press("Tab")
         page.keyboard.type(self.halls.passwords[staff_id])
         page.keyboard.press("Enter")
