@@ -4,7 +4,6 @@ service that does not answer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -193,4 +192,3 @@ def add_page_answers(api: FastAPI) -> None:
 
 
 Seated = Annotated[Session, staff_in()]
-Caller = Callable[..., Any]
